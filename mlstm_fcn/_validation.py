@@ -1,0 +1,137 @@
+"""Turning what users pass as X into one padded float32 array plus lengths.
+
+Accepted: a numpy array or torch tensor of shape ``(n, C, T)``, or ``(n, T)``
+taken as univariate; a list of ``(C, T_i)`` (or ``(T_i,)``) arrays of unequal
+length; a 3D array NaN-padded at the end of the time axis. Padding is always
+replaced by zeros and described by ``lengths`` (``None`` when every series
+has the full length), the convention the network's masking relies on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from sklearn.utils import check_array
+
+
+def _as_numpy(X):
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - torch is a hard dependency
+        torch = None
+    if torch is not None and isinstance(X, torch.Tensor):
+        X = X.detach().cpu()
+        if X.is_complex():
+            raise ValueError("Complex data not supported: X is a complex tensor.")
+        return X.to(torch.float32).numpy()
+    return X
+
+
+def _check_series(a, i: int) -> np.ndarray:
+    a = check_array(_as_numpy(a), ensure_2d=False, allow_nd=True, dtype=np.float32,
+                    ensure_all_finite=False, input_name=f"X[{i}]")
+    if a.ndim == 1:
+        a = a[None, :]
+    if a.ndim != 2:
+        raise ValueError(f"X[{i}] must be a (n_channels, n_timepoints) array, got shape {a.shape}.")
+    return a
+
+
+def _from_list(X: Sequence) -> tuple[np.ndarray, np.ndarray]:
+    series = [_check_series(a, i) for i, a in enumerate(X)]
+    channels = {a.shape[0] for a in series}
+    if len(channels) > 1:
+        raise ValueError(f"Every series in X must have the same number of channels; found {sorted(channels)}.")
+    lengths = np.array([a.shape[1] for a in series], dtype=np.int64)
+    out = np.full((len(series), series[0].shape[0], int(lengths.max())), np.nan, dtype=np.float32)
+    for i, a in enumerate(series):
+        out[i, :, : a.shape[1]] = a
+    return out, lengths
+
+
+def _is_ragged(X) -> bool:
+    if not isinstance(X, (list, tuple)) or not X:
+        return False
+    shapes = {np.shape(_as_numpy(a)) for a in X}
+    return len(shapes) > 1
+
+
+def check_X(X, *, name: str = "X") -> tuple[np.ndarray, np.ndarray | None]:
+    """Validate ``X`` and return ``(X_padded, lengths)``.
+
+    Returns
+    -------
+    X_padded : ndarray of shape (n, C, T), float32
+        Zeros wherever a series is padded.
+    lengths : ndarray of shape (n,) or None
+        Valid steps of each series; ``None`` when all have length ``T``.
+
+    Raises
+    ------
+    ValueError
+        Wrong number of dimensions, empty input, complex values, NaN anywhere
+        but trailing padding, or infinite values.
+    TypeError
+        Input that is not array-like.
+    """
+    if X is None or isinstance(X, (str, bytes, dict)):
+        raise TypeError(f"{name} must be an array-like of series, got {type(X).__name__}.")
+    if _is_ragged(X):
+        X, lengths = _from_list(X)
+    else:
+        X = _as_numpy(X)
+        if isinstance(X, (list, tuple)) and X and all(np.ndim(_as_numpy(a)) >= 1 for a in X):
+            X = np.stack([_check_series(a, i) for i, a in enumerate(X)])
+        X = check_array(X, ensure_2d=False, allow_nd=True, dtype=np.float32,
+                        ensure_all_finite=False, input_name=name, ensure_min_samples=1)
+        if X.ndim == 2:
+            X = X[:, None, :]
+        if X.ndim != 3:
+            raise ValueError(
+                f"{name} must be 3D (n_instances, n_channels, n_timepoints) or 2D (n_instances, "
+                f"n_timepoints) for univariate series; got an array of shape {X.shape}.")
+        lengths = None
+    n, c, t = X.shape
+    if n == 0 or c == 0 or t == 0:
+        raise ValueError(f"{name} is empty: shape {X.shape}.")
+    if np.isinf(X).any():
+        i, ch, s = np.argwhere(np.isinf(X))[0]
+        raise ValueError(f"{name} contains infinity (series {i}, channel {ch}, step {s}).")
+    nan = np.isnan(X)
+    if nan.any():
+        # A step is padding when every channel is NaN there and at every later step.
+        all_nan_step = nan.all(axis=1)
+        trailing = np.flip(np.logical_and.accumulate(np.flip(all_nan_step, axis=1), axis=1), axis=1)
+        inner = nan & ~trailing[:, None, :]
+        if inner.any():
+            i, ch, s = np.argwhere(inner)[0]
+            raise ValueError(
+                f"{name} contains NaN inside a series (series {i}, channel {ch}, step {s}). Only "
+                "trailing NaN steps, in every channel at once, are read as padding of unequal-length "
+                "series; impute missing values first.")
+        lengths = t - trailing.sum(axis=1)
+        if (lengths == 0).any():
+            raise ValueError(f"{name} has a series with no valid step (series {int(np.argmin(lengths))}).")
+        X = np.where(nan, np.float32(0), X)
+    if lengths is not None and (lengths == t).all():
+        lengths = None
+    return np.ascontiguousarray(X, dtype=np.float32), lengths
+
+
+def check_y(y, n_samples: int) -> np.ndarray:
+    """Validate labels: 1D, no missing values, as many as series in X."""
+    y = np.asarray(_as_numpy(y))
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y.ravel()
+    if y.ndim != 1:
+        raise ValueError(f"y must be 1D (one label per series), got shape {y.shape}.")
+    if y.shape[0] != n_samples:
+        raise ValueError(f"X has {n_samples} series but y has {y.shape[0]} labels.")
+    if y.dtype.kind == "f" and np.isnan(y).any():
+        raise ValueError("y contains NaN; every series needs a label.")
+    if y.dtype.kind == "O" and any(v is None or (isinstance(v, float) and np.isnan(v)) for v in y):
+        raise ValueError("y contains missing labels (None or NaN).")
+    if y.dtype.kind == "c":
+        raise ValueError("Complex labels are not supported.")
+    return y

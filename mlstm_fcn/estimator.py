@@ -1,0 +1,387 @@
+"""``MLSTMFCNClassifier``: MLSTM-FCN as a scikit-learn classifier."""
+
+from __future__ import annotations
+
+import io
+import numbers
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.model_selection import train_test_split
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.validation import check_is_fitted
+
+from ._device import resolve_device
+from ._validation import check_X, check_y
+from .nn import MLSTMFCN
+from .training import TrainConfig, TrainData, train
+
+#: Learning-rate factor of the paper's reduce-on-plateau schedule.
+LR_FACTOR = 1.0 / 2 ** (1.0 / 3.0)
+
+
+class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
+    """Multivariate LSTM-FCN classifier (Karim et al., Neural Networks 2019).
+
+    Two branches read the same series ``(n_channels, n_timepoints)``: a fully
+    convolutional branch (three Conv1d -> BatchNorm -> ReLU blocks, the first
+    two followed by squeeze-and-excitation, then global average pooling) and
+    an LSTM that steps over the *channels*, each step being one channel's
+    whole series (the paper's "dimension shuffle"). Their features are
+    concatenated and classified by a linear layer with softmax.
+
+    Parameters
+    ----------
+    lstm_units : int, default=8
+        Cells of the LSTM branch (the paper searched 8, 64 and 128).
+    attention : bool, default=False
+        Use the attention LSTM (MALSTM-FCN).
+    filters : tuple of int, default=(128, 256, 128)
+        Filters of the three convolution blocks.
+    kernel_sizes : tuple of int, default=(8, 5, 3)
+        Kernel sizes of the convolution blocks ("same" padding).
+    se_reduction : int, default=16
+        Reduction ratio of the squeeze-and-excitation blocks.
+    dropout : float, default=0.8
+        Dropout on the LSTM branch's output.
+    epochs : int, default=500
+        Training epochs. The paper trained 250 to 2000 epochs per dataset.
+        500 leaves room for several reductions of the learning rate (whose
+        patience is 100 epochs) while keeping a CPU fit of a small UEA
+        dataset to about a minute; the best weights seen are kept in any case.
+    batch_size : int, default=128
+        Mini-batch size.
+    learning_rate : float, default=1e-3
+        Initial learning rate of Adam.
+    min_learning_rate : float, default=1e-4
+        Floor of the reduce-on-plateau schedule.
+    lr_patience : int, default=100
+        Epochs without improvement of the monitored loss before the learning
+        rate is multiplied by ``1 / cbrt(2)``.
+    class_weight : "balanced", dict or None, default="balanced"
+        Weights of the classes in the loss; "balanced" weights them inversely
+        to their frequency in the training data.
+    validation_split : float or None, default=None
+        Fraction of the training data held out (stratified) to select the
+        best epoch; ``None`` selects on the training loss, as the paper's
+        corrected code does. The test set is never used.
+    early_stopping : int or None, default=None
+        Stop after this many epochs without improvement of the monitored loss.
+    device : str, default="auto"
+        "auto" (CUDA when available), "cpu", "cuda" or "cuda:N".
+    predict_batch_size : int, default=1024
+        Batch size of ``predict`` and ``predict_proba``; memory stays bounded
+        for any number of series.
+    random_state : int, numpy Generator/RandomState or None, default=None
+        Seed of weight initialisation, dropout, batch order and the
+        validation split. The same integer gives identical results on CPU.
+        The caller's global random state is left untouched.
+    verbose : int, default=0
+        1 shows a progress bar over epochs (loss, accuracy, learning rate).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    n_channels_ : int
+        Channels seen during fit.
+    n_timepoints_ : int
+        Series length seen during fit (the longest, for unequal lengths).
+    n_features_in_ : int
+        ``X.shape[1]`` of the training data, as in scikit-learn.
+    equal_length_ : bool
+        Whether all training series had the same length.
+    network_ : MLSTMFCN
+        The trained PyTorch module, in eval mode.
+    device_ : torch.device
+        Device the network lives on.
+    history_ : dict of list
+        Per epoch: ``epoch``, ``loss``, ``accuracy``, ``learning_rate`` and,
+        with a validation split, ``val_loss`` and ``val_accuracy``.
+    best_epoch_ : int
+        Epoch whose weights were kept.
+    n_epochs_ : int
+        Epochs actually run.
+
+    Examples
+    --------
+    >>> from mlstm_fcn import MLSTMFCNClassifier
+    >>> from mlstm_fcn.datasets import load_uea
+    >>> X, y = load_uea("BasicMotions", split="train")
+    >>> clf = MLSTMFCNClassifier(epochs=20, random_state=0).fit(X, y)
+    >>> clf.predict(X[:2]).shape
+    (2,)
+    """
+
+    def __init__(self, lstm_units: int = 8, attention: bool = False,
+                 filters: Sequence[int] = (128, 256, 128), kernel_sizes: Sequence[int] = (8, 5, 3),
+                 se_reduction: int = 16, dropout: float = 0.8, epochs: int = 500,
+                 batch_size: int = 128, learning_rate: float = 1e-3, min_learning_rate: float = 1e-4,
+                 lr_patience: int = 100, class_weight="balanced", validation_split: float | None = None,
+                 early_stopping: int | None = None, device="auto", predict_batch_size: int = 1024,
+                 random_state=None, verbose: int = 0) -> None:
+        self.lstm_units = lstm_units
+        self.attention = attention
+        self.filters = filters
+        self.kernel_sizes = kernel_sizes
+        self.se_reduction = se_reduction
+        self.dropout = dropout
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.min_learning_rate = min_learning_rate
+        self.lr_patience = lr_patience
+        self.class_weight = class_weight
+        self.validation_split = validation_split
+        self.early_stopping = early_stopping
+        self.device = device
+        self.predict_batch_size = predict_batch_size
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ checks
+    def _check_params(self) -> None:
+        def positive_int(name, allow_none=False):
+            v = getattr(self, name)
+            if allow_none and v is None:
+                return
+            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
+                raise ValueError(f"{name} must be a positive integer, got {v!r}.")
+
+        for name in ("lstm_units", "epochs", "batch_size", "se_reduction", "lr_patience",
+                     "predict_batch_size"):
+            positive_int(name)
+        positive_int("early_stopping", allow_none=True)
+        if not isinstance(self.verbose, numbers.Integral) or self.verbose < 0:
+            raise ValueError(f"verbose must be a non-negative integer, got {self.verbose!r}.")
+        for name in ("filters", "kernel_sizes"):
+            v = getattr(self, name)
+            if (not isinstance(v, (tuple, list)) or not v or
+                    any(isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1 for k in v)):
+                raise ValueError(f"{name} must be a non-empty sequence of positive integers, got {v!r}.")
+        if len(self.filters) != len(self.kernel_sizes):
+            raise ValueError(f"filters and kernel_sizes must have the same length, got "
+                             f"{len(self.filters)} and {len(self.kernel_sizes)}.")
+        if not isinstance(self.dropout, numbers.Real) or not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}.")
+        for name in ("learning_rate", "min_learning_rate"):
+            v = getattr(self, name)
+            if not isinstance(v, numbers.Real) or not v > 0:
+                raise ValueError(f"{name} must be a positive number, got {v!r}.")
+        if self.validation_split is not None and (
+                not isinstance(self.validation_split, numbers.Real) or not 0.0 < self.validation_split < 1.0):
+            raise ValueError(f"validation_split must be None or in (0, 1), got {self.validation_split!r}.")
+        if not (self.class_weight is None or self.class_weight == "balanced" or isinstance(self.class_weight, dict)):
+            raise ValueError(f"class_weight must be 'balanced', a dict or None, got {self.class_weight!r}.")
+        if not isinstance(self.attention, (bool, np.bool_)):
+            raise ValueError(f"attention must be True or False, got {self.attention!r}.")
+        try:
+            resolve_device(self.device)
+        except ValueError as exc:
+            raise ValueError(str(exc)) from None
+
+    def _seed(self) -> int:
+        rs = self.random_state
+        if rs is None:
+            # Fresh entropy, not the global numpy state: fitting leaves that alone.
+            return int(np.random.default_rng().integers(2**31 - 1))
+        if isinstance(rs, (bool, np.bool_)) or not isinstance(rs, (numbers.Integral, np.random.RandomState,
+                                                                    np.random.Generator)):
+            raise ValueError(f"random_state must be None, an int, a RandomState or a Generator, got {rs!r}.")
+        if isinstance(rs, numbers.Integral):
+            return int(rs) % (2**31 - 1)
+        return int(rs.randint(2**31 - 1) if isinstance(rs, np.random.RandomState) else rs.integers(2**31 - 1))
+
+    def _class_weights(self, y_idx: np.ndarray) -> np.ndarray:
+        n_classes = len(self.classes_)
+        if self.class_weight is None:
+            return np.ones(n_classes)
+        if self.class_weight == "balanced":
+            present = np.unique(y_idx)
+            w = np.ones(n_classes)
+            w[present] = compute_class_weight("balanced", classes=present, y=y_idx)
+            return w
+        unknown = set(self.class_weight) - set(self.classes_.tolist())
+        if unknown:
+            raise ValueError(f"class_weight names labels not in y: {sorted(map(str, unknown))}.")
+        return np.array([float(self.class_weight.get(c, 1.0)) for c in self.classes_])
+
+    # --------------------------------------------------------------------- fit
+    def fit(self, X, y) -> "MLSTMFCNClassifier":
+        """Train on ``X`` ``(n, C, T)`` (or ``(n, T)``, or a list of ``(C, T_i)``) and labels ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_instances, n_channels, n_timepoints)
+            Training series: numpy array or torch tensor; 2D input is taken
+            as univariate; a list of arrays or trailing-NaN padding gives
+            unequal-length series.
+        y : array-like of shape (n_instances,)
+            Labels of any type (strings, integers).
+
+        Returns
+        -------
+        self : MLSTMFCNClassifier
+            The fitted estimator.
+        """
+        self._check_params()
+        X_arr, lengths = check_X(X)
+        y = check_y(y, X_arr.shape[0])
+        self.classes_, y_idx = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(f"y has a single class ({self.classes_[0]!r}); a classifier needs at least 2.")
+        n, c, t = X_arr.shape
+        self.n_channels_, self.n_timepoints_ = c, t
+        self.n_features_in_ = np.shape(X)[1] if hasattr(X, "shape") else c
+        self.equal_length_ = lengths is None
+        self.device_ = resolve_device(self.device)
+        seed = self._seed()
+        class_weight = self._class_weights(y_idx)
+
+        train_idx, val_idx = np.arange(n), None
+        if self.validation_split is not None:
+            train_idx, val_idx = train_test_split(
+                np.arange(n), test_size=self.validation_split, stratify=y_idx, random_state=seed)
+
+        device = self.device_
+        fork_devices = [device.index] if device.type == "cuda" else []
+        with torch.random.fork_rng(devices=fork_devices):
+            torch.default_generator.manual_seed(seed)
+            if device.type == "cuda":
+                with torch.cuda.device(device):
+                    torch.cuda.manual_seed(seed)
+            self.network_ = self._build_network().to(device)
+            generator = torch.Generator(device=device)
+            generator.manual_seed(seed)
+
+            def to_data(idx):
+                return TrainData(
+                    torch.from_numpy(X_arr[idx]).to(device),
+                    torch.from_numpy(y_idx[idx].astype(np.int64)).to(device),
+                    None if lengths is None else torch.from_numpy(lengths[idx]).to(device))
+
+            config = TrainConfig(epochs=self.epochs, batch_size=self.batch_size,
+                                 learning_rate=self.learning_rate, min_learning_rate=self.min_learning_rate,
+                                 lr_factor=LR_FACTOR, lr_patience=self.lr_patience,
+                                 early_stopping=self.early_stopping, verbose=self.verbose)
+            result = train(self.network_, to_data(train_idx),
+                           torch.tensor(class_weight, dtype=torch.float32, device=device),
+                           config, generator, None if val_idx is None else to_data(val_idx))
+        self.history_ = result.history
+        self.best_epoch_ = result.best_epoch
+        self.n_epochs_ = len(result.history["epoch"])
+        return self
+
+    def _build_network(self) -> MLSTMFCN:
+        return MLSTMFCN(self.n_channels_, self.n_timepoints_, len(self.classes_),
+                        lstm_units=self.lstm_units, attention=bool(self.attention),
+                        filters=tuple(self.filters), kernel_sizes=tuple(self.kernel_sizes),
+                        se_reduction=self.se_reduction, dropout=self.dropout)
+
+    # ----------------------------------------------------------------- predict
+    def _check_predict_X(self, X) -> tuple[np.ndarray, np.ndarray | None]:
+        check_is_fitted(self, "network_")
+        X_arr, lengths = check_X(X)
+        n, c, t = X_arr.shape
+        if c != self.n_channels_:
+            raise ValueError(f"X has {c} channels, but {type(self).__name__} was fitted on "
+                             f"{self.n_channels_} channels.")
+        if self.equal_length_:
+            if t != self.n_timepoints_ or lengths is not None:
+                got = t if lengths is None else f"{lengths.min()}-{t}"
+                raise ValueError(f"X has series of length {got}, but {type(self).__name__} was fitted on "
+                                 f"series of length {self.n_timepoints_}; resample or pad them first.")
+            return X_arr, None
+        if lengths is None:
+            lengths = np.full(n, t, dtype=np.int64)
+        if t > self.n_timepoints_:
+            warnings.warn(f"X has series up to {t} steps, longer than the longest seen in fit "
+                          f"({self.n_timepoints_}); they are truncated to {self.n_timepoints_} steps.",
+                          UserWarning, stacklevel=3)
+            X_arr = np.ascontiguousarray(X_arr[:, :, : self.n_timepoints_])
+            lengths = np.minimum(lengths, self.n_timepoints_)
+        elif t < self.n_timepoints_:
+            X_arr = np.pad(X_arr, ((0, 0), (0, 0), (0, self.n_timepoints_ - t)))
+        return X_arr, lengths
+
+    def _predict_device(self) -> torch.device:
+        dev = self.device_
+        if dev.type == "cuda" and not torch.cuda.is_available():
+            return torch.device("cpu")
+        return dev
+
+    @torch.inference_mode()
+    def _logits(self, X) -> np.ndarray:
+        X_arr, lengths = self._check_predict_X(X)
+        device = self._predict_device()
+        network = self.network_.to(device).eval()
+        out = []
+        for start in range(0, X_arr.shape[0], self.predict_batch_size):
+            stop = start + self.predict_batch_size
+            xb = torch.from_numpy(X_arr[start:stop]).to(device, non_blocking=True)
+            lb = None if lengths is None else torch.from_numpy(lengths[start:stop]).to(device)
+            out.append(network(xb, lb).float().cpu())
+        return torch.cat(out).numpy()
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities, shape ``(n_instances, n_classes)``, columns in ``classes_`` order.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_instances, n_channels, n_timepoints)
+            Series with the channels (and length) seen in ``fit``.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_instances, n_classes)
+        """
+        logits = self._logits(X).astype(np.float64)
+        logits -= logits.max(axis=1, keepdims=True)
+        proba = np.exp(logits)
+        return proba / proba.sum(axis=1, keepdims=True)
+
+    def predict(self, X) -> np.ndarray:
+        """Predicted labels, shape ``(n_instances,)``, taken from ``classes_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_instances, n_channels, n_timepoints)
+            Series with the channels (and length) seen in ``fit``.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_instances,)
+        """
+        logits = self._logits(X)
+        return self.classes_[logits.argmax(axis=1)]
+
+    # ---------------------------------------------------------------- pickling
+    def __getstate__(self) -> dict:
+        state = super().__getstate__() if hasattr(super(), "__getstate__") else self.__dict__.copy()
+        state = dict(state)
+        network = state.pop("network_", None)
+        if network is not None:
+            # Weights are stored as CPU tensors, so that a model fitted on a GPU
+            # unpickles on a machine without one (as skorch does).
+            buffer = io.BytesIO()
+            torch.save({k: v.detach().cpu() for k, v in network.state_dict().items()}, buffer)
+            state["_network_config"] = dict(network.config)
+            state["_network_state"] = buffer.getvalue()
+        if "device_" in state:
+            state["device_"] = str(state["device_"])
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        state = dict(state)
+        config = state.pop("_network_config", None)
+        weights = state.pop("_network_state", None)
+        if "device_" in state:
+            state["device_"] = torch.device(state["device_"])
+        self.__dict__.update(state)
+        if config is not None:
+            network = MLSTMFCN(**config)
+            network.load_state_dict(torch.load(io.BytesIO(weights), map_location="cpu", weights_only=True))
+            self.network_ = network.to(self._predict_device()).eval()

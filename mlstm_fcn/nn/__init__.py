@@ -1,0 +1,12 @@
+"""PyTorch modules of MLSTM-FCN."""
+
+from .fcn import ConvBlock, FCNBranch
+from .lstm import AttentionLSTM, AttentionLSTMBranch, LSTMBranch
+from .masking import MaskedBatchNorm1d, lengths_to_mask, masked_mean
+from .network import MLSTMFCN
+from .se import SqueezeExcite1d
+
+__all__ = [
+    "MLSTMFCN", "SqueezeExcite1d", "FCNBranch", "ConvBlock", "LSTMBranch", "AttentionLSTM",
+    "AttentionLSTMBranch", "MaskedBatchNorm1d", "lengths_to_mask", "masked_mean",
+]

@@ -1,0 +1,127 @@
+"""The recurrent branch of MLSTM-FCN, with the paper's dimension shuffle.
+
+The input ``(n, channels, t)`` is read as a sequence of ``channels`` steps,
+each step being one channel's whole series (feature size ``t``). Zero-filled
+padding of unequal-length series therefore appears as zero features, the
+same for a series given alone or padded to a batch's maximum length.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+
+def _keras_lstm_init(weight_ih: Tensor, weight_hh: Tensor, bias_ih: Tensor | None,
+                     bias_hh: Tensor | None, hidden: int) -> None:
+    # Keras: glorot-uniform input kernel, orthogonal recurrent kernel (per
+    # gate), zero bias with the forget gate's set to 1 ("unit_forget_bias").
+    nn.init.xavier_uniform_(weight_ih)
+    for g in range(4):
+        nn.init.orthogonal_(weight_hh[g * hidden:(g + 1) * hidden])
+    if bias_ih is not None:
+        nn.init.zeros_(bias_ih)
+        bias_ih.data[hidden:2 * hidden] = 1.0  # PyTorch gate order: i, f, g, o
+    if bias_hh is not None:
+        nn.init.zeros_(bias_hh)
+
+
+class LSTMBranch(nn.Module):
+    """LSTM over the channel axis, returning its last hidden state (with dropout).
+
+    Parameters
+    ----------
+    n_timepoints : int
+        Length of the series: the LSTM's input size after the shuffle.
+    units : int, default=8
+        Number of LSTM cells.
+    dropout : float, default=0.8
+        Dropout on the branch's output.
+    """
+
+    def __init__(self, n_timepoints: int, units: int = 8, dropout: float = 0.8) -> None:
+        super().__init__()
+        self.lstm = nn.LSTM(n_timepoints, units, batch_first=True)
+        self.dropout = nn.Dropout(dropout)
+        self.out_features = units
+        _keras_lstm_init(self.lstm.weight_ih_l0, self.lstm.weight_hh_l0,
+                         self.lstm.bias_ih_l0, self.lstm.bias_hh_l0, units)
+
+    def forward(self, x: Tensor) -> Tensor:  # noqa: D102
+        _, (h_n, _) = self.lstm(x)
+        return self.dropout(h_n[-1])
+
+
+class AttentionLSTM(nn.Module):
+    """LSTM whose gates also see an attention context over all input steps.
+
+    At step ``t`` every input step ``j`` is scored against the previous hidden
+    state, ``e_tj = v . tanh(W x_j + U h_{t-1} + b)``; the softmax of the
+    scores weights the inputs into a context ``c_t`` that enters all four
+    gates beside ``x_t`` and ``h_{t-1}`` (the AttentionLSTM of MALSTM-FCN).
+
+    Parameters
+    ----------
+    input_size : int
+        Feature size of each step.
+    hidden_size : int
+        Number of cells.
+    """
+
+    def __init__(self, input_size: int, hidden_size: int) -> None:
+        super().__init__()
+        self.hidden_size = hidden_size
+        self.weight_ih = nn.Parameter(torch.empty(4 * hidden_size, input_size))
+        self.weight_hh = nn.Parameter(torch.empty(4 * hidden_size, hidden_size))
+        self.weight_ch = nn.Parameter(torch.empty(4 * hidden_size, input_size))
+        self.bias = nn.Parameter(torch.empty(4 * hidden_size))
+        self.attn_w = nn.Linear(input_size, hidden_size, bias=True)
+        self.attn_u = nn.Linear(hidden_size, hidden_size, bias=False)
+        self.attn_v = nn.Linear(hidden_size, 1, bias=False)
+        _keras_lstm_init(self.weight_ih, self.weight_hh, self.bias, None, hidden_size)
+        nn.init.xavier_uniform_(self.weight_ch)
+        for layer in (self.attn_w, self.attn_u, self.attn_v):
+            nn.init.xavier_uniform_(layer.weight)
+        nn.init.zeros_(self.attn_w.bias)
+
+    def forward(self, x: Tensor, return_attention: bool = False):
+        """Run over ``x`` ``(n, steps, input_size)``; return the last hidden state.
+
+        With ``return_attention`` also return the attention weights,
+        shape ``(n, steps, steps)`` (query step, attended step).
+        """
+        n, steps, _ = x.shape
+        h = x.new_zeros(n, self.hidden_size)
+        c = x.new_zeros(n, self.hidden_size)
+        keys = self.attn_w(x)  # (n, steps, hidden): the W x_j + b term, computed once
+        x_gates = x @ self.weight_ih.T + self.bias
+        weights = []
+        for t in range(steps):
+            scores = self.attn_v(torch.tanh(keys + self.attn_u(h).unsqueeze(1))).squeeze(-1)
+            alpha = scores.softmax(dim=-1)
+            context = torch.bmm(alpha.unsqueeze(1), x).squeeze(1)
+            gates = x_gates[:, t] + h @ self.weight_hh.T + context @ self.weight_ch.T
+            i, f, g, o = gates.chunk(4, dim=-1)
+            c = f.sigmoid() * c + i.sigmoid() * g.tanh()
+            h = o.sigmoid() * c.tanh()
+            if return_attention:
+                weights.append(alpha)
+        if return_attention:
+            return h, torch.stack(weights, dim=1)
+        return h
+
+
+class AttentionLSTMBranch(nn.Module):
+    """:class:`AttentionLSTM` over the channel axis, with dropout (MALSTM-FCN)."""
+
+    def __init__(self, n_timepoints: int, units: int = 8, dropout: float = 0.8) -> None:
+        super().__init__()
+        self.lstm = AttentionLSTM(n_timepoints, units)
+        self.dropout = nn.Dropout(dropout)
+        self.out_features = units
+
+    def forward(self, x: Tensor) -> Tensor:  # noqa: D102
+        return self.dropout(self.lstm(x))
+
+
+__all__ = ["LSTMBranch", "AttentionLSTM", "AttentionLSTMBranch"]

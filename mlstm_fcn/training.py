@@ -1,0 +1,175 @@
+"""The training loop: the paper's protocol, with data resident on the device.
+
+The whole training set goes to the device once; batches are drawn by a
+seeded on-device permutation and indexing, and the loop reads figures back
+to the host once per epoch, which is what the learning-rate schedule and the
+history need. Model selection looks at training data only: the training
+loss, or the loss on a split held out from the training data.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import warnings
+from dataclasses import dataclass, field
+
+import torch
+from torch import Tensor, nn
+from tqdm.auto import tqdm
+
+
+@dataclass
+class TrainConfig:
+    """Hyper-parameters of one training run (see :class:`MLSTMFCNClassifier`)."""
+
+    epochs: int = 500
+    batch_size: int = 128
+    learning_rate: float = 1e-3
+    min_learning_rate: float = 1e-4
+    lr_factor: float = 1.0 / 2 ** (1.0 / 3.0)
+    lr_patience: int = 100
+    early_stopping: int | None = None
+    verbose: int = 0
+
+
+@dataclass
+class TrainData:
+    """Tensors already on the training device."""
+
+    X: Tensor
+    y: Tensor
+    lengths: Tensor | None = None
+
+    def __len__(self) -> int:
+        return self.X.shape[0]
+
+    def take(self, idx: Tensor) -> tuple[Tensor, Tensor, Tensor | None]:
+        lengths = None if self.lengths is None else self.lengths[idx]
+        return self.X[idx], self.y[idx], lengths
+
+
+@dataclass
+class TrainResult:
+    """What :func:`train` returns beside the trained network."""
+
+    history: dict[str, list[float]] = field(default_factory=dict)
+    best_epoch: int = -1
+    interrupted: bool = False
+
+
+def batch_slices(n: int, batch_size: int) -> list[tuple[int, int]]:
+    """Start/stop of each batch; a last batch of one sample joins the one before.
+
+    A batch of one breaks batch normalisation when the series has one step,
+    and gives a very noisy step in any case.
+    """
+    bounds = [(s, min(s + batch_size, n)) for s in range(0, n, batch_size)]
+    if len(bounds) > 1 and bounds[-1][1] - bounds[-1][0] == 1:
+        bounds[-2] = (bounds[-2][0], n)
+        bounds.pop()
+    return bounds
+
+
+def weighted_loss(logits: Tensor, y: Tensor, class_weight: Tensor) -> Tensor:
+    """Mean over the batch of class-weighted cross-entropy (Keras' ``class_weight``)."""
+    per_sample = nn.functional.cross_entropy(logits, y, reduction="none")
+    return (per_sample * class_weight[y]).mean()
+
+
+@torch.no_grad()
+def evaluate(network: nn.Module, data: TrainData, class_weight: Tensor, batch_size: int) -> tuple[float, float]:
+    """Weighted loss and accuracy of ``network`` (in eval mode) on ``data``."""
+    was_training = network.training
+    network.eval()
+    loss = torch.zeros((), device=data.X.device)
+    correct = torch.zeros((), device=data.X.device)
+    n = len(data)
+    for start, stop in batch_slices(n, max(batch_size, 1024)):
+        idx = torch.arange(start, stop, device=data.X.device)
+        xb, yb, lb = data.take(idx)
+        logits = network(xb, lb)
+        loss += weighted_loss(logits, yb, class_weight) * (stop - start)
+        correct += (logits.argmax(1) == yb).sum()
+    network.train(was_training)
+    loss_v, correct_v = torch.stack([loss, correct]).tolist()
+    return loss_v / n, correct_v / n
+
+
+def train(network: nn.Module, train_data: TrainData, class_weight: Tensor, config: TrainConfig,
+          generator: torch.Generator, val_data: TrainData | None = None) -> TrainResult:
+    """Train ``network`` in place and load the best weights seen into it.
+
+    The monitored figure is the validation loss when ``val_data`` is given,
+    else the mean training loss of the epoch. The learning rate is reduced
+    on its plateaus, and training stops early after ``config.early_stopping``
+    epochs without improvement when that is set. A ``KeyboardInterrupt``
+    ends training after restoring the best weights so far, with a warning.
+    """
+    device = train_data.X.device
+    optimizer = torch.optim.Adam(network.parameters(), lr=config.learning_rate,
+                                 foreach=device.type == "cuda" or None)
+    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
+        optimizer, mode="min", factor=config.lr_factor, patience=config.lr_patience,
+        min_lr=config.min_learning_rate)
+    history: dict[str, list[float]] = {"epoch": [], "loss": [], "accuracy": [], "learning_rate": []}
+    if val_data is not None:
+        history.update(val_loss=[], val_accuracy=[])
+    result = TrainResult(history=history)
+    best = math.inf
+    best_state = None
+    since_best = 0
+    n = len(train_data)
+    slices = batch_slices(n, config.batch_size)
+    network.train()
+    bar = tqdm(range(config.epochs), desc="fit", unit="epoch", disable=not config.verbose)
+    try:
+        for epoch in bar:
+            lr = optimizer.param_groups[0]["lr"]
+            perm = torch.randperm(n, device=device, generator=generator)
+            loss_sum = torch.zeros((), device=device)
+            correct = torch.zeros((), device=device)
+            for start, stop in slices:
+                xb, yb, lb = train_data.take(perm[start:stop])
+                logits = network(xb, lb)
+                loss = weighted_loss(logits, yb, class_weight)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                loss_sum += loss.detach() * (stop - start)
+                correct += (logits.detach().argmax(1) == yb).sum()
+            loss_v, correct_v = torch.stack([loss_sum, correct]).tolist()  # the epoch's one sync
+            history["epoch"].append(epoch)
+            history["loss"].append(loss_v / n)
+            history["accuracy"].append(correct_v / n)
+            history["learning_rate"].append(lr)
+            monitored = loss_v / n
+            if val_data is not None:
+                val_loss, val_acc = evaluate(network, val_data, class_weight, config.batch_size)
+                history["val_loss"].append(val_loss)
+                history["val_accuracy"].append(val_acc)
+                monitored = val_loss
+            if monitored < best:
+                best, since_best, result.best_epoch = monitored, 0, epoch
+                best_state = copy.deepcopy(network.state_dict())
+            else:
+                since_best += 1
+            scheduler.step(monitored)
+            if config.verbose:
+                postfix = {"loss": f"{loss_v / n:.4f}", "acc": f"{correct_v / n:.3f}", "lr": f"{lr:.2e}"}
+                if val_data is not None:
+                    postfix["val_loss"] = f"{history['val_loss'][-1]:.4f}"
+                bar.set_postfix(postfix)
+            if config.early_stopping is not None and since_best >= config.early_stopping:
+                break
+    except KeyboardInterrupt:
+        result.interrupted = True
+        warnings.warn(
+            f"Training interrupted after {len(history['epoch'])} epoch(s); keeping the best weights "
+            f"so far (epoch {result.best_epoch}).", RuntimeWarning, stacklevel=3)
+    finally:
+        bar.close()
+    if best_state is not None:
+        network.load_state_dict(best_state)
+    network.eval()
+    return result
