@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import numbers
 import warnings
@@ -17,10 +18,21 @@ from sklearn.utils.validation import check_is_fitted
 from ._device import resolve_device
 from ._validation import check_X, check_y
 from .nn import MLSTMFCN
-from .training import TrainConfig, TrainData, train
+from .training import TrainConfig, TrainData, autocast_context, train
 
 #: Learning-rate factor of the paper's reduce-on-plateau schedule.
 LR_FACTOR = 1.0 / 2 ** (1.0 / 3.0)
+
+
+@contextlib.contextmanager
+def _cudnn_benchmark(enabled: bool):
+    """Set cuDNN's benchmark flag for the duration of a fit, then restore the caller's."""
+    previous = torch.backends.cudnn.benchmark
+    torch.backends.cudnn.benchmark = enabled or previous
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.benchmark = previous
 
 
 class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
@@ -72,6 +84,16 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         Stop after this many epochs without improvement of the monitored loss.
     device : str, default="auto"
         "auto" (CUDA when available), "cpu", "cuda" or "cuda:N".
+    precision : {"auto", "fp32", "bf16"}, default="auto"
+        Arithmetic of training and prediction. "auto" is bf16 mixed precision
+        (autocast; weights stay float32) on GPUs that support it and float32
+        elsewhere; CPU training is float32 unless "bf16" is asked for.
+    cuda_graph : bool, default=True
+        On CUDA, capture each training epoch in a CUDA graph and replay it
+        (falls back to plain execution, with a warning, when capture fails).
+    cudnn_benchmark : bool, default=True
+        On CUDA, let cuDNN time its algorithms for the (fixed) batch shapes;
+        the global flag is restored after ``fit``.
     predict_batch_size : int, default=1024
         Batch size of ``predict`` and ``predict_proba``; memory stays bounded
         for any number of series.
@@ -99,7 +121,8 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
     device_ : torch.device
         Device the network lives on.
     history_ : dict of list
-        Per epoch: ``epoch``, ``loss``, ``accuracy``, ``learning_rate`` and,
+        Per epoch: ``epoch``, ``loss``, ``accuracy``, ``learning_rate``,
+        ``time`` (seconds since the first epoch began, at the epoch's end) and,
         with a validation split, ``val_loss`` and ``val_accuracy``.
     best_epoch_ : int
         Epoch whose weights were kept.
@@ -121,7 +144,8 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
                  se_reduction: int = 16, dropout: float = 0.8, epochs: int = 500,
                  batch_size: int = 128, learning_rate: float = 1e-3, min_learning_rate: float = 1e-4,
                  lr_patience: int = 100, class_weight="balanced", validation_split: float | None = None,
-                 early_stopping: int | None = None, device="auto", predict_batch_size: int = 1024,
+                 early_stopping: int | None = None, device="auto", precision: str = "auto",
+                 cuda_graph: bool = True, cudnn_benchmark: bool = True, predict_batch_size: int = 1024,
                  random_state=None, verbose: int = 0) -> None:
         self.lstm_units = lstm_units
         self.attention = attention
@@ -138,6 +162,9 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         self.validation_split = validation_split
         self.early_stopping = early_stopping
         self.device = device
+        self.precision = precision
+        self.cuda_graph = cuda_graph
+        self.cudnn_benchmark = cudnn_benchmark
         self.predict_batch_size = predict_batch_size
         self.random_state = random_state
         self.verbose = verbose
@@ -176,12 +203,24 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"validation_split must be None or in (0, 1), got {self.validation_split!r}.")
         if not (self.class_weight is None or self.class_weight == "balanced" or isinstance(self.class_weight, dict)):
             raise ValueError(f"class_weight must be 'balanced', a dict or None, got {self.class_weight!r}.")
-        if not isinstance(self.attention, (bool, np.bool_)):
-            raise ValueError(f"attention must be True or False, got {self.attention!r}.")
+        for name in ("attention", "cuda_graph", "cudnn_benchmark"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}.")
+        if self.precision not in ("auto", "fp32", "bf16"):
+            raise ValueError(f"precision must be 'auto', 'fp32' or 'bf16', got {self.precision!r}.")
         try:
             resolve_device(self.device)
         except ValueError as exc:
             raise ValueError(str(exc)) from None
+
+    def _autocast_dtype(self, device: torch.device) -> torch.dtype | None:
+        if self.precision == "fp32":
+            return None
+        if self.precision == "bf16":
+            if device.type == "cuda" and not torch.cuda.is_bf16_supported():
+                raise ValueError("precision='bf16' was asked for, but this GPU does not support bfloat16.")
+            return torch.bfloat16
+        return torch.bfloat16 if device.type == "cuda" and torch.cuda.is_bf16_supported() else None
 
     def _seed(self) -> int:
         rs = self.random_state
@@ -238,6 +277,7 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         self.n_features_in_ = np.shape(X)[1] if hasattr(X, "shape") else c
         self.equal_length_ = lengths is None
         self.device_ = resolve_device(self.device)
+        self.autocast_dtype_ = self._autocast_dtype(self.device_)
         seed = self._seed()
         class_weight = self._class_weights(y_idx)
 
@@ -248,7 +288,8 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
 
         device = self.device_
         fork_devices = [device.index] if device.type == "cuda" else []
-        with torch.random.fork_rng(devices=fork_devices):
+        with torch.random.fork_rng(devices=fork_devices), _cudnn_benchmark(
+                device.type == "cuda" and self.cudnn_benchmark):
             torch.default_generator.manual_seed(seed)
             if device.type == "cuda":
                 with torch.cuda.device(device):
@@ -266,11 +307,14 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
             config = TrainConfig(epochs=self.epochs, batch_size=self.batch_size,
                                  learning_rate=self.learning_rate, min_learning_rate=self.min_learning_rate,
                                  lr_factor=LR_FACTOR, lr_patience=self.lr_patience,
-                                 early_stopping=self.early_stopping, verbose=self.verbose)
+                                 early_stopping=self.early_stopping, verbose=self.verbose,
+                                 autocast_dtype=self.autocast_dtype_,
+                                 cuda_graph=bool(self.cuda_graph) and device.type == "cuda")
             result = train(self.network_, to_data(train_idx),
                            torch.tensor(class_weight, dtype=torch.float32, device=device),
                            config, generator, None if val_idx is None else to_data(val_idx))
         self.history_ = result.history
+        self.used_cuda_graph_ = result.used_cuda_graph
         self.best_epoch_ = result.best_epoch
         self.n_epochs_ = len(result.history["epoch"])
         return self
@@ -318,12 +362,14 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         X_arr, lengths = self._check_predict_X(X)
         device = self._predict_device()
         network = self.network_.to(device).eval()
+        dtype = getattr(self, "autocast_dtype_", None) if device.type == "cuda" else None
         out = []
-        for start in range(0, X_arr.shape[0], self.predict_batch_size):
-            stop = start + self.predict_batch_size
-            xb = torch.from_numpy(X_arr[start:stop]).to(device, non_blocking=True)
-            lb = None if lengths is None else torch.from_numpy(lengths[start:stop]).to(device)
-            out.append(network(xb, lb).float().cpu())
+        with autocast_context(device, dtype):
+            for start in range(0, X_arr.shape[0], self.predict_batch_size):
+                stop = start + self.predict_batch_size
+                xb = torch.from_numpy(X_arr[start:stop]).to(device, non_blocking=True)
+                lb = None if lengths is None else torch.from_numpy(lengths[start:stop]).to(device)
+                out.append(network(xb, lb).float().cpu())
         return torch.cat(out).numpy()
 
     def predict_proba(self, X) -> np.ndarray:

@@ -5,12 +5,17 @@ seeded on-device permutation and indexing, and the loop reads figures back
 to the host once per epoch, which is what the learning-rate schedule and the
 history need. Model selection looks at training data only: the training
 loss, or the loss on a split held out from the training data.
+
+On CUDA the fast path (:mod:`mlstm_fcn._cuda_graph`) captures a whole epoch,
+every optimizer step included, in one CUDA graph and replays it: MLSTM-FCN
+is small, so without it the GPU mostly waits for Python to launch kernels.
 """
 
 from __future__ import annotations
 
-import copy
+import contextlib
 import math
+import time
 import warnings
 from dataclasses import dataclass, field
 
@@ -31,6 +36,10 @@ class TrainConfig:
     lr_patience: int = 100
     early_stopping: int | None = None
     verbose: int = 0
+    #: dtype of autocast (torch.bfloat16) or None for full float32.
+    autocast_dtype: torch.dtype | None = None
+    #: Capture each epoch in a CUDA graph (CUDA only; falls back to eager on failure).
+    cuda_graph: bool = False
 
 
 @dataclass
@@ -45,6 +54,7 @@ class TrainData:
         return self.X.shape[0]
 
     def take(self, idx: Tensor) -> tuple[Tensor, Tensor, Tensor | None]:
+        """The batch at indices ``idx`` (a gather on the device, no host copy)."""
         lengths = None if self.lengths is None else self.lengths[idx]
         return self.X[idx], self.y[idx], lengths
 
@@ -56,6 +66,7 @@ class TrainResult:
     history: dict[str, list[float]] = field(default_factory=dict)
     best_epoch: int = -1
     interrupted: bool = False
+    used_cuda_graph: bool = False
 
 
 def batch_slices(n: int, batch_size: int) -> list[tuple[int, int]]:
@@ -73,27 +84,105 @@ def batch_slices(n: int, batch_size: int) -> list[tuple[int, int]]:
 
 def weighted_loss(logits: Tensor, y: Tensor, class_weight: Tensor) -> Tensor:
     """Mean over the batch of class-weighted cross-entropy (Keras' ``class_weight``)."""
-    per_sample = nn.functional.cross_entropy(logits, y, reduction="none")
+    per_sample = nn.functional.cross_entropy(logits.float(), y, reduction="none")
     return (per_sample * class_weight[y]).mean()
 
 
+def autocast_context(device: torch.device, dtype: torch.dtype | None):
+    """Mixed-precision context for ``dtype``, or a no-op for float32."""
+    if dtype is None:
+        return contextlib.nullcontext()
+    # The weight-cast cache must be off for CUDA-graph capture, and buys
+    # nothing here anyway (weights change at every step).
+    return torch.autocast(device.type, dtype=dtype, cache_enabled=False)
+
+
 @torch.no_grad()
-def evaluate(network: nn.Module, data: TrainData, class_weight: Tensor, batch_size: int) -> tuple[float, float]:
+def evaluate(network: nn.Module, data: TrainData, class_weight: Tensor, batch_size: int,
+             autocast_dtype: torch.dtype | None = None) -> tuple[float, float]:
     """Weighted loss and accuracy of ``network`` (in eval mode) on ``data``."""
     was_training = network.training
     network.eval()
-    loss = torch.zeros((), device=data.X.device)
-    correct = torch.zeros((), device=data.X.device)
+    device = data.X.device
+    loss = torch.zeros((), device=device)
+    correct = torch.zeros((), device=device)
     n = len(data)
-    for start, stop in batch_slices(n, max(batch_size, 1024)):
-        idx = torch.arange(start, stop, device=data.X.device)
-        xb, yb, lb = data.take(idx)
-        logits = network(xb, lb)
-        loss += weighted_loss(logits, yb, class_weight) * (stop - start)
-        correct += (logits.argmax(1) == yb).sum()
+    with autocast_context(device, autocast_dtype):
+        for start, stop in batch_slices(n, max(batch_size, 1024)):
+            idx = torch.arange(start, stop, device=device)
+            xb, yb, lb = data.take(idx)
+            logits = network(xb, lb)
+            loss += weighted_loss(logits, yb, class_weight) * (stop - start)
+            correct += (logits.argmax(1) == yb).sum()
     network.train(was_training)
     loss_v, correct_v = torch.stack([loss, correct]).tolist()
     return loss_v / n, correct_v / n
+
+
+class EpochRunner:
+    """One epoch of mini-batch training, eagerly: the reference the fast path replays.
+
+    Accumulates the epoch's summed loss and correct count in device tensors,
+    so that the epoch needs no host synchronisation.
+    """
+
+    def __init__(self, network: nn.Module, optimizer: torch.optim.Optimizer, data: TrainData,
+                 class_weight: Tensor, batch_size: int, autocast_dtype: torch.dtype | None) -> None:
+        self.network = network
+        self.optimizer = optimizer
+        self.data = data
+        self.class_weight = class_weight
+        self.slices = batch_slices(len(data), batch_size)
+        self.autocast_dtype = autocast_dtype
+        device = data.X.device
+        self.loss_sum = torch.zeros((), device=device)
+        self.correct = torch.zeros((), device=device)
+
+    def step(self, idx: Tensor) -> None:
+        """One optimizer step on the samples at ``idx``."""
+        xb, yb, lb = self.data.take(idx)
+        with autocast_context(xb.device, self.autocast_dtype):
+            logits = self.network(xb, lb)
+            loss = weighted_loss(logits, yb, self.class_weight)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        self.loss_sum += loss.detach() * idx.shape[0]
+        self.correct += (logits.detach().argmax(1) == yb).sum()
+
+    def body(self, perm: Tensor) -> None:
+        """All steps of an epoch over the permutation ``perm``."""
+        self.loss_sum.zero_()
+        self.correct.zero_()
+        for start, stop in self.slices:
+            self.step(perm[start:stop])
+
+    def run(self, perm: Tensor) -> tuple[Tensor, Tensor]:
+        """Train one epoch; return (summed loss, correct count) as device tensors."""
+        self.body(perm)
+        return self.loss_sum, self.correct
+
+
+def _make_optimizer(network: nn.Module, config: TrainConfig, device: torch.device) -> torch.optim.Optimizer:
+    if device.type == "cuda":
+        # A tensor learning rate and capturable state let a CUDA graph replay
+        # the optimizer step while the schedule changes the rate between epochs.
+        lr = torch.tensor(config.learning_rate, device=device)
+        return torch.optim.Adam(network.parameters(), lr=lr, fused=True, capturable=True)
+    return torch.optim.Adam(network.parameters(), lr=config.learning_rate)
+
+
+def _current_lr(optimizer: torch.optim.Optimizer) -> float:
+    return float(optimizer.param_groups[0]["lr"])
+
+
+def _keep_tensor_lr(optimizer: torch.optim.Optimizer, lr_tensor: Tensor | None) -> None:
+    # Older schedulers replace a tensor learning rate by a float; a captured
+    # graph would never see that change, so write it into the tensor instead.
+    group = optimizer.param_groups[0]
+    if lr_tensor is not None and group["lr"] is not lr_tensor:
+        lr_tensor.fill_(float(group["lr"]))
+        group["lr"] = lr_tensor
 
 
 def train(network: nn.Module, train_data: TrainData, class_weight: Tensor, config: TrainConfig,
@@ -107,12 +196,13 @@ def train(network: nn.Module, train_data: TrainData, class_weight: Tensor, confi
     ends training after restoring the best weights so far, with a warning.
     """
     device = train_data.X.device
-    optimizer = torch.optim.Adam(network.parameters(), lr=config.learning_rate,
-                                 foreach=device.type == "cuda" or None)
+    optimizer = _make_optimizer(network, config, device)
+    lr_tensor = optimizer.param_groups[0]["lr"] if torch.is_tensor(optimizer.param_groups[0]["lr"]) else None
     scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
         optimizer, mode="min", factor=config.lr_factor, patience=config.lr_patience,
         min_lr=config.min_learning_rate)
-    history: dict[str, list[float]] = {"epoch": [], "loss": [], "accuracy": [], "learning_rate": []}
+    history: dict[str, list[float]] = {"epoch": [], "loss": [], "accuracy": [], "learning_rate": [],
+                                       "time": []}
     if val_data is not None:
         history.update(val_loss=[], val_accuracy=[])
     result = TrainResult(history=history)
@@ -120,41 +210,45 @@ def train(network: nn.Module, train_data: TrainData, class_weight: Tensor, confi
     best_state = None
     since_best = 0
     n = len(train_data)
-    slices = batch_slices(n, config.batch_size)
     network.train()
+    runner = EpochRunner(network, optimizer, train_data, class_weight, config.batch_size,
+                         config.autocast_dtype)
+    if config.cuda_graph and device.type == "cuda":
+        from ._cuda_graph import GraphedEpoch
+
+        try:
+            runner = GraphedEpoch(runner)
+            result.used_cuda_graph = True
+        except RuntimeError as exc:  # capture is not possible for every op/version
+            warnings.warn(f"CUDA graph capture failed ({exc}); training without it.", RuntimeWarning,
+                          stacklevel=3)
     bar = tqdm(range(config.epochs), desc="fit", unit="epoch", disable=not config.verbose)
+    start_time = time.perf_counter()
     try:
         for epoch in bar:
-            lr = optimizer.param_groups[0]["lr"]
+            lr = _current_lr(optimizer)
             perm = torch.randperm(n, device=device, generator=generator)
-            loss_sum = torch.zeros((), device=device)
-            correct = torch.zeros((), device=device)
-            for start, stop in slices:
-                xb, yb, lb = train_data.take(perm[start:stop])
-                logits = network(xb, lb)
-                loss = weighted_loss(logits, yb, class_weight)
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                loss_sum += loss.detach() * (stop - start)
-                correct += (logits.detach().argmax(1) == yb).sum()
+            loss_sum, correct = runner.run(perm)
             loss_v, correct_v = torch.stack([loss_sum, correct]).tolist()  # the epoch's one sync
             history["epoch"].append(epoch)
             history["loss"].append(loss_v / n)
             history["accuracy"].append(correct_v / n)
             history["learning_rate"].append(lr)
+            history["time"].append(time.perf_counter() - start_time)
             monitored = loss_v / n
             if val_data is not None:
-                val_loss, val_acc = evaluate(network, val_data, class_weight, config.batch_size)
+                val_loss, val_acc = evaluate(network, val_data, class_weight, config.batch_size,
+                                             config.autocast_dtype)
                 history["val_loss"].append(val_loss)
                 history["val_accuracy"].append(val_acc)
                 monitored = val_loss
             if monitored < best:
                 best, since_best, result.best_epoch = monitored, 0, epoch
-                best_state = copy.deepcopy(network.state_dict())
+                best_state = {k: v.detach().clone() for k, v in network.state_dict().items()}
             else:
                 since_best += 1
             scheduler.step(monitored)
+            _keep_tensor_lr(optimizer, lr_tensor)
             if config.verbose:
                 postfix = {"loss": f"{loss_v / n:.4f}", "acc": f"{correct_v / n:.3f}", "lr": f"{lr:.2e}"}
                 if val_data is not None:

@@ -21,7 +21,8 @@ def test_basic_motions_accuracy(basic_motions):
     assert clf.score(X_test, y_test) >= 0.9
     assert len(clf.history_["loss"]) == clf.n_epochs_ == 100
     assert clf.history_["loss"][-1] < clf.history_["loss"][0]
-    assert set(clf.history_) == {"epoch", "loss", "accuracy", "learning_rate"}
+    assert set(clf.history_) == {"epoch", "loss", "accuracy", "learning_rate", "time"}
+    assert np.all(np.diff(clf.history_["time"]) > 0)
 
 
 def test_same_seed_gives_identical_probabilities(tiny_data):

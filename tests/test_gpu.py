@@ -40,3 +40,42 @@ def test_cuda_index_and_attention(basic_motions):
     X_train, y_train, X_test, _ = basic_motions
     clf = MLSTMFCNClassifier(epochs=5, attention=True, device="cuda:0", random_state=0).fit(X_train, y_train)
     assert clf.predict(X_test).shape == (40,)
+
+
+def test_fast_path_is_default_and_matches_eager(basic_motions):
+    import torch
+
+    X_train, y_train, X_test, _ = basic_motions
+    X = np.concatenate([X_train, X_test[:13]])  # 53 samples, batch 16: a short last batch
+    y = np.concatenate([y_train, _[:13]])
+    flag = torch.backends.cudnn.benchmark
+    default = MLSTMFCNClassifier(epochs=3, random_state=0, device="cuda").fit(X, y)
+    assert default.used_cuda_graph_ and default.autocast_dtype_ == torch.bfloat16
+    assert torch.backends.cudnn.benchmark == flag
+    common = dict(epochs=15, batch_size=16, dropout=0.0, precision="fp32", cudnn_benchmark=False,
+                  random_state=0, device="cuda")
+    graphed = MLSTMFCNClassifier(**common).fit(X, y)
+    eager = MLSTMFCNClassifier(**common, cuda_graph=False).fit(X, y)
+    assert graphed.used_cuda_graph_ and not eager.used_cuda_graph_
+    # Same permutations, same arithmetic: the replayed epochs train the same model.
+    np.testing.assert_allclose(graphed.history_["loss"], eager.history_["loss"], rtol=2e-3)
+    np.testing.assert_allclose(graphed.predict_proba(X_test), eager.predict_proba(X_test), atol=2e-3)
+
+
+def test_fast_path_unequal_length_and_learning_rate_schedule():
+    rng = np.random.default_rng(0)
+    X = [rng.normal(size=(3, n)).astype(np.float32) for n in rng.integers(5, 30, size=60)]
+    y = np.array([int(x[0].mean() > 0) for x in X])
+    clf = MLSTMFCNClassifier(epochs=40, lr_patience=2, batch_size=16, random_state=0,
+                             device="cuda").fit(X, y)
+    assert clf.used_cuda_graph_ and not clf.equal_length_
+    lrs = clf.history_["learning_rate"]
+    assert min(lrs) < lrs[0]  # the schedule reaches the graphed optimizer (tensor learning rate)
+    assert clf.predict_proba(X).shape == (60, 2)
+
+
+def test_bf16_accuracy_close_to_fp32(basic_motions):
+    X_train, y_train, X_test, y_test = basic_motions
+    accs = {p: MLSTMFCNClassifier(epochs=150, precision=p, random_state=0, device="cuda")
+            .fit(X_train, y_train).score(X_test, y_test) for p in ("fp32", "bf16")}
+    assert accs["bf16"] >= 0.9 and abs(accs["bf16"] - accs["fp32"]) <= 0.05
