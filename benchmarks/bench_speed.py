@@ -180,6 +180,9 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--out", default=None, help="JSON results file")
+    parser.add_argument("--timeout", type=float, default=300, help="seconds allowed per measurement")
+    parser.add_argument("--peers-on-synthetic", action="store_true",
+                        help="also time peers on synthetic sets (slow: sktime converts them to float64)")
     parser.add_argument("--worker", nargs=2, metavar=("METHOD", "DATASET"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -191,6 +194,9 @@ def main() -> None:
     for dataset in args.datasets + args.synthetic:
         for method in args.methods:
             why = available(method)
+            if not why and method not in ("plain_loop",) and not method.startswith("mlstm_fcn") \
+                    and dataset in args.synthetic and not args.peers_on_synthetic:
+                why = "peers not run on synthetic sets (see --peers-on-synthetic)"
             if why:
                 skipped.append({"method": method, "dataset": dataset, "reason": why})
                 continue
@@ -198,7 +204,12 @@ def main() -> None:
                    "--warmup", str(args.warmup), "--device", args.device]
             if args.archive:
                 cmd += ["--archive", args.archive]
-            proc = subprocess.run(cmd, capture_output=True, text=True)
+            try:
+                proc = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout)
+            except subprocess.TimeoutExpired:
+                skipped.append({"method": method, "dataset": dataset, "reason": f"over {args.timeout} s"})
+                print(f"{dataset:28s} {method:22s} TIMEOUT after {args.timeout} s", flush=True)
+                continue
             if proc.returncode != 0:
                 skipped.append({"method": method, "dataset": dataset,
                                 "reason": "failed: " + proc.stderr.strip().splitlines()[-1][:300]})
@@ -206,11 +217,17 @@ def main() -> None:
                 continue
             res = json.loads(proc.stdout.strip().splitlines()[-1])
             results.append(res)
+            write_report(args, results, skipped, final=False)
             print(f"{dataset:28s} {method:22s} {res['sec_per_epoch']:9.4f} s/epoch "
                   f"{res['samples_per_sec']:10.0f} samples/s  predict {res['predict_samples_per_sec']:10.0f}/s "
                   f"rss {res['peak_rss_mb']:7.0f} MB"
                   + (f"  gpu {res['gpu_max_allocated_mb']:8.1f} MB" if "gpu_max_allocated_mb" in res else "")
                   + f"  {res['train_tflops']:.3f} TFLOP/s", flush=True)
+    write_report(args, results, skipped)
+
+
+def write_report(args, results: list, skipped: list, final: bool = True) -> None:
+    """Print ratios (when final) and write the JSON report (also after every measurement)."""
     ratios = []
     for dataset in args.datasets + args.synthetic:
         ours = {r["method"]: r for r in results if r["dataset"] == dataset}
@@ -220,11 +237,13 @@ def main() -> None:
             if other != "mlstm_fcn":
                 ratios.append({"dataset": dataset, "versus": other,
                                "speedup": r["sec_per_epoch"] / ours["mlstm_fcn"]["sec_per_epoch"]})
-                print(f"{dataset:28s} mlstm_fcn is {ratios[-1]['speedup']:.2f}x {other}")
-    for s in skipped:
-        print(f"skipped {s['method']} on {s['dataset']}: {s['reason']}")
+                if final:
+                    print(f"{dataset:28s} mlstm_fcn is {ratios[-1]['speedup']:.2f}x {other}")
+    if final:
+        for s in skipped:
+            print(f"skipped {s['method']} on {s['dataset']}: {s['reason']}")
     report = {"versions": versions(), "args": vars(args), "results": results, "ratios": ratios,
-              "skipped": skipped}
+              "skipped": skipped, "complete": final}
     gpu = report["versions"].get("gpu", "")
     peak = next((v for k, v in PEAK_BF16_TFLOPS.items() if k in gpu), None)
     if peak:
@@ -234,8 +253,8 @@ def main() -> None:
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(json.dumps(report, indent=2))
-        print(f"wrote {args.out}")
-
+        if final:
+            print(f"wrote {args.out}")
 
 if __name__ == "__main__":
     main()

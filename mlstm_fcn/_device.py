@@ -26,7 +26,7 @@ def resolve_device(device) -> torch.device:
     if not _DEVICE_RE.match(name):
         raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {device!r}.")
     if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        name = "cuda" if torch.cuda.is_available() else "cpu"
     dev = torch.device(name)
     if dev.type == "cuda":
         if not torch.cuda.is_available():
