@@ -184,3 +184,14 @@ def test_save_load_roundtrip(tmp_path, tiny_data):
     path = tmp_path / "m.model"
     cli._save_model(clf, path)
     np.testing.assert_allclose(cli._load_model(path).predict_proba(X), clf.predict_proba(X), atol=1e-6)
+
+
+def test_long_predictions_show_a_progress_bar(model_file, capsys):
+    clf = cli._load_model(model_file)
+    X, _ = load_uea("BasicMotions", split="test")
+    clf.predict_batch_size = 5  # 8 chunks
+    proba = cli._predict_proba(clf, X, quiet=False)
+    np.testing.assert_allclose(proba, clf.predict_proba(X), atol=1e-6)
+    assert "predict" in capsys.readouterr().err
+    cli._predict_proba(clf, X, quiet=True)
+    assert capsys.readouterr().err == ""
