@@ -1,0 +1,7 @@
+"""``python -m mlstm_fcn``: the same as the ``mlstm-fcn`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,484 @@
+"""The ``mlstm-fcn`` command: list datasets, fit, evaluate and predict from the shell.
+
+    mlstm-fcn datasets
+    mlstm-fcn fit NATOPS --epochs 500 --device auto --out natops.model
+    mlstm-fcn evaluate natops.model NATOPS
+    mlstm-fcn predict natops.model my_series.ts --proba
+
+A dataset is a UEA archive name (looked up as in :func:`mlstm_fcn.datasets.load_uea`,
+``--data-dir`` first) or the path of a ``.ts`` file. Results print as a table,
+or as JSON with ``--json``. Errors print one line on stderr and exit with
+status 1 (2 for a wrong command line); ``MLSTM_FCN_DEBUG=1`` shows the
+traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import pickle
+import sys
+import time
+import warnings
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+
+PROG = "mlstm-fcn"
+
+
+class CLIError(Exception):
+    """An error whose message is shown to the user as is."""
+
+
+# ---------------------------------------------------------------- model files
+def _save_model(clf, path: str | os.PathLike) -> None:
+    """Write a fitted classifier to ``path``."""
+    if hasattr(clf, "save"):
+        clf.save(path)
+        return
+    # Fallback until the safe model format (clf.save / MLSTMFCNClassifier.load)
+    # lands; it goes then.
+    with open(path, "wb") as fh:
+        pickle.dump(clf, fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _load_model(path: str | os.PathLike):
+    """Read a classifier written by :func:`_save_model`."""
+    from .estimator import MLSTMFCNClassifier
+
+    path = Path(path)
+    if not path.is_file():
+        raise CLIError(f"model file not found: {path}")
+    if hasattr(MLSTMFCNClassifier, "load"):
+        clf = MLSTMFCNClassifier.load(path)
+    else:
+        # Fallback until the safe model format lands; it goes then. Unpickling
+        # runs code from the file, so only load model files you trust.
+        try:
+            with open(path, "rb") as fh:
+                clf = pickle.load(fh)
+        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError) as exc:
+            raise CLIError(f"{path} is not a model file written by {PROG} fit ({exc})") from exc
+    if not isinstance(clf, MLSTMFCNClassifier):
+        raise CLIError(f"{path} holds a {type(clf).__name__}, not an MLSTMFCNClassifier")
+    return clf
+
+
+# --------------------------------------------------------------------- data
+def _is_ts_path(spec: str) -> bool:
+    return spec.lower().endswith(".ts") or os.sep in spec or (os.altsep is not None and os.altsep in spec)
+
+
+def _load_data(spec: str, split: str, data_dir: str | None) -> tuple[np.ndarray, np.ndarray | None, str]:
+    """``(X, y, description)`` from a ``.ts`` path or a UEA name (and split)."""
+    from .datasets import find_uea, load_ts, uea_search_path
+
+    if _is_ts_path(spec) or Path(spec).is_file():
+        path = Path(spec)
+        if not path.is_file():
+            raise CLIError(f"no such .ts file: {path}")
+        X, y = _read_ts(path)
+        return X, y, str(path)
+    folder = find_uea(spec, data_dir)
+    if folder is None:
+        places = ", ".join(str(d) for d in uea_search_path(data_dir))
+        raise CLIError(f"unknown dataset {spec!r}: not a .ts file, and no {spec}/{spec}_TRAIN.ts in "
+                       f"{places} (see '{PROG} datasets'; --data-dir names an archive folder)")
+    X, y = load_ts(folder / f"{spec}_{split.upper()}.ts")
+    return X, _labels_or_none(y), f"{spec} ({split})"
+
+
+def _has_labels(path: Path) -> bool:
+    """Whether a .ts file's header declares class labels (``@classLabel true ...``)."""
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            key = line.strip().lower()
+            if key.startswith("@classlabel"):
+                return key.split()[1:2] == ["true"]
+            if key.startswith("@data"):
+                break
+    return True  # let the loader report what is wrong with the file
+
+
+def _read_ts(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
+    """``(X, y)`` of a .ts file; ``y`` is None for a file without labels."""
+    from .datasets import load_ts
+
+    if _has_labels(path):
+        X, y = load_ts(path)
+        return X, _labels_or_none(y)
+    # datasets.load_ts expects labels (and sktime's load_from_tsfile fails on
+    # a file without them); until load_ts reads unlabelled files, read them
+    # here with sktime's lower-level reader (lazily imported, as everywhere).
+    from sktime.datasets import load_from_tsfile_to_dataframe
+
+    try:
+        X_df = load_from_tsfile_to_dataframe(str(path))
+    except Exception as exc:  # sktime raises several types; say which file broke
+        raise CLIError(f"could not read {path}: {exc}") from exc
+    if isinstance(X_df, tuple):
+        X_df = X_df[0]
+    series = [np.stack([np.asarray(X_df.iat[i, j], dtype=np.float32) for j in range(X_df.shape[1])])
+              for i in range(X_df.shape[0])]
+    X = np.full((len(series), series[0].shape[0], max(a.shape[1] for a in series)), np.nan, dtype=np.float32)
+    for i, a in enumerate(series):
+        X[i, :, : a.shape[1]] = a
+    return X, None
+
+
+def _labels_or_none(y) -> np.ndarray | None:
+    # A .ts file without class labels gives no (or empty) labels.
+    if y is None:
+        return None
+    y = np.asarray(y)
+    return None if y.size == 0 else y
+
+
+def _lengths_note(X: np.ndarray) -> str:
+    from .datasets import series_lengths
+
+    lengths = series_lengths(X)
+    if lengths.min() == lengths.max():
+        return f"length {X.shape[2]}"
+    return f"lengths {lengths.min()}-{lengths.max()}"
+
+
+# ------------------------------------------------------------------- output
+def _plain(value):
+    """JSON-friendly version of numpy scalars and arrays."""
+    if isinstance(value, np.ndarray):
+        return [_plain(v) for v in value.tolist()]
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def _fmt(value) -> str:
+    if isinstance(value, (float, np.floating)):
+        return f"{value:.4f}"
+    return "" if value is None else str(value)
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence]) -> str:
+    """Rows as an aligned text table; numbers right-aligned."""
+    cells = [[_fmt(v) for v in row] for row in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    numeric = [all(isinstance(row[i], (int, float, np.number)) and not isinstance(row[i], bool)
+                   for row in rows) and bool(rows) for i in range(len(headers))]
+
+    def line(values):
+        return "  ".join(v.rjust(w) if num else v.ljust(w)
+                         for v, w, num in zip(values, widths, numeric)).rstrip()
+
+    out = [line(headers), line(["-" * w for w in widths])]
+    out += [line(r) for r in cells]
+    return "\n".join(out)
+
+
+def _pairs(items: Sequence[tuple[str, object]]) -> str:
+    width = max(len(k) for k, _ in items)
+    return "\n".join(f"{k.ljust(width)}  {_fmt(v)}" for k, v in items)
+
+
+def _emit(args, payload: dict, text: str) -> None:
+    if args.json:
+        print(json.dumps(_plain(payload), indent=2))
+    else:
+        print(text)
+
+
+# ------------------------------------------------------------------ commands
+def _catalogue_entry(item) -> dict:
+    """One dataset of ``list_uea()`` as a dict, whatever form the catalogue uses."""
+    if isinstance(item, str):
+        return {"name": item}
+    if dataclasses.is_dataclass(item) and not isinstance(item, type):
+        return dataclasses.asdict(item)
+    if hasattr(item, "_asdict"):
+        return dict(item._asdict())
+    if isinstance(item, Mapping):
+        return dict(item)
+    name = getattr(item, "name", None)
+    return {"name": str(item if name is None else name)}
+
+
+def _local_datasets(data_dir: str | None) -> list[str]:
+    """Names of the datasets found as ``<Name>/<Name>_TRAIN.ts`` anywhere on the search path."""
+    from .datasets import find_uea, uea_search_path
+
+    names = set()
+    for d in uea_search_path(data_dir):
+        if d.is_dir():
+            names.update(p.name for p in d.iterdir() if p.is_dir() and find_uea(p.name, data_dir))
+    return sorted(names, key=str.lower)
+
+
+def cmd_datasets(args) -> None:
+    """What is known (the UEA catalogue, when available) and what is local."""
+    from . import datasets
+
+    try:
+        from .datasets import list_uea
+    except ImportError:  # the catalogue is not there yet: list what is on disk
+        list_uea = None
+    entries = [_catalogue_entry(item) for item in list_uea()] if list_uea is not None else []
+    known = {e["name"] for e in entries}
+    entries += [{"name": n} for n in _local_datasets(args.data_dir) if n not in known]
+    bundled = datasets.BUNDLED_DIR.resolve()
+    for e in entries:
+        folder = datasets.find_uea(e["name"], args.data_dir)
+        e["local"] = None if folder is None else str(folder)
+        e["where"] = ("-" if folder is None else
+                      "bundled" if folder.resolve().parent == bundled else str(folder.parent))
+    if args.local:
+        entries = [e for e in entries if e["local"] is not None]
+    columns = ["name"] + [k for k in entries[0] if k not in ("name", "local", "where")] + ["where"] \
+        if entries else ["name", "where"]
+    rows = [[e.get(k) for k in columns] for e in entries]
+    n_local = sum(e["local"] is not None for e in entries)
+    text = _table(columns, rows) + f"\n\n{len(entries)} dataset(s), {n_local} available locally"
+    if list_uea is None:
+        text += " (catalogue of the UEA archive not available in this version: local datasets only)"
+    _emit(args, {"datasets": entries}, text)
+
+
+def _parse_ints(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"expected positive integers, got {text!r}")
+    return values
+
+
+def cmd_fit(args) -> None:
+    """Train on a dataset's training split and write the model file."""
+    from ._device import resolve_device
+    from .estimator import MLSTMFCNClassifier
+
+    resolve_device(args.device)  # a bad --device fails before any data is read
+    X, y, what = _load_data(args.dataset, "train", args.data_dir)
+    if y is None:
+        raise CLIError(f"{what} has no class labels; fit needs labelled series")
+    out = Path(args.out if args.out else f"{Path(args.dataset).stem}.model")
+    if out.parent and not out.parent.is_dir():
+        raise CLIError(f"output folder does not exist: {out.parent}")
+    params = dict(epochs=args.epochs, device=args.device, random_state=args.seed, attention=args.attention,
+                  lstm_units=args.lstm_units, batch_size=args.batch_size,
+                  learning_rate=args.learning_rate, validation_split=args.validation_split,
+                  early_stopping=args.early_stopping, verbose=0 if args.quiet else 1)
+    for name in ("filters", "kernel_sizes", "se_reduction"):
+        if getattr(args, name) is not None:
+            params[name] = getattr(args, name)
+    clf = MLSTMFCNClassifier(**params)
+    if not args.quiet:
+        print(f"{what}: {X.shape[0]} series, {X.shape[1]} channels, {_lengths_note(X)}, "
+              f"{len(np.unique(y))} classes", file=sys.stderr)
+    start = time.perf_counter()
+    clf.fit(X, y)
+    seconds = time.perf_counter() - start
+    _save_model(clf, out)
+    h, best = clf.history_, clf.best_epoch_
+    result = {
+        "model": str(out), "dataset": what, "device": str(clf.device_), "epochs": clf.n_epochs_,
+        "best_epoch": best + 1, "seconds": round(seconds, 2),
+        "train_loss": h["loss"][best], "train_accuracy": h["accuracy"][best],
+    }
+    if "val_loss" in h:
+        result.update(val_loss=h["val_loss"][best], val_accuracy=h["val_accuracy"][best])
+    items = [(k.replace("_", " "), f"{v:.1f}" if k == "seconds" else v) for k, v in result.items()]
+    text = _pairs(items) + f"\n\nevaluate with: {PROG} evaluate {out} {args.dataset}"
+    _emit(args, result, text)
+
+
+def _predict_proba(clf, X: np.ndarray, quiet: bool) -> np.ndarray:
+    """Probabilities in chunks, with a progress bar when there are several chunks."""
+    from tqdm.auto import tqdm
+
+    step = clf.predict_batch_size
+    starts = range(0, X.shape[0], step)
+    bar = tqdm(starts, desc="predict", unit="batch", disable=quiet or len(starts) < 4, file=sys.stderr)
+    return np.concatenate([clf.predict_proba(X[s:s + step]) for s in bar])
+
+
+def cmd_evaluate(args) -> None:
+    """Accuracy, balanced accuracy and confusion matrix on a labelled dataset."""
+    from sklearn.metrics import accuracy_score, balanced_accuracy_score, confusion_matrix
+
+    clf = _load_model(args.model)
+    X, y, what = _load_data(args.dataset, args.split, args.data_dir)
+    if y is None:
+        raise CLIError(f"{what} has no class labels; use '{PROG} predict' for unlabelled series")
+    y = _match_label_type(y, clf.classes_)
+    pred = clf.classes_[_predict_proba(clf, X, args.quiet).argmax(axis=1)]
+    labels = np.unique(np.concatenate([clf.classes_, y]))
+    cm = confusion_matrix(y, pred, labels=labels)
+    result = {
+        "model": str(args.model), "dataset": what, "n_series": int(X.shape[0]),
+        "accuracy": float(accuracy_score(y, pred)), "balanced_accuracy": float(balanced_accuracy_score(y, pred)),
+        "labels": labels, "confusion_matrix": cm,
+    }
+    names = [str(c) for c in labels]
+    cm_rows = [[f"true {n}"] + [int(v) for v in row] for n, row in zip(names, cm)]
+    text = (_pairs([("dataset", what), ("series", X.shape[0]), ("accuracy", result["accuracy"]),
+                    ("balanced accuracy", result["balanced_accuracy"])])
+            + "\n\nconfusion matrix (rows: true, columns: predicted)\n"
+            + _table([""] + names, cm_rows))
+    unseen = sorted(set(map(str, y)) - set(map(str, clf.classes_)))
+    if unseen:
+        text += f"\n\nlabels not seen in training (never predicted): {', '.join(unseen)}"
+    _emit(args, result, text)
+
+
+def _match_label_type(y: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    # .ts labels load as strings; a model trained on integer labels (from
+    # Python) should still be comparable to them.
+    if classes.dtype.kind in "iuf" and y.dtype.kind in "UO":
+        try:
+            return y.astype(classes.dtype)
+        except ValueError:
+            return y
+    return y
+
+
+def cmd_predict(args) -> None:
+    """Predicted labels (and probabilities) for every series of a file or dataset."""
+    clf = _load_model(args.model)
+    X, y, what = _load_data(args.series, args.split, args.data_dir)
+    proba = _predict_proba(clf, X, args.quiet)
+    pred = clf.classes_[proba.argmax(axis=1)]
+    records = []
+    for i in range(X.shape[0]):
+        r = {"index": i, "prediction": pred[i]}
+        if y is not None:
+            r["label"] = y[i]
+        if args.proba:
+            r["proba"] = {str(c): float(p) for c, p in zip(clf.classes_, proba[i])}
+        records.append(r)
+    headers = ["index", "prediction"] + (["label"] if y is not None else [])
+    headers += [f"p({c})" for c in clf.classes_] if args.proba else []
+    rows = [[r["index"], r["prediction"]] + ([r["label"]] if y is not None else [])
+            + (list(proba[i]) if args.proba else []) for i, r in enumerate(records)]
+    _emit(args, {"model": str(args.model), "series": what, "classes": clf.classes_, "predictions": records},
+          _table(headers, rows))
+
+
+# -------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``mlstm-fcn`` (all sub-commands)."""
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="MLSTM-FCN time series classification from the command line.",
+        epilog="A DATASET is a UEA archive name (e.g. NATOPS, searched in --data-dir, $MLSTM_FCN_DATA, the "
+               "user cache and the bundled datasets/) or the path of a .ts file. Errors print one line and "
+               "exit with status 1; set MLSTM_FCN_DEBUG=1 for a traceback.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", metavar="DIR",
+                        help="UEA archive folder laid out as <Name>/<Name>_TRAIN.ts (searched first)")
+    common.add_argument("--json", action="store_true", help="print the result as JSON")
+    common.add_argument("-q", "--quiet", action="store_true", help="no progress bars or notes on stderr")
+
+    p = sub.add_parser("datasets", parents=[common], help="list known and locally available datasets",
+                       description="List the UEA datasets: the catalogue (when available) and where each one "
+                                   "is found locally.")
+    p.add_argument("--local", action="store_true", help="only datasets available locally")
+    p.set_defaults(func=cmd_datasets)
+
+    p = sub.add_parser("fit", parents=[common], help="train a model on a dataset's training split",
+                       description="Train MLSTM-FCN on the training split of DATASET (or on all of a .ts file) "
+                                   "and write the model file. Prints training metrics at the end.")
+    p.add_argument("dataset", metavar="DATASET", help="UEA name or .ts file")
+    p.add_argument("--out", metavar="FILE", help="model file to write (default: <dataset>.model)")
+    p.add_argument("--epochs", type=int, default=500, help="training epochs (default: 500)")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    p.add_argument("--attention", action="store_true", help="MALSTM-FCN: attention LSTM")
+    p.add_argument("--lstm-units", type=int, default=8, help="LSTM cells (default: 8)")
+    p.add_argument("--filters", type=_parse_ints, metavar="N,N,N",
+                   help="filters of the convolution blocks (default: 128,256,128)")
+    p.add_argument("--kernel-sizes", type=_parse_ints, metavar="K,K,K",
+                   help="kernel sizes of the convolution blocks (default: 8,5,3)")
+    p.add_argument("--se-reduction", type=int, metavar="R", help="squeeze-and-excitation reduction (default: 16)")
+    p.add_argument("--batch-size", type=int, default=128, help="mini-batch size (default: 128)")
+    p.add_argument("--learning-rate", type=float, default=1e-3, help="initial learning rate (default: 1e-3)")
+    p.add_argument("--validation-split", type=float, metavar="F",
+                   help="fraction of the training data held out to choose the best epoch")
+    p.add_argument("--early-stopping", type=int, metavar="N", help="stop after N epochs without improvement")
+    p.set_defaults(func=cmd_fit)
+
+    p = sub.add_parser("evaluate", parents=[common], help="accuracy and confusion matrix on a dataset",
+                       description="Accuracy, balanced accuracy and confusion matrix of a model on the test "
+                                   "split of DATASET (or on a labelled .ts file).")
+    p.add_argument("model", metavar="MODEL", help="model file written by fit")
+    p.add_argument("dataset", metavar="DATASET", help="UEA name or .ts file")
+    p.add_argument("--split", choices=("train", "test"), default="test",
+                   help="split of a UEA dataset (default: test)")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("predict", parents=[common], help="predict the class of each series",
+                       description="Predicted class of every series in a .ts file (labels optional) or a UEA "
+                                   "dataset split.")
+    p.add_argument("model", metavar="MODEL", help="model file written by fit")
+    p.add_argument("series", metavar="SERIES", help=".ts file or UEA name")
+    p.add_argument("--proba", action="store_true", help="also print the class probabilities")
+    p.add_argument("--split", choices=("train", "test"), default="test",
+                   help="split when SERIES is a UEA name (default: test)")
+    p.set_defaults(func=cmd_predict)
+    return parser
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())  # messages may span lines; the user gets one
+    return text or type(exc).__name__
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    print(f"{PROG}: warning: {_one_line(message) if isinstance(message, Warning) else message}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``mlstm-fcn`` with ``argv`` (default: the process arguments); return the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    debug = os.environ.get("MLSTM_FCN_DEBUG", "") not in ("", "0")
+    try:
+        with warnings.catch_warnings():
+            if not debug:
+                warnings.showwarning = _show_warning
+            # Known and harmless for the paper's kernel size 8; not for users to act on.
+            warnings.filterwarnings("ignore", message="Using padding='same' with even kernel")
+            args.func(args)
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # one line for the user, not a traceback
+        if debug:
+            raise
+        if isinstance(exc, CLIError):
+            msg = _one_line(exc)
+        elif isinstance(exc, (FileNotFoundError, ValueError, TypeError, ImportError, OSError)):
+            msg = _one_line(exc)
+        else:
+            msg = f"{type(exc).__name__}: {_one_line(exc)} (MLSTM_FCN_DEBUG=1 shows the traceback)"
+        print(f"{PROG}: error: {msg}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

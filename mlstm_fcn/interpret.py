@@ -1,0 +1,159 @@
+"""What a fitted MLSTM-FCN looks at: squeeze-and-excitation gates and class activation maps.
+
+Squeeze-and-excitation (SE) blocks rescale every filter of a convolution
+block by a gate in (0, 1) computed from the series itself, so the gates show
+which filters the network turns up or down for a given input; their means
+per class show how that recalibration differs between classes.
+
+Class activation maps (Zhou et al. 2016; used for time series by Wang, Yan &
+Oates 2017, the FCN paper) show *when* in a series the evidence for a class
+lies. The network's head is linear over ``concat(lstm_features,
+fcn_features)`` and the FCN features are the time means of the last block's
+maps ``A_k(t)``, so with ``w_c`` the head weights of class ``c`` restricted
+to the FCN features,
+
+    CAM_c(t) = sum_k w_{c,k} A_k(t),
+
+and the time mean of ``CAM_c`` is exactly the FCN branch's contribution to
+the logit of class ``c`` (the LSTM branch and the bias add the rest).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import torch
+from sklearn.utils.validation import check_is_fitted
+
+from .nn.masking import lengths_to_mask
+
+__all__ = ["se_gates", "se_gates_by_class", "class_activation_maps"]
+
+
+def _batches(clf, X) -> Iterator[tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]]:
+    """Validated input in batches on the model's device: ``(x, lengths, mask)``.
+
+    Uses the estimator's own input check, so unequal-length series, padding
+    and truncation are handled exactly as in ``predict``.
+    """
+    check_is_fitted(clf, "network_")
+    X_arr, lengths = clf._check_predict_X(X)
+    device = clf._predict_device()
+    clf.network_.to(device).eval()
+    step = clf.predict_batch_size
+    for start in range(0, X_arr.shape[0], step):
+        xb = torch.from_numpy(X_arr[start:start + step]).to(device)
+        lb = None if lengths is None else torch.from_numpy(lengths[start:start + step]).to(device)
+        yield xb, lb, lengths_to_mask(lb, xb.shape[-1], xb.dtype)
+
+
+@torch.inference_mode()
+def se_gates(clf, X) -> list[np.ndarray]:
+    """Squeeze-and-excitation gates of every sample, for every SE block.
+
+    Parameters
+    ----------
+    clf : MLSTMFCNClassifier
+        A fitted classifier.
+    X : array-like of shape (n_instances, n_channels, n_timepoints)
+        Series as accepted by ``clf.predict`` (unequal lengths included).
+
+    Returns
+    -------
+    gates : list of ndarray
+        One array per SE block, in network order, of shape
+        ``(n_instances, n_filters_of_that_block)``, values in (0, 1).
+        Empty when the network has no SE block.
+    """
+    check_is_fitted(clf, "network_")
+    branch = clf.network_.fcn_branch
+    blocks = branch.se_blocks()
+    collected: list[list[torch.Tensor]] = [[] for _ in blocks]
+
+    # The SE block's gate depends on its *input* (the block's activations
+    # before rescaling), which only exists inside the forward pass: a
+    # pre-hook sees it and asks the block for its gate.
+    def make_hook(i):
+        def hook(module, args):
+            collected[i].append(module.gate(*args).float().cpu())
+        return hook
+
+    handles = [se.register_forward_pre_hook(make_hook(i)) for i, se in enumerate(blocks)]
+    try:
+        for xb, _, mask in _batches(clf, X):
+            branch.feature_maps(xb, mask)
+    finally:
+        for h in handles:
+            h.remove()
+    return [torch.cat(parts).numpy() for parts in collected]
+
+
+def se_gates_by_class(clf, X, y) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Mean SE gates of the samples of each class.
+
+    Parameters
+    ----------
+    clf : MLSTMFCNClassifier
+        A fitted classifier.
+    X : array-like of shape (n_instances, n_channels, n_timepoints)
+        Series as accepted by ``clf.predict``.
+    y : array-like of shape (n_instances,)
+        Labels used to group the samples: true labels, or
+        ``clf.predict(X)`` to see what the model does per predicted class.
+
+    Returns
+    -------
+    classes : ndarray of shape (n_groups,)
+        The distinct labels of ``y``, sorted.
+    means : list of ndarray
+        One array per SE block, shape ``(n_groups, n_filters_of_that_block)``;
+        row ``i`` is the mean gate over the samples labelled ``classes[i]``.
+    """
+    y = np.asarray(y)
+    gates = se_gates(clf, X)
+    if y.ndim != 1 or (gates and y.shape[0] != gates[0].shape[0]):
+        raise ValueError(f"y must be 1D with one label per series, got shape {y.shape}.")
+    classes, idx = np.unique(y, return_inverse=True)
+    counts = np.bincount(idx, minlength=len(classes)).astype(np.float64)
+    means = []
+    for g in gates:
+        sums = np.zeros((len(classes), g.shape[1]))
+        np.add.at(sums, idx, g)
+        means.append(sums / counts[:, None])
+    return classes, means
+
+
+@torch.inference_mode()
+def class_activation_maps(clf, X) -> np.ndarray:
+    """Class activation maps over time from the last convolution block.
+
+    Parameters
+    ----------
+    clf : MLSTMFCNClassifier
+        A fitted classifier.
+    X : array-like of shape (n_instances, n_channels, n_timepoints)
+        Series as accepted by ``clf.predict`` (unequal lengths included).
+
+    Returns
+    -------
+    cam : ndarray of shape (n_instances, n_classes, n_timepoints)
+        ``cam[i, c, t] = sum_k w[c, k] A_k(t)`` for series ``i``, with ``A``
+        the last block's maps and ``w`` the head weights on the FCN features;
+        classes in ``clf.classes_`` order, time up to the length seen in fit
+        for unequal-length models. Steps past a series' end are NaN. The time
+        mean over valid steps of ``cam[i, c]`` equals the FCN branch's part
+        of the logit of class ``c``.
+    """
+    check_is_fitted(clf, "network_")
+    network = clf.network_
+    n_lstm = network.lstm_branch.out_features
+    weight = network.head.weight[:, n_lstm:]  # (n_classes, last block's filters): lstm features come first
+    out = []
+    for xb, _, mask in _batches(clf, X):
+        last = network.fcn_branch.feature_maps(xb, mask)[-1]
+        cam = torch.einsum("ck,nkt->nct", weight.to(last.dtype), last).float()
+        if mask is not None:
+            cam = cam.masked_fill(mask == 0, float("nan"))
+        out.append(cam.cpu())
+    return torch.cat(out).numpy()

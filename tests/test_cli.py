@@ -1,0 +1,197 @@
+"""The ``mlstm-fcn`` command: in process through ``main`` and, for the wiring, as a subprocess."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mlstm_fcn import MLSTMFCNClassifier, cli
+from mlstm_fcn.datasets import BUNDLED_DIR, load_uea
+
+ROOT = Path(__file__).resolve().parent.parent
+TS_TEST = BUNDLED_DIR / "BasicMotions" / "BasicMotions_TEST.ts"
+TINY = ["--epochs", "2", "--filters", "8,8,8", "--kernel-sizes", "3,3,3", "--lstm-units", "4",
+        "--se-reduction", "4", "--device", "cpu", "--quiet"]
+
+
+def run(capsys, *argv):
+    code = cli.main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def model_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("cli") / "bm.model"
+    assert cli.main(["fit", "BasicMotions", "--out", str(path), "--json", *TINY]) == 0
+    return path
+
+
+def test_datasets_lists_bundled(capsys):
+    code, out, _ = run(capsys, "datasets")
+    assert code == 0
+    for name in ("BasicMotions", "JapaneseVowels", "ERing", "RacketSports", "Libras"):
+        assert name in out
+    code, out, _ = run(capsys, "datasets", "--json", "--local")
+    entries = {e["name"]: e for e in json.loads(out)["datasets"]}
+    assert code == 0 and {"BasicMotions", "Libras"} <= set(entries)
+    assert Path(entries["BasicMotions"]["local"]) == BUNDLED_DIR / "BasicMotions"
+
+
+def test_datasets_finds_an_archive_in_data_dir(capsys, tmp_path):
+    folder = tmp_path / "Tiny"
+    folder.mkdir()
+    for split in ("TRAIN", "TEST"):
+        (folder / f"Tiny_{split}.ts").write_bytes(TS_TEST.read_bytes())
+    code, out, _ = run(capsys, "datasets", "--data-dir", tmp_path, "--json")
+    entries = {e["name"]: e for e in json.loads(out)["datasets"]}
+    assert code == 0 and Path(entries["Tiny"]["local"]) == folder
+
+
+def test_fit_writes_a_loadable_model(model_file, capsys):
+    clf = cli._load_model(model_file)
+    assert isinstance(clf, MLSTMFCNClassifier)
+    assert clf.n_epochs_ == 2 and tuple(clf.filters) == (8, 8, 8) and clf.lstm_units == 4
+    assert sorted(clf.classes_) == ["badminton", "running", "standing", "walking"]
+
+
+def test_fit_prints_metrics(tmp_path, capsys):
+    out_path = tmp_path / "m.model"
+    code, out, _ = run(capsys, "fit", "BasicMotions", "--out", out_path, "--validation-split", "0.25", *TINY)
+    assert code == 0 and out_path.is_file()
+    for key in ("train accuracy", "val accuracy", "best epoch", "evaluate with"):
+        assert key in out
+
+
+def test_evaluate_matches_the_estimator(model_file, capsys):
+    code, out, _ = run(capsys, "evaluate", model_file, "BasicMotions", "--json")
+    assert code == 0
+    result = json.loads(out)
+    clf = cli._load_model(model_file)
+    X, y = load_uea("BasicMotions", split="test")
+    assert result["accuracy"] == pytest.approx(clf.score(X, y))
+    cm = np.array(result["confusion_matrix"])
+    assert cm.shape == (4, 4) and cm.sum() == 40 and np.trace(cm) == round(result["accuracy"] * 40)
+    assert 0 <= result["balanced_accuracy"] <= 1
+    code, text, _ = run(capsys, "evaluate", model_file, "BasicMotions")
+    assert code == 0 and "balanced accuracy" in text and "true walking" in text
+
+
+def test_predict_ts_path_with_proba_json(model_file, capsys):
+    code, out, _ = run(capsys, "predict", model_file, TS_TEST, "--proba", "--json")
+    assert code == 0
+    result = json.loads(out)
+    clf = cli._load_model(model_file)
+    X, y = load_uea("BasicMotions", split="test")
+    preds = result["predictions"]
+    assert len(preds) == 40
+    assert [p["prediction"] for p in preds] == list(clf.predict(X))
+    assert [p["label"] for p in preds] == list(y)
+    proba = np.array([[p["proba"][c] for c in result["classes"]] for p in preds])
+    np.testing.assert_allclose(proba, clf.predict_proba(X), atol=1e-6)
+    code, text, _ = run(capsys, "predict", model_file, TS_TEST, "--proba")
+    assert code == 0 and "p(walking)" in text and len(text.splitlines()) == 42
+
+
+def test_predict_unlabelled_ts(model_file, capsys, tmp_path):
+    # A .ts file without labels: @classLabel false and no label column.
+    lines = TS_TEST.read_text().splitlines()
+    body = []
+    for line in lines:
+        if line.lower().startswith("@classlabel"):
+            body.append("@classLabel false")
+        elif line and not line.startswith(("#", "@")):
+            body.append(line.rsplit(":", 1)[0])
+        else:
+            body.append(line)
+    path = tmp_path / "unlabelled.ts"
+    path.write_text("\n".join(body[:40]) + "\n")  # header plus the first few series
+    code, out, err = run(capsys, "predict", model_file, path, "--json")
+    assert code == 0, err
+    preds = json.loads(out)["predictions"]
+    assert preds and all("label" not in p for p in preds)
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["fit", "NoSuchDataset", "--epochs", "1"], "unknown dataset 'NoSuchDataset'"),
+    (["evaluate", "missing.model", "BasicMotions"], "model file not found"),
+    (["predict", "{model}", "no/such/file.ts"], "no such .ts file"),
+    (["predict", "{model}", "JapaneseVowels"], "12 channels"),
+    (["fit", "BasicMotions", "--device", "tpu"], "device must be"),
+])
+def test_errors_are_one_line(model_file, capsys, argv, fragment):
+    code, out, err = run(capsys, *[a.format(model=model_file) for a in argv])
+    assert code == 1 and out == ""
+    assert len(err.strip().splitlines()) == 1 and err.startswith("mlstm-fcn: error:")
+    assert fragment in err
+
+
+def test_not_a_model_file(capsys, tmp_path):
+    bad = tmp_path / "bad.model"
+    bad.write_bytes(b"not a pickle")
+    code, _, err = run(capsys, "predict", bad, TS_TEST)
+    assert code == 1 and len(err.strip().splitlines()) == 1 and "bad.model" in err
+
+
+def test_bad_option_value_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["fit", "BasicMotions", "--filters", "8,x"])
+    assert exc.value.code == 2
+    assert "comma-separated integers" in capsys.readouterr().err
+
+
+def test_module_entry_point_help_and_error():
+    """``python -m mlstm_fcn``: complete help, and errors as one line with a non-zero status."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("MLSTM_FCN_DEBUG", None)
+    help_ = subprocess.run([sys.executable, "-m", "mlstm_fcn", "--help"], capture_output=True, text=True,
+                           env=env, cwd=ROOT, timeout=120)
+    assert help_.returncode == 0
+    for command in ("datasets", "fit", "evaluate", "predict"):
+        assert command in help_.stdout
+    err = subprocess.run([sys.executable, "-m", "mlstm_fcn", "evaluate", "nope.model", "BasicMotions"],
+                         capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    assert err.returncode == 1 and err.stdout == ""
+    assert err.stderr.strip().splitlines() == ["mlstm-fcn: error: model file not found: nope.model"]
+
+
+def test_subcommand_help_is_complete(capsys):
+    for command, options in {"fit": ["--epochs", "--device", "--out", "--data-dir", "--json", "--filters"],
+                             "evaluate": ["--split", "--json"], "predict": ["--proba", "--json"],
+                             "datasets": ["--local", "--data-dir"]}.items():
+        with pytest.raises(SystemExit) as exc:
+            cli.main([command, "--help"])
+        assert exc.value.code == 0
+        text = capsys.readouterr().out
+        for option in options:
+            assert option in text, (command, option)
+
+
+def test_console_script_declared():
+    import tomllib
+    conf = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert conf["project"]["scripts"]["mlstm-fcn"] == "mlstm_fcn.cli:main"
+
+
+def test_save_load_roundtrip(tmp_path, tiny_data):
+    X, y = tiny_data
+    from .conftest import FAST
+    clf = MLSTMFCNClassifier(random_state=0, **FAST).fit(X, y)
+    path = tmp_path / "m.model"
+    cli._save_model(clf, path)
+    np.testing.assert_allclose(cli._load_model(path).predict_proba(X), clf.predict_proba(X), atol=1e-6)
+
+
+def test_long_predictions_show_a_progress_bar(model_file, capsys):
+    clf = cli._load_model(model_file)
+    X, _ = load_uea("BasicMotions", split="test")
+    clf.predict_batch_size = 5  # 8 chunks
+    proba = cli._predict_proba(clf, X, quiet=False)
+    np.testing.assert_allclose(proba, clf.predict_proba(X), atol=1e-6)
+    assert "predict" in capsys.readouterr().err
+    cli._predict_proba(clf, X, quiet=True)
+    assert capsys.readouterr().err == ""

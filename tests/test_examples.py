@@ -1,0 +1,47 @@
+"""Every example runs end to end in smoke mode (tiny network, 2 epochs) and writes what it promises."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+# example -> files it must write into --out
+CASES = {
+    "quickstart.py": [],
+    "unequal_length.py": ["lengths.png", "history.png"],
+    "channel_attention.py": ["history.png", "confusion.png", "se_gates.png", "cam.png"],
+    "save_load.py": ["racket_sports.model"],
+    "gpu_training.py": [],
+}
+
+
+def test_every_example_is_covered():
+    mine = {p.name for p in EXAMPLES.glob("*.py")} - {"pipeline_grid_search.py", "dask_grid_search.py"}
+    assert mine == set(CASES)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_example_smoke(name, tmp_path):
+    env = {**os.environ, "MLSTM_FCN_SMOKE": "1", "MPLBACKEND": "Agg",
+           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    argv = [sys.executable, str(EXAMPLES / name)]
+    if CASES[name] or name == "save_load.py":
+        argv += ["--out", str(tmp_path)]
+    proc = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for fname in CASES[name]:
+        assert (tmp_path / fname).stat().st_size > 0, fname
+    if name == "gpu_training.py":
+        assert "GPU" in proc.stdout  # either the GPU's name or the fall-back message
+    if name == "unequal_length.py":
+        assert "same probabilities as the padded array: True" in proc.stdout
+        assert "same as in the batch: True" in proc.stdout
+    if name == "save_load.py":
+        assert "loaded model gives the same probabilities: True" in proc.stdout
+    assert "accuracy" in proc.stdout
