@@ -18,6 +18,9 @@ import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
+from ._memory import map_batches, smaller_batch
+from .checkpoint import Checkpointer
+
 
 @dataclass
 class TrainConfig:
@@ -82,22 +85,24 @@ def evaluate(network: nn.Module, data: TrainData, class_weight: Tensor, batch_si
     """Weighted loss and accuracy of ``network`` (in eval mode) on ``data``."""
     was_training = network.training
     network.eval()
-    loss = torch.zeros((), device=data.X.device)
-    correct = torch.zeros((), device=data.X.device)
     n = len(data)
-    for start, stop in batch_slices(n, max(batch_size, 1024)):
-        idx = torch.arange(start, stop, device=data.X.device)
-        xb, yb, lb = data.take(idx)
+
+    def batch(start: int, stop: int) -> tuple[Tensor, Tensor]:
+        xb, yb, lb = data.take(torch.arange(start, stop, device=data.X.device))
         logits = network(xb, lb)
-        loss += weighted_loss(logits, yb, class_weight) * (stop - start)
-        correct += (logits.argmax(1) == yb).sum()
+        return weighted_loss(logits, yb, class_weight) * (stop - start), (logits.argmax(1) == yb).sum()
+
+    parts = map_batches(batch, n, max(batch_size, 1024), "validation")
+    loss = torch.stack([p[0] for p in parts]).sum()
+    correct = torch.stack([p[1] for p in parts]).sum().to(loss.dtype)
     network.train(was_training)
     loss_v, correct_v = torch.stack([loss, correct]).tolist()
     return loss_v / n, correct_v / n
 
 
 def train(network: nn.Module, train_data: TrainData, class_weight: Tensor, config: TrainConfig,
-          generator: torch.Generator, val_data: TrainData | None = None) -> TrainResult:
+          generator: torch.Generator, val_data: TrainData | None = None,
+          checkpointer: Checkpointer | None = None) -> TrainResult:
     """Train ``network`` in place and load the best weights seen into it.
 
     The monitored figure is the validation loss when ``val_data`` is given,
@@ -105,6 +110,9 @@ def train(network: nn.Module, train_data: TrainData, class_weight: Tensor, confi
     on its plateaus, and training stops early after ``config.early_stopping``
     epochs without improvement when that is set. A ``KeyboardInterrupt``
     ends training after restoring the best weights so far, with a warning.
+    A batch that runs out of GPU memory is retried in halves (with a
+    warning). With a ``checkpointer``, training resumes from its checkpoint
+    when there is one, and writes one every ``checkpointer.every`` epochs.
     """
     device = train_data.X.device
     optimizer = torch.optim.Adam(network.parameters(), lr=config.learning_rate,
@@ -120,24 +128,44 @@ def train(network: nn.Module, train_data: TrainData, class_weight: Tensor, confi
     best_state = None
     since_best = 0
     n = len(train_data)
-    slices = batch_slices(n, config.batch_size)
+    batch_size = config.batch_size
+    slices = batch_slices(n, batch_size)
+    start_epoch = 0
+    resumed = None if checkpointer is None else checkpointer.restore(network, optimizer, scheduler, generator)
+    if resumed is not None:
+        start_epoch = config.epochs if resumed.finished else resumed.epoch + 1
+        best, best_state, since_best = resumed.best, resumed.best_state, resumed.since_best
+        result.best_epoch = resumed.best_epoch
+        history.update(resumed.history)
     network.train()
-    bar = tqdm(range(config.epochs), desc="fit", unit="epoch", disable=not config.verbose)
+    bar = tqdm(range(start_epoch, config.epochs), desc="fit", unit="epoch", disable=not config.verbose,
+               initial=start_epoch, total=config.epochs)
     try:
         for epoch in bar:
             lr = optimizer.param_groups[0]["lr"]
             perm = torch.randperm(n, device=device, generator=generator)
             loss_sum = torch.zeros((), device=device)
             correct = torch.zeros((), device=device)
-            for start, stop in slices:
+            i = 0
+            while i < len(slices):
+                start, stop = slices[i]
                 xb, yb, lb = train_data.take(perm[start:stop])
-                logits = network(xb, lb)
-                loss = weighted_loss(logits, yb, class_weight)
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
+                try:
+                    logits = network(xb, lb)
+                    loss = weighted_loss(logits, yb, class_weight)
+                    optimizer.zero_grad(set_to_none=True)
+                    loss.backward()
+                    optimizer.step()
+                except torch.cuda.OutOfMemoryError as exc:
+                    # Redo this batch and the rest of the epoch in smaller batches.
+                    del xb, yb, lb
+                    batch_size = smaller_batch(batch_size, exc, "training")
+                    slices = slices[:i] + [(start + a, start + b) for a, b in batch_slices(n - start, batch_size)]
+                    continue
                 loss_sum += loss.detach() * (stop - start)
                 correct += (logits.detach().argmax(1) == yb).sum()
+                i += 1
+            slices = batch_slices(n, batch_size)
             loss_v, correct_v = torch.stack([loss_sum, correct]).tolist()  # the epoch's one sync
             history["epoch"].append(epoch)
             history["loss"].append(loss_v / n)
@@ -155,6 +183,10 @@ def train(network: nn.Module, train_data: TrainData, class_weight: Tensor, confi
             else:
                 since_best += 1
             scheduler.step(monitored)
+            if checkpointer is not None and checkpointer.due(epoch):
+                checkpointer.write(epoch=epoch, network=network, optimizer=optimizer, scheduler=scheduler,
+                                   generator=generator, best=best, best_state=best_state,
+                                   best_epoch=result.best_epoch, since_best=since_best, history=history)
             if config.verbose:
                 postfix = {"loss": f"{loss_v / n:.4f}", "acc": f"{correct_v / n:.3f}", "lr": f"{lr:.2e}"}
                 if val_data is not None:
@@ -162,6 +194,12 @@ def train(network: nn.Module, train_data: TrainData, class_weight: Tensor, confi
                 bar.set_postfix(postfix)
             if config.early_stopping is not None and since_best >= config.early_stopping:
                 break
+        if checkpointer is not None and not (resumed is not None and resumed.finished):
+            # The finished run: fitting again with the same checkpoint_dir returns it at once.
+            checkpointer.write(epoch=len(history["epoch"]) - 1, network=network, optimizer=optimizer,
+                               scheduler=scheduler, generator=generator, best=best, best_state=best_state,
+                               best_epoch=result.best_epoch, since_best=since_best, history=history,
+                               finished=True)
     except KeyboardInterrupt:
         result.interrupted = True
         warnings.warn(
