@@ -268,8 +268,12 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
 
         train_idx, val_idx = np.arange(n), None
         if self.validation_split is not None:
-            train_idx, val_idx = train_test_split(
-                np.arange(n), test_size=self.validation_split, stratify=y_idx, random_state=seed)
+            try:
+                train_idx, val_idx = train_test_split(
+                    np.arange(n), test_size=self.validation_split, stratify=y_idx, random_state=seed)
+            except ValueError as exc:
+                raise ValueError(f"validation_split={self.validation_split!r} cannot hold out a stratified "
+                                 f"part of these {n} series: {exc}") from None
 
         device = self.device_
         fork_devices = [device.index] if device.type == "cuda" else []
