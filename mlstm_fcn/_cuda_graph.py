@@ -33,6 +33,9 @@ class GraphedEpoch:
         n = len(runner.data)
         self.perm = torch.arange(n, device=device)
         weights = {k: v.detach().clone() for k, v in network.state_dict().items()}
+        # Adam's state exists already when training resumes from a checkpoint.
+        self._opt_state = {p: {k: v.clone() for k, v in st.items() if torch.is_tensor(v)}
+                           for p, st in optimizer.state.items()}
         sizes = sorted({stop - start for start, stop in runner.slices})
         side = torch.cuda.Stream(device)
         side.wait_stream(torch.cuda.current_stream(device))
@@ -50,7 +53,7 @@ class GraphedEpoch:
         optimizer.zero_grad(set_to_none=True)
         try:
             with torch.cuda.graph(self.graph):
-                runner.body(self.perm)
+                runner.body(self.perm, retry_oom=False)
         except Exception as exc:
             self._restore(weights)
             raise RuntimeError(str(exc)) from exc
@@ -61,9 +64,12 @@ class GraphedEpoch:
         with torch.no_grad():
             for k, v in runner.network.state_dict().items():
                 v.copy_(weights[k])
-            for state in runner.optimizer.state.values():
-                for value in state.values():
-                    if torch.is_tensor(value):
+            for param, state in runner.optimizer.state.items():
+                saved = self._opt_state.get(param, {})
+                for key, value in state.items():
+                    if torch.is_tensor(value) and key in saved:
+                        value.copy_(saved[key])
+                    elif torch.is_tensor(value):
                         value.zero_()
             runner.loss_sum.zero_()
             runner.correct.zero_()

@@ -9,13 +9,14 @@ has the full length), the convention the network's masking relies on.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 
 import numpy as np
 from sklearn.utils import check_array
 
 
-def _as_numpy(X):
+def _as_numpy(X, name: str = "X"):
     try:
         import torch
     except ImportError:  # pragma: no cover - torch is a hard dependency
@@ -23,14 +24,43 @@ def _as_numpy(X):
     if torch is not None and isinstance(X, torch.Tensor):
         X = X.detach().cpu()
         if X.is_complex():
-            raise ValueError("Complex data not supported: X is a complex tensor.")
+            raise ValueError(f"{name} holds complex numbers (a complex tensor); only real values are supported.")
         return X.to(torch.float32).numpy()
     return X
 
 
+def _first_non_numeric(a: np.ndarray) -> str:
+    """Where the first value that is not a real number sits in an object array, for messages."""
+    for index, v in np.ndenumerate(a):
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
+            return f"{v!r} at index {index}"
+    return "a value that does not convert to float"
+
+
+def _to_float32(X, name: str) -> np.ndarray:
+    """``check_array`` to float32, with messages that name the input and the offending value."""
+    if isinstance(X, np.ndarray) and X.dtype.kind in "USV":
+        raise ValueError(f"{name} holds non-numeric values (dtype {X.dtype}); series must be numbers.")
+    if isinstance(X, np.ndarray) and X.dtype.kind == "c" or (
+            np.iscomplexobj(X) if not isinstance(X, np.ndarray) else False):
+        raise ValueError(f"{name} holds complex numbers; only real values are supported.")
+    try:
+        return check_array(X, ensure_2d=False, allow_nd=True, dtype=np.float32, ensure_all_finite=False,
+                           input_name=name, ensure_min_samples=1)
+    except (ValueError, TypeError) as exc:
+        arr = X if isinstance(X, np.ndarray) else None
+        if arr is None:
+            try:
+                arr = np.asarray(X, dtype=object)
+            except (ValueError, TypeError):
+                arr = None
+        if arr is not None and arr.dtype.kind in "OUS":
+            raise type(exc)(f"{name} holds non-numeric values: {_first_non_numeric(arr)} ({exc}).") from None
+        raise
+
+
 def _check_series(a, i: int) -> np.ndarray:
-    a = check_array(_as_numpy(a), ensure_2d=False, allow_nd=True, dtype=np.float32,
-                    ensure_all_finite=False, input_name=f"X[{i}]")
+    a = _to_float32(_as_numpy(a, f"X[{i}]"), f"X[{i}]")
     if a.ndim == 1:
         a = a[None, :]
     if a.ndim != 2:
@@ -80,11 +110,10 @@ def check_X(X, *, name: str = "X") -> tuple[np.ndarray, np.ndarray | None]:
     if _is_ragged(X):
         X, lengths = _from_list(X)
     else:
-        X = _as_numpy(X)
+        X = _as_numpy(X, name)
         if isinstance(X, (list, tuple)) and X and all(np.ndim(_as_numpy(a)) >= 1 for a in X):
             X = np.stack([_check_series(a, i) for i, a in enumerate(X)])
-        X = check_array(X, ensure_2d=False, allow_nd=True, dtype=np.float32,
-                        ensure_all_finite=False, input_name=name, ensure_min_samples=1)
+        X = _to_float32(X, name)
         if X.ndim == 2:
             X = X[:, None, :]
         if X.ndim != 3:
@@ -134,4 +163,9 @@ def check_y(y, n_samples: int) -> np.ndarray:
         raise ValueError("y contains missing labels (None or NaN).")
     if y.dtype.kind == "c":
         raise ValueError("Complex labels are not supported.")
+    if y.dtype.kind == "O":
+        kinds = {"str" if isinstance(v, str) else "number" if isinstance(v, (numbers.Number, np.number))
+                 else type(v).__name__ for v in y}
+        if len(kinds) > 1:
+            raise TypeError(f"y mixes label types ({', '.join(sorted(kinds))}); use one type for all labels.")
     return y

@@ -18,7 +18,6 @@ import argparse
 import dataclasses
 import json
 import os
-import pickle
 import sys
 import time
 import warnings
@@ -38,36 +37,18 @@ class CLIError(Exception):
 
 # ---------------------------------------------------------------- model files
 def _save_model(clf, path: str | os.PathLike) -> None:
-    """Write a fitted classifier to ``path``."""
-    if hasattr(clf, "save"):
-        clf.save(path)
-        return
-    # Fallback until the safe model format (clf.save / MLSTMFCNClassifier.load)
-    # lands; it goes then.
-    with open(path, "wb") as fh:
-        pickle.dump(clf, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    """Write a fitted classifier to ``path`` in the safe model format."""
+    clf.save(path)
 
 
 def _load_model(path: str | os.PathLike):
-    """Read a classifier written by :func:`_save_model`."""
+    """Read a classifier written by :func:`_save_model`; the file runs no code."""
     from .estimator import MLSTMFCNClassifier
 
     path = Path(path)
     if not path.is_file():
         raise CLIError(f"model file not found: {path}")
-    if hasattr(MLSTMFCNClassifier, "load"):
-        clf = MLSTMFCNClassifier.load(path)
-    else:
-        # Fallback until the safe model format lands; it goes then. Unpickling
-        # runs code from the file, so only load model files you trust.
-        try:
-            with open(path, "rb") as fh:
-                clf = pickle.load(fh)
-        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError) as exc:
-            raise CLIError(f"{path} is not a model file written by {PROG} fit ({exc})") from exc
-    if not isinstance(clf, MLSTMFCNClassifier):
-        raise CLIError(f"{path} holds a {type(clf).__name__}, not an MLSTMFCNClassifier")
-    return clf
+    return MLSTMFCNClassifier.load(path)
 
 
 # --------------------------------------------------------------------- data

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import numbers
+import os
 import warnings
 from collections.abc import Sequence
 
@@ -15,8 +16,11 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import check_is_fitted
 
+from . import persistence
 from ._device import resolve_device
+from ._memory import map_batches
 from ._validation import check_X, check_y
+from .checkpoint import Checkpointer, run_id
 from .nn import MLSTMFCN
 from .training import TrainConfig, TrainData, autocast_context, train
 
@@ -103,6 +107,14 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         The caller's global random state is left untouched.
     verbose : int, default=0
         1 shows a progress bar over epochs (loss, accuracy, learning rate).
+    checkpoint_dir : str, path-like or None, default=None
+        Directory for training checkpoints. A fit that finds there a
+        checkpoint of the same run (same parameters and data) resumes from
+        it, so a run killed mid-way continues where it stopped and, on CPU
+        with an integer ``random_state``, ends with the same weights as an
+        uninterrupted run. ``None`` writes no checkpoints.
+    checkpoint_every : int, default=10
+        Epochs between checkpoints (one is also written when training ends).
 
     Attributes
     ----------
@@ -146,7 +158,8 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
                  lr_patience: int = 100, class_weight="balanced", validation_split: float | None = None,
                  early_stopping: int | None = None, device="auto", precision: str = "auto",
                  cuda_graph: bool = True, cudnn_benchmark: bool = True, predict_batch_size: int = 1024,
-                 random_state=None, verbose: int = 0) -> None:
+                 random_state=None, verbose: int = 0, checkpoint_dir: str | os.PathLike | None = None,
+                 checkpoint_every: int = 10) -> None:
         self.lstm_units = lstm_units
         self.attention = attention
         self.filters = filters
@@ -168,6 +181,8 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         self.predict_batch_size = predict_batch_size
         self.random_state = random_state
         self.verbose = verbose
+        self.checkpoint_dir = checkpoint_dir
+        self.checkpoint_every = checkpoint_every
 
     # ------------------------------------------------------------------ checks
     def _check_params(self) -> None:
@@ -179,7 +194,7 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
                 raise ValueError(f"{name} must be a positive integer, got {v!r}.")
 
         for name in ("lstm_units", "epochs", "batch_size", "se_reduction", "lr_patience",
-                     "predict_batch_size"):
+                     "predict_batch_size", "checkpoint_every"):
             positive_int(name)
         positive_int("early_stopping", allow_none=True)
         if not isinstance(self.verbose, numbers.Integral) or self.verbose < 0:
@@ -208,6 +223,8 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
                 raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}.")
         if self.precision not in ("auto", "fp32", "bf16"):
             raise ValueError(f"precision must be 'auto', 'fp32' or 'bf16', got {self.precision!r}.")
+        if self.checkpoint_dir is not None and not isinstance(self.checkpoint_dir, (str, os.PathLike)):
+            raise ValueError(f"checkpoint_dir must be None or a path, got {self.checkpoint_dir!r}.")
         try:
             resolve_device(self.device)
         except ValueError as exc:
@@ -278,13 +295,25 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         self.equal_length_ = lengths is None
         self.device_ = resolve_device(self.device)
         self.autocast_dtype_ = self._autocast_dtype(self.device_)
-        seed = self._seed()
+        checkpointer, saved = None, None
+        if self.checkpoint_dir is not None:
+            run = run_id(self.get_params(deep=False), self.device_, [X_arr, lengths, y_idx, self.classes_])
+            checkpointer = Checkpointer(self.checkpoint_dir, run, self.checkpoint_every)
+            saved = checkpointer.read()
+        # A resumed run keeps its original seed (validation split, RNG streams).
+        seed = int(saved["seed"]) if saved is not None else self._seed()
+        if checkpointer is not None:
+            checkpointer.seed = seed
         class_weight = self._class_weights(y_idx)
 
         train_idx, val_idx = np.arange(n), None
         if self.validation_split is not None:
-            train_idx, val_idx = train_test_split(
-                np.arange(n), test_size=self.validation_split, stratify=y_idx, random_state=seed)
+            try:
+                train_idx, val_idx = train_test_split(
+                    np.arange(n), test_size=self.validation_split, stratify=y_idx, random_state=seed)
+            except ValueError as exc:
+                raise ValueError(f"validation_split={self.validation_split!r} cannot hold out a stratified "
+                                 f"part of these {n} series: {exc}") from None
 
         device = self.device_
         fork_devices = [device.index] if device.type == "cuda" else []
@@ -294,7 +323,8 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
             if device.type == "cuda":
                 with torch.cuda.device(device):
                     torch.cuda.manual_seed(seed)
-            self.network_ = self._build_network().to(device)
+            # float32 whatever the caller's default dtype (torch.set_default_dtype).
+            self.network_ = self._build_network().to(device=device, dtype=torch.float32)
             generator = torch.Generator(device=device)
             generator.manual_seed(seed)
 
@@ -312,7 +342,8 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
                                  cuda_graph=bool(self.cuda_graph) and device.type == "cuda")
             result = train(self.network_, to_data(train_idx),
                            torch.tensor(class_weight, dtype=torch.float32, device=device),
-                           config, generator, None if val_idx is None else to_data(val_idx))
+                           config, generator, None if val_idx is None else to_data(val_idx),
+                           checkpointer=checkpointer)
         self.history_ = result.history
         self.used_cuda_graph_ = result.used_cuda_graph
         self.best_epoch_ = result.best_epoch
@@ -363,14 +394,15 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         device = self._predict_device()
         network = self.network_.to(device).eval()
         dtype = getattr(self, "autocast_dtype_", None) if device.type == "cuda" else None
-        out = []
-        with autocast_context(device, dtype):
-            for start in range(0, X_arr.shape[0], self.predict_batch_size):
-                stop = start + self.predict_batch_size
-                xb = torch.from_numpy(X_arr[start:stop]).to(device, non_blocking=True)
-                lb = None if lengths is None else torch.from_numpy(lengths[start:stop]).to(device)
-                out.append(network(xb, lb).float().cpu())
-        return torch.cat(out).numpy()
+
+        def batch(start: int, stop: int) -> torch.Tensor:
+            xb = torch.from_numpy(X_arr[start:stop]).to(device, non_blocking=True)
+            lb = None if lengths is None else torch.from_numpy(lengths[start:stop]).to(device)
+            with autocast_context(device, dtype):
+                logits = network(xb, lb)
+            return logits.float().cpu()  # results stay on the host: GPU memory stays bounded
+
+        return torch.cat(map_batches(batch, X_arr.shape[0], self.predict_batch_size, "predict")).numpy()
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, shape ``(n_instances, n_classes)``, columns in ``classes_`` order.
@@ -428,6 +460,42 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
             state["device_"] = torch.device(state["device_"])
         self.__dict__.update(state)
         if config is not None:
-            network = MLSTMFCN(**config)
+            network = MLSTMFCN(**config).to(torch.float32)
             network.load_state_dict(torch.load(io.BytesIO(weights), map_location="cpu", weights_only=True))
             self.network_ = network.to(self._predict_device()).eval()
+
+    # -------------------------------------------------------------- save/load
+    def save(self, path: str | os.PathLike) -> None:
+        """Save the fitted model to one file that loading cannot execute code from.
+
+        Weights go in safetensors format, everything else (parameters,
+        ``classes_``, history) in its JSON metadata, with format and package
+        versions and a SHA-256 checksum. See :mod:`mlstm_fcn.persistence`.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Destination file (``.safetensors`` is a fitting suffix).
+        """
+        persistence.save_model(self, path)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "MLSTMFCNClassifier":
+        """Load a model written by :meth:`save`, on the CPU when no GPU is available.
+
+        Parameters
+        ----------
+        path : str or path-like
+            A file written by :meth:`save`.
+
+        Returns
+        -------
+        estimator : MLSTMFCNClassifier
+            The fitted estimator.
+
+        Raises
+        ------
+        ValueError
+            If the file is not such a model file, or is truncated or altered.
+        """
+        return persistence.load_model(cls, path)

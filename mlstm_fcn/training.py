@@ -23,6 +23,9 @@ import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
+from ._memory import map_batches, smaller_batch
+from .checkpoint import Checkpointer
+
 
 @dataclass
 class TrainConfig:
@@ -103,17 +106,17 @@ def evaluate(network: nn.Module, data: TrainData, class_weight: Tensor, batch_si
     """Weighted loss and accuracy of ``network`` (in eval mode) on ``data``."""
     was_training = network.training
     network.eval()
-    device = data.X.device
-    loss = torch.zeros((), device=device)
-    correct = torch.zeros((), device=device)
     n = len(data)
-    with autocast_context(device, autocast_dtype):
-        for start, stop in batch_slices(n, max(batch_size, 1024)):
-            idx = torch.arange(start, stop, device=device)
-            xb, yb, lb = data.take(idx)
+
+    def batch(start: int, stop: int) -> tuple[Tensor, Tensor]:
+        xb, yb, lb = data.take(torch.arange(start, stop, device=data.X.device))
+        with autocast_context(xb.device, autocast_dtype):
             logits = network(xb, lb)
-            loss += weighted_loss(logits, yb, class_weight) * (stop - start)
-            correct += (logits.argmax(1) == yb).sum()
+        return weighted_loss(logits, yb, class_weight) * (stop - start), (logits.argmax(1) == yb).sum()
+
+    parts = map_batches(batch, n, max(batch_size, 1024), "validation")
+    loss = torch.stack([p[0] for p in parts]).sum()
+    correct = torch.stack([p[1] for p in parts]).sum().to(loss.dtype)
     network.train(was_training)
     loss_v, correct_v = torch.stack([loss, correct]).tolist()
     return loss_v / n, correct_v / n
@@ -132,6 +135,7 @@ class EpochRunner:
         self.optimizer = optimizer
         self.data = data
         self.class_weight = class_weight
+        self.batch_size = batch_size
         self.slices = batch_slices(len(data), batch_size)
         self.autocast_dtype = autocast_dtype
         device = data.X.device
@@ -150,12 +154,28 @@ class EpochRunner:
         self.loss_sum += loss.detach() * idx.shape[0]
         self.correct += (logits.detach().argmax(1) == yb).sum()
 
-    def body(self, perm: Tensor) -> None:
-        """All steps of an epoch over the permutation ``perm``."""
+    def body(self, perm: Tensor, retry_oom: bool = True) -> None:
+        """All steps of an epoch over the permutation ``perm``.
+
+        A batch that runs out of GPU memory is redone, with the rest of the
+        epoch, in batches half as large (and so are later epochs).
+        """
         self.loss_sum.zero_()
         self.correct.zero_()
-        for start, stop in self.slices:
-            self.step(perm[start:stop])
+        slices, i = self.slices, 0
+        while i < len(slices):
+            start, stop = slices[i]
+            try:
+                self.step(perm[start:stop])
+            except torch.cuda.OutOfMemoryError as exc:
+                if not retry_oom:
+                    raise
+                self.batch_size = smaller_batch(self.batch_size, exc, "training")
+                rest = batch_slices(len(self.data) - start, self.batch_size)
+                slices = slices[:i] + [(start + a, start + b) for a, b in rest]
+                continue
+            i += 1
+        self.slices = batch_slices(len(self.data), self.batch_size)
 
     def run(self, perm: Tensor) -> tuple[Tensor, Tensor]:
         """Train one epoch; return (summed loss, correct count) as device tensors."""
@@ -186,7 +206,8 @@ def _keep_tensor_lr(optimizer: torch.optim.Optimizer, lr_tensor: Tensor | None) 
 
 
 def train(network: nn.Module, train_data: TrainData, class_weight: Tensor, config: TrainConfig,
-          generator: torch.Generator, val_data: TrainData | None = None) -> TrainResult:
+          generator: torch.Generator, val_data: TrainData | None = None,
+          checkpointer: Checkpointer | None = None) -> TrainResult:
     """Train ``network`` in place and load the best weights seen into it.
 
     The monitored figure is the validation loss when ``val_data`` is given,
@@ -194,6 +215,9 @@ def train(network: nn.Module, train_data: TrainData, class_weight: Tensor, confi
     on its plateaus, and training stops early after ``config.early_stopping``
     epochs without improvement when that is set. A ``KeyboardInterrupt``
     ends training after restoring the best weights so far, with a warning.
+    A batch that runs out of GPU memory is retried in halves (with a
+    warning). With a ``checkpointer``, training resumes from its checkpoint
+    when there is one, and writes one every ``checkpointer.every`` epochs.
     """
     device = train_data.X.device
     optimizer = _make_optimizer(network, config, device)
@@ -210,20 +234,29 @@ def train(network: nn.Module, train_data: TrainData, class_weight: Tensor, confi
     best_state = None
     since_best = 0
     n = len(train_data)
+    start_epoch = 0
+    resumed = None if checkpointer is None else checkpointer.restore(network, optimizer, scheduler, generator)
+    if resumed is not None:
+        start_epoch = config.epochs if resumed.finished else resumed.epoch + 1
+        best, best_state, since_best = resumed.best, resumed.best_state, resumed.since_best
+        result.best_epoch = resumed.best_epoch
+        history.update(resumed.history)
     network.train()
     runner = EpochRunner(network, optimizer, train_data, class_weight, config.batch_size,
                          config.autocast_dtype)
-    if config.cuda_graph and device.type == "cuda":
+    if config.cuda_graph and device.type == "cuda" and start_epoch < config.epochs:
         from ._cuda_graph import GraphedEpoch
 
         try:
             runner = GraphedEpoch(runner)
             result.used_cuda_graph = True
-        except RuntimeError as exc:  # capture is not possible for every op/version
+        except RuntimeError as exc:  # capture is not possible for every op/version, or memory
             warnings.warn(f"CUDA graph capture failed ({exc}); training without it.", RuntimeWarning,
                           stacklevel=3)
-    bar = tqdm(range(config.epochs), desc="fit", unit="epoch", disable=not config.verbose)
-    start_time = time.perf_counter()
+    bar = tqdm(range(start_epoch, config.epochs), desc="fit", unit="epoch", disable=not config.verbose,
+               initial=start_epoch, total=config.epochs)
+    # A resumed run's clock continues from where the checkpoint left it.
+    start_time = time.perf_counter() - (history["time"][-1] if history.get("time") else 0.0)
     try:
         for epoch in bar:
             lr = _current_lr(optimizer)
@@ -249,6 +282,10 @@ def train(network: nn.Module, train_data: TrainData, class_weight: Tensor, confi
                 since_best += 1
             scheduler.step(monitored)
             _keep_tensor_lr(optimizer, lr_tensor)
+            if checkpointer is not None and checkpointer.due(epoch):
+                checkpointer.write(epoch=epoch, network=network, optimizer=optimizer, scheduler=scheduler,
+                                   generator=generator, best=best, best_state=best_state,
+                                   best_epoch=result.best_epoch, since_best=since_best, history=history)
             if config.verbose:
                 postfix = {"loss": f"{loss_v / n:.4f}", "acc": f"{correct_v / n:.3f}", "lr": f"{lr:.2e}"}
                 if val_data is not None:
@@ -256,6 +293,12 @@ def train(network: nn.Module, train_data: TrainData, class_weight: Tensor, confi
                 bar.set_postfix(postfix)
             if config.early_stopping is not None and since_best >= config.early_stopping:
                 break
+        if checkpointer is not None and not (resumed is not None and resumed.finished):
+            # The finished run: fitting again with the same checkpoint_dir returns it at once.
+            checkpointer.write(epoch=len(history["epoch"]) - 1, network=network, optimizer=optimizer,
+                               scheduler=scheduler, generator=generator, best=best, best_state=best_state,
+                               best_epoch=result.best_epoch, since_best=since_best, history=history,
+                               finished=True)
     except KeyboardInterrupt:
         result.interrupted = True
         warnings.warn(

@@ -1,0 +1,211 @@
+"""Training checkpoints: resume a killed ``fit`` where its last checkpoint left it.
+
+A checkpoint holds everything that decides the rest of a run, so that the
+resumed run ends with the same weights as one never interrupted (exactly, on
+CPU): network weights, optimizer and scheduler state, best-so-far weights
+and loss, history, the epoch, the batch-order generator's state and the
+global RNG state that dropout draws from (training runs inside
+``torch.random.fork_rng``, so that state belongs to the run, not the caller).
+
+Files are named by a run identifier, a hash of the training parameters and
+data, so a run only ever resumes its own checkpoint. They are written with
+``torch.save`` to a temporary file in the same directory and moved into place
+with ``os.replace`` (atomic), so a kill during a write leaves the previous
+checkpoint intact; they are read with ``torch.load(weights_only=True)``,
+which refuses anything but tensors and plain containers.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+import pickle
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+#: Version of the checkpoint contents; a file of another version is not resumed.
+CHECKPOINT_VERSION = 1
+
+#: Estimator parameters that do not change what training computes.
+_NOT_IN_RUN_ID = ("verbose", "checkpoint_dir", "checkpoint_every", "predict_batch_size", "device")
+
+
+def run_id(params: dict[str, Any], device: torch.device, arrays: list[np.ndarray | None]) -> str:
+    """Hash of what determines a training run: parameters, device type and the data.
+
+    ``arrays`` are the training inputs as fitted (padded X, lengths, label
+    indices, classes); parameters that do not change training are left out.
+    """
+    h = hashlib.sha256()
+    kept = {k: v for k, v in sorted(params.items()) if k not in _NOT_IN_RUN_ID}
+    if isinstance(kept.get("random_state"), (np.random.RandomState, np.random.Generator)):
+        kept["random_state"] = type(kept["random_state"]).__name__  # the seed itself is in the checkpoint
+    h.update(repr(kept).encode())
+    h.update(device.type.encode())
+    for a in arrays:
+        if a is None:
+            h.update(b"none")
+            continue
+        a = np.ascontiguousarray(a)
+        h.update(f"{a.dtype.str}{a.shape}".encode())
+        if a.dtype.kind == "O":
+            h.update(repr(a.tolist()).encode())
+        else:
+            h.update(a.tobytes())
+    return h.hexdigest()[:32]
+
+
+@dataclass
+class Resumed:
+    """Loop state read back from a checkpoint (see :meth:`Checkpointer.restore`)."""
+
+    epoch: int
+    best: float
+    best_state: dict | None
+    best_epoch: int
+    since_best: int
+    history: dict[str, list[float]]
+    finished: bool
+
+
+class Checkpointer:
+    """Reads and writes the checkpoint of one training run.
+
+    Parameters
+    ----------
+    directory : path-like
+        Where checkpoints live (created if missing).
+    run : str
+        The run identifier from :func:`run_id`.
+    every : int
+        Write a checkpoint after every ``every``-th epoch (and at the end).
+
+    Attributes
+    ----------
+    seed : int or None
+        The run's seed, written into checkpoints so that a resumed run (of an
+        estimator whose ``random_state`` is None, say) re-draws the same
+        validation split. The caller sets it, from :meth:`read`'s checkpoint
+        when resuming.
+    """
+
+    def __init__(self, directory: str | os.PathLike, run: str, every: int) -> None:
+        self.directory = Path(directory)
+        self.run = run
+        self.every = every
+        self.seed: int | None = None
+        self.path = self.directory / f"mlstm_fcn-{run}.ckpt"
+        self._payload: dict | None = None
+
+    def read(self) -> dict | None:
+        """The checkpoint of this run, or None (none yet, unreadable, or of another version).
+
+        An unreadable file (including one holding arbitrary pickled objects,
+        which ``weights_only`` loading refuses without running them) is
+        reported with a warning and training starts from scratch.
+        """
+        if not self.path.exists():
+            return None
+        try:
+            payload = torch.load(self.path, map_location="cpu", weights_only=True)
+        except (RuntimeError, EOFError, OSError, ValueError, pickle.UnpicklingError) as exc:
+            warnings.warn(f"Ignoring unreadable checkpoint {self.path} ({type(exc).__name__}); "
+                          "training starts from scratch.", RuntimeWarning, stacklevel=3)
+            return None
+        if (not isinstance(payload, dict) or payload.get("version") != CHECKPOINT_VERSION
+                or payload.get("run") != self.run):
+            warnings.warn(f"Ignoring checkpoint {self.path}: not a checkpoint of this run.",
+                          RuntimeWarning, stacklevel=3)
+            return None
+        self._payload = payload
+        return payload
+
+    def restore(self, network: nn.Module, optimizer: torch.optim.Optimizer, scheduler: Any,
+                generator: torch.Generator) -> Resumed | None:
+        """Load the checkpoint read by :meth:`read` into the training objects.
+
+        Also sets the global RNG state (CPU, and the current CUDA device when
+        training there), which the caller has forked for the run.
+        """
+        p = self._payload
+        if p is None:
+            return None
+        device = next(network.parameters()).device
+        network.load_state_dict(p["network"])
+        optimizer.load_state_dict(p["optimizer"])
+        scheduler.load_state_dict(p["scheduler"])
+        generator.set_state(p["generator"])
+        torch.set_rng_state(p["cpu_rng"])
+        if device.type == "cuda" and p.get("cuda_rng") is not None:
+            torch.cuda.set_rng_state(p["cuda_rng"], device)
+        best_state = p["best_state"]
+        if best_state is not None:
+            best_state = {k: v.to(device) for k, v in best_state.items()}
+        return Resumed(epoch=int(p["epoch"]), best=float(p["best"]), best_state=best_state,
+                       best_epoch=int(p["best_epoch"]), since_best=int(p["since_best"]),
+                       history={k: list(v) for k, v in p["history"].items()},
+                       finished=bool(p["finished"]))
+
+    def due(self, epoch: int) -> bool:
+        """Whether a checkpoint is written after ``epoch`` (0-based)."""
+        return (epoch + 1) % self.every == 0
+
+    def write(self, *, epoch: int, network: nn.Module, optimizer: torch.optim.Optimizer, scheduler: Any,
+              generator: torch.Generator, best: float, best_state: dict | None, best_epoch: int,
+              since_best: int, history: dict[str, list[float]], finished: bool = False) -> None:
+        """Atomically write the state after ``epoch`` (temporary file + ``os.replace``)."""
+        device = next(network.parameters()).device
+
+        def cpu(state):
+            return None if state is None else {k: v.detach().to("cpu", copy=True) for k, v in state.items()}
+
+        if self.seed is None:
+            raise RuntimeError("Checkpointer.seed must be set before writing.")
+        payload = {
+            "version": CHECKPOINT_VERSION,
+            "run": self.run,
+            "seed": self.seed,
+            "epoch": epoch,
+            "finished": finished,
+            "network": cpu(network.state_dict()),
+            "optimizer": _to_cpu(optimizer.state_dict()),
+            "scheduler": copy.deepcopy(scheduler.state_dict()),
+            "generator": generator.get_state(),
+            "cpu_rng": torch.get_rng_state(),
+            "cuda_rng": torch.cuda.get_rng_state(device) if device.type == "cuda" else None,
+            "best": best,
+            "best_state": cpu(best_state),
+            "best_epoch": best_epoch,
+            "since_best": since_best,
+            # JSON round trip: plain floats/ints only, whatever the history holds.
+            "history": json.loads(json.dumps(history)),
+        }
+        self.directory.mkdir(parents=True, exist_ok=True)
+        tmp = self.directory / f".{self.path.name}.{os.getpid()}.tmp"
+        try:
+            with open(tmp, "wb") as f:
+                torch.save(payload, f)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self.path)
+        finally:
+            if tmp.exists():
+                tmp.unlink()
+
+
+def _to_cpu(obj):
+    if isinstance(obj, torch.Tensor):
+        return obj.detach().to("cpu", copy=True)
+    if isinstance(obj, dict):
+        return {k: _to_cpu(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_to_cpu(v) for v in obj)
+    return obj

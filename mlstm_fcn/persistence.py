@@ -1,0 +1,254 @@
+"""Saving and loading fitted estimators in a format that cannot run code when read.
+
+One file, a standard safetensors file: the network's weights (CPU copies) as
+tensors, and everything else (parameters, classes, history, format and
+package versions) as JSON in the safetensors metadata header. Loading parses
+that header and the raw tensor bytes only: there is no pickle anywhere, so a
+crafted file cannot execute code; it can at worst be refused.
+
+Integrity: the header records the SHA-256 of the JSON description plus the
+tensor bytes, checked before anything is built. This catches truncation and
+corruption (and naive edits); it is not a signature, so it does not prove
+who wrote the file.
+
+Layout of a safetensors file: 8 bytes little-endian header length ``N``,
+``N`` bytes of JSON header (tensor names -> dtype/shape/offsets, plus
+``"__metadata__"``: a str -> str map), then the tensor bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import struct
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load as st_load
+from safetensors.torch import save as st_save
+
+#: Version of the file layout written by :func:`save_model`; bump on incompatible change.
+FORMAT_VERSION = 1
+_FORMAT_NAME = "mlstm-fcn"
+#: Headers larger than this are refused before parsing (a real one is a few hundred kB at most).
+_MAX_HEADER = 64 * 2**20
+
+
+def _package_version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+# ------------------------------------------------------------------ JSON codec
+# JSON has no tuples, numpy scalars or non-string dict keys; parameters use
+# all three (filters=(128, 256, 128), class_weight={1: 2.0}), so values are
+# written with small tags and rebuilt exactly.
+
+def _encode(value: Any, where: str) -> Any:
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value)
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, tuple):
+        return {"__tuple__": [_encode(v, where) for v in value]}
+    if isinstance(value, list):
+        return [_encode(v, where) for v in value]
+    if isinstance(value, dict):
+        return {"__dict__": [[_encode(k, where), _encode(v, where)] for k, v in value.items()]}
+    if isinstance(value, torch.device):
+        return {"__device__": str(value)}
+    if isinstance(value, np.ndarray):
+        return {"__array__": encode_array(value, where)}
+    raise TypeError(f"Cannot save {where}: values of type {type(value).__name__} are not supported.")
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    if isinstance(value, dict):
+        if "__tuple__" in value:
+            return tuple(_decode(v) for v in value["__tuple__"])
+        if "__dict__" in value:
+            return {_decode(k): _decode(v) for k, v in value["__dict__"]}
+        if "__device__" in value:
+            return torch.device(value["__device__"])
+        if "__array__" in value:
+            return decode_array(value["__array__"])
+        raise ValueError(f"Unknown JSON object in model file: keys {sorted(value)}.")
+    return value
+
+
+def encode_array(a: np.ndarray, where: str = "an array") -> dict:
+    """JSON form of a 1D label array that rebuilds the same dtype and values exactly."""
+    a = np.asarray(a)
+    kind = a.dtype.kind
+    if kind in "biufU":
+        # Python's float repr, which json uses, round-trips float64 exactly;
+        # narrower floats widen to float64 and back without loss.
+        return {"dtype": a.dtype.str, "values": a.tolist()}
+    if kind == "O" and all(isinstance(v, (str, bool, int, float, np.generic)) for v in a.ravel()):
+        return {"dtype": "object", "values": [_encode(v, where) for v in a.tolist()]}
+    raise TypeError(f"Cannot save {where}: arrays of dtype {a.dtype} are not supported "
+                    "(str, int, float and bool are).")
+
+
+def decode_array(d: dict) -> np.ndarray:
+    """Inverse of :func:`encode_array`."""
+    dtype = object if d["dtype"] == "object" else np.dtype(d["dtype"])
+    values = d["values"]
+    if dtype is object:
+        out = np.empty(len(values), dtype=object)
+        out[:] = values
+        return out
+    return np.array(values, dtype=dtype)
+
+
+# ------------------------------------------------------------------ save/load
+def _digest(meta_json: str, data: bytes) -> str:
+    h = hashlib.sha256()
+    h.update(meta_json.encode("utf-8"))
+    h.update(b"\x00")
+    h.update(data)
+    return h.hexdigest()
+
+
+def _data_section(blob: bytes) -> tuple[dict, bytes]:
+    """Parse a safetensors blob into (header dict, tensor bytes), refusing anything malformed."""
+    if len(blob) < 8:
+        raise ValueError("not an mlstm-fcn model file: too short (truncated?).")
+    (n,) = struct.unpack("<Q", blob[:8])
+    if n > _MAX_HEADER or 8 + n > len(blob):
+        raise ValueError("not an mlstm-fcn model file, or a truncated one: bad header length.")
+    try:
+        header = json.loads(blob[8:8 + n].decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"not an mlstm-fcn model file: unreadable header ({exc}).") from None
+    if not isinstance(header, dict):
+        raise ValueError("not an mlstm-fcn model file: the header is not a JSON object.")
+    return header, blob[8 + n:]
+
+
+def save_model(estimator, path: str | os.PathLike) -> None:
+    """Write a fitted estimator to ``path`` (weights: safetensors; the rest: JSON).
+
+    The file is written to a temporary name beside ``path`` and moved into
+    place, so an interrupted save never leaves a half-written model.
+
+    Parameters
+    ----------
+    estimator : MLSTMFCNClassifier
+        A fitted estimator.
+    path : str or path-like
+        Destination; the suffix is up to the caller (``.safetensors`` reads well).
+    """
+    from sklearn.utils.validation import check_is_fitted
+
+    check_is_fitted(estimator, "network_")
+    network = estimator.network_
+    tensors = {k: v.detach().to("cpu").contiguous().clone() for k, v in network.state_dict().items()}
+    params = estimator.get_params(deep=False)
+    encoded_params = {}
+    for k, v in params.items():
+        if k == "random_state" and isinstance(v, (np.random.RandomState, np.random.Generator)):
+            v = None  # a generator object only matters for refitting; its state is not kept
+        encoded_params[k] = _encode(v, f"parameter {k!r}")
+    fitted = {k: _encode(v, f"attribute {k!r}") for k, v in vars(estimator).items()
+              if k.endswith("_") and not k.startswith("_") and k not in ("network_", "classes_")}
+    meta = {
+        "format": _FORMAT_NAME,
+        "format_version": FORMAT_VERSION,
+        "package_version": _package_version(),
+        "torch_version": torch.__version__,
+        "estimator": type(estimator).__name__,
+        "params": encoded_params,
+        "classes": encode_array(estimator.classes_, "classes_"),
+        "fitted": fitted,
+        "network_config": _encode(dict(network.config), "network config"),
+    }
+    meta_json = json.dumps(meta, sort_keys=True)
+    # Serialise once without the digest to learn the tensor bytes, then again with it:
+    # the tensor section does not depend on the metadata.
+    _, data = _data_section(st_save(tensors, metadata={"mlstm_fcn": meta_json}))
+    blob = st_save(tensors, metadata={"mlstm_fcn": meta_json, "sha256": _digest(meta_json, data)})
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(blob)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def load_model(cls, path: str | os.PathLike):
+    """Read a model written by :func:`save_model`; no code in the file is ever run.
+
+    Raises
+    ------
+    ValueError
+        If the file is not an mlstm-fcn model file, is truncated or altered
+        (checksum mismatch), or was written by a newer, incompatible format.
+    """
+    from .nn import MLSTMFCN
+
+    blob = Path(path).read_bytes()
+    try:
+        header, data = _data_section(blob)
+    except ValueError as exc:
+        raise ValueError(f"{os.fspath(path)!r}: {exc}") from None
+    metadata = header.get("__metadata__")
+    if not isinstance(metadata, dict) or "mlstm_fcn" not in metadata or "sha256" not in metadata:
+        raise ValueError(f"{os.fspath(path)!r} is not an mlstm-fcn model file (no model metadata).")
+    meta_json = metadata["mlstm_fcn"]
+    if _digest(meta_json, data) != metadata["sha256"]:
+        raise ValueError(f"{os.fspath(path)!r} failed its integrity check (SHA-256 mismatch): "
+                         "the file is corrupted, truncated or was modified.")
+    meta = json.loads(meta_json)
+    if meta.get("format") != _FORMAT_NAME:
+        raise ValueError(f"{os.fspath(path)!r} is not an mlstm-fcn model file.")
+    version = meta.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise ValueError(f"{os.fspath(path)!r} uses model format version {version!r}; this mlstm-fcn "
+                         f"({_package_version()}) reads versions up to {FORMAT_VERSION}. Upgrade mlstm-fcn.")
+    if meta.get("package_version") != _package_version():
+        warnings.warn(f"Model saved with mlstm-fcn {meta.get('package_version')}, loaded with "
+                      f"{_package_version()}.", UserWarning, stacklevel=3)
+    try:
+        tensors = st_load(blob)
+    except SafetensorError as exc:
+        raise ValueError(f"{os.fspath(path)!r}: unreadable weights ({exc}).") from None
+
+    params = {k: _decode(v) for k, v in meta["params"].items()}
+    try:
+        estimator = cls(**params)
+    except TypeError as exc:
+        raise ValueError(f"{os.fspath(path)!r} holds parameters that {cls.__name__} does not "
+                         f"accept ({exc}).") from None
+    for k, v in meta["fitted"].items():
+        setattr(estimator, k, _decode(v))
+    estimator.classes_ = decode_array(meta["classes"])
+    network = MLSTMFCN(**_decode(meta["network_config"])).to(torch.float32)
+    try:
+        network.load_state_dict(tensors)
+    except RuntimeError as exc:
+        raise ValueError(f"{os.fspath(path)!r}: weights do not match the network description ({exc}).") \
+            from None
+    if getattr(estimator, "device_", None) is not None and not isinstance(estimator.device_, torch.device):
+        estimator.device_ = torch.device(estimator.device_)
+    estimator.network_ = network.to(estimator._predict_device()).eval()
+    return estimator

@@ -1,0 +1,223 @@
+"""Checkpointing: a fit killed mid-way resumes and ends exactly as an uninterrupted one (CPU)."""
+
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from mlstm_fcn import MLSTMFCNClassifier, checkpoint, training
+
+from .conftest import FAST
+
+ROOT = Path(__file__).resolve().parents[1]
+PARAMS = {**FAST, "epochs": 12, "dropout": 0.5, "random_state": 7, "checkpoint_every": 3}
+
+
+
+def _figures(history: dict) -> dict:
+    """History without the wall-clock ``time`` column, which no two runs share."""
+    return {k: v for k, v in history.items() if k != "time"}
+
+def _count_training_steps(monkeypatch):
+    calls = {"n": 0}
+    original = training.weighted_loss
+
+    def counting(*args):
+        calls["n"] += 1
+        return original(*args)
+
+    monkeypatch.setattr(training, "weighted_loss", counting)
+    return calls
+
+
+def _checkpoints(directory):
+    return sorted(Path(directory).glob("*.ckpt"))
+
+
+# Run in a child process: fit slowly (a sleep per training step, which changes no numbers) so
+# that the parent can kill it after its first checkpoint, and never finish (block forever at
+# step BLOCK_AT), so that the kill always lands mid-fit, however loaded the machine.
+_CHILD = textwrap.dedent("""
+    import sys, time
+    import numpy as np, torch
+    from mlstm_fcn import MLSTMFCNClassifier, training
+    data_path, ckpt_dir, threads, block_at = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    torch.set_num_threads(threads)
+    original, calls = training.weighted_loss, [0]
+    def slow_loss(*args):
+        calls[0] += 1
+        if calls[0] >= block_at:
+            time.sleep(10_000)
+        time.sleep(0.05)
+        return original(*args)
+    training.weighted_loss = slow_loss
+    data = np.load(data_path)
+    params = eval(sys.argv[5])
+    MLSTMFCNClassifier(**params, checkpoint_dir=ckpt_dir).fit(data["X"], data["y"])
+    print("FINISHED")
+""")
+
+
+@pytest.mark.slow
+def test_fit_killed_mid_way_resumes_to_identical_weights(tiny_data, tmp_path, monkeypatch):
+    X, y = tiny_data
+    params = {**PARAMS, "epochs": 30, "checkpoint_every": 2, "validation_split": 0.25}
+    np.savez(tmp_path / "data.npz", X=X, y=y)
+    ckpt_dir = tmp_path / "ckpt"
+    # One training batch and one validation batch per epoch, each a weighted_loss call:
+    # the child blocks in epoch 20 (calls 41 and 42) if it is not killed before.
+    child = subprocess.Popen(
+        [sys.executable, "-c", _CHILD, str(tmp_path / "data.npz"), str(ckpt_dir),
+         str(torch.get_num_threads()), "41", repr(params)],
+        env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 300  # generous: a loaded 2-core CI machine
+        while not _checkpoints(ckpt_dir):
+            assert child.poll() is None, child.communicate()[1].decode()[-2000:]
+            assert time.monotonic() < deadline, "no checkpoint within 300 s"
+            time.sleep(0.05)
+        time.sleep(0.2)  # let it train on a little past the checkpoint
+    finally:
+        child.send_signal(signal.SIGKILL)
+        out, _ = child.communicate(timeout=60)
+    assert child.returncode == -signal.SIGKILL and b"FINISHED" not in out
+
+    (path,) = _checkpoints(ckpt_dir)
+    saved = torch.load(path, weights_only=True)
+    assert not saved["finished"] and saved["epoch"] < 29
+    resumed_from = saved["epoch"]
+
+    steps = _count_training_steps(monkeypatch)
+    resumed = MLSTMFCNClassifier(**params, checkpoint_dir=ckpt_dir).fit(X, y)
+    assert steps["n"] == 2 * (30 - (resumed_from + 1))  # only the epochs after the checkpoint ran
+    monkeypatch.undo()
+    reference = MLSTMFCNClassifier(**params).fit(X, y)
+    np.testing.assert_array_equal(resumed.predict_proba(X), reference.predict_proba(X))
+    assert _figures(resumed.history_) == _figures(reference.history_)
+    assert resumed.best_epoch_ == reference.best_epoch_ and resumed.n_epochs_ == 30
+
+
+@pytest.mark.parametrize("extra", [{}, {"validation_split": 0.25}])
+def test_interrupted_then_resumed_equals_uninterrupted(tiny_data, tmp_path, monkeypatch, extra):
+    X, y = tiny_data
+    params = {**PARAMS, **extra}
+    reference = MLSTMFCNClassifier(**params).fit(X, y)
+
+    # Ctrl-C in epoch 7 (0-based): the checkpoint after epoch 5 is the last one written.
+    # One weighted_loss call per epoch for the single training batch, one more for validation.
+    interrupt_at = 8 * (2 if extra else 1)
+    calls = {"n": 0}
+    original = training.weighted_loss
+
+    def interrupting(*args):
+        calls["n"] += 1
+        if calls["n"] == interrupt_at:
+            raise KeyboardInterrupt
+        return original(*args)
+
+    monkeypatch.setattr(training, "weighted_loss", interrupting)
+    with pytest.warns(RuntimeWarning, match="interrupted"):
+        MLSTMFCNClassifier(**params, checkpoint_dir=tmp_path).fit(X, y)
+    monkeypatch.undo()
+    assert torch.load(_checkpoints(tmp_path)[0], weights_only=True)["epoch"] == 5
+
+    resumed = MLSTMFCNClassifier(**params, checkpoint_dir=tmp_path).fit(X, y)
+    np.testing.assert_array_equal(resumed.predict_proba(X), reference.predict_proba(X))
+    assert _figures(resumed.history_) == _figures(reference.history_)
+    assert [n for n in os.listdir(tmp_path) if n.endswith(".tmp")] == []
+
+
+def test_checkpointing_changes_nothing_and_a_finished_run_is_returned(tiny_data, tmp_path, monkeypatch):
+    X, y = tiny_data
+    plain = MLSTMFCNClassifier(**PARAMS).fit(X, y)
+    with_ckpt = MLSTMFCNClassifier(**PARAMS, checkpoint_dir=tmp_path).fit(X, y)
+    np.testing.assert_array_equal(with_ckpt.predict_proba(X), plain.predict_proba(X))
+    assert torch.load(_checkpoints(tmp_path)[0], weights_only=True)["finished"]
+    steps = _count_training_steps(monkeypatch)
+    again = MLSTMFCNClassifier(**PARAMS, checkpoint_dir=tmp_path).fit(X, y)
+    assert steps["n"] == 0
+    np.testing.assert_array_equal(again.predict_proba(X), plain.predict_proba(X))
+    assert _figures(again.history_) == _figures(plain.history_)
+
+
+def test_another_configuration_does_not_resume(tiny_data, tmp_path, monkeypatch):
+    X, y = tiny_data
+    MLSTMFCNClassifier(**PARAMS, checkpoint_dir=tmp_path).fit(X, y)
+    other = {**PARAMS, "learning_rate": 5e-3}
+    steps = _count_training_steps(monkeypatch)
+    clf = MLSTMFCNClassifier(**other, checkpoint_dir=tmp_path).fit(X, y)
+    assert steps["n"] == PARAMS["epochs"]  # trained from scratch
+    monkeypatch.undo()
+    np.testing.assert_array_equal(clf.predict_proba(X), MLSTMFCNClassifier(**other).fit(X, y).predict_proba(X))
+    assert len(_checkpoints(tmp_path)) == 2
+    # Other data is another run too.
+    ids = {checkpoint.run_id(MLSTMFCNClassifier(**PARAMS).get_params(), torch.device("cpu"), [a, None, y])
+           for a in (X, X + 1)}
+    assert len(ids) == 2
+
+
+def test_unreadable_or_malicious_checkpoint_is_ignored_with_a_warning(tiny_data, tmp_path):
+    X, y = tiny_data
+    reference = MLSTMFCNClassifier(**PARAMS).fit(X, y)
+    MLSTMFCNClassifier(**PARAMS, checkpoint_dir=tmp_path).fit(X, y)
+    (path,) = _checkpoints(tmp_path)
+
+    path.write_bytes(path.read_bytes()[:1000])  # truncated
+    with pytest.warns(RuntimeWarning, match="unreadable checkpoint"):
+        clf = MLSTMFCNClassifier(**PARAMS, checkpoint_dir=tmp_path).fit(X, y)
+    np.testing.assert_array_equal(clf.predict_proba(X), reference.predict_proba(X))
+
+    marker = tmp_path / "pwned"
+
+    class Payload:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+
+    torch.save({"version": 1, "network": Payload()}, path)
+    with pytest.warns(RuntimeWarning, match="unreadable checkpoint"):
+        MLSTMFCNClassifier(**PARAMS, checkpoint_dir=tmp_path).fit(X, y)
+    assert not marker.exists()
+    pickle.loads(pickle.dumps(Payload()))  # the payload is live: plain unpickling runs it
+    assert marker.exists()
+
+
+def test_a_crash_while_writing_keeps_the_last_good_checkpoint(tiny_data, tmp_path, monkeypatch):
+    X, y = tiny_data
+    writes = {"n": 0}
+    real_save = torch.save
+
+    def crashing_save(obj, f, *args, **kwargs):
+        writes["n"] += 1
+        if writes["n"] == 2:  # the second checkpoint: half written, then the process "dies"
+            f.write(b"partial")
+            raise KeyboardInterrupt
+        return real_save(obj, f, *args, **kwargs)
+
+    monkeypatch.setattr(checkpoint.torch, "save", crashing_save)
+    with pytest.warns(RuntimeWarning, match="interrupted"):
+        MLSTMFCNClassifier(**PARAMS, checkpoint_dir=tmp_path).fit(X, y)
+    monkeypatch.undo()
+    (path,) = _checkpoints(tmp_path)
+    assert torch.load(path, weights_only=True)["epoch"] == 2  # the first checkpoint, intact
+    assert [n for n in os.listdir(tmp_path) if n.endswith(".tmp")] == []
+
+
+def test_checkpoint_params_are_validated(tiny_data):
+    X, y = tiny_data
+    for bad in (0, -1, 2.5):
+        with pytest.raises(ValueError, match="checkpoint_every"):
+            MLSTMFCNClassifier(**FAST, checkpoint_every=bad).fit(X, y)
+    with pytest.raises(ValueError, match="checkpoint_dir"):
+        MLSTMFCNClassifier(**FAST, checkpoint_dir=3).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert MLSTMFCNClassifier(**FAST).checkpoint_dir is None

@@ -1,0 +1,90 @@
+"""Out of GPU memory: batches are halved (with a warning) instead of failing.
+
+The error is simulated on CPU: the network's forward raises
+``torch.cuda.OutOfMemoryError`` for batches above a size, as a GPU would.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+from mlstm_fcn import MLSTMFCNClassifier
+from mlstm_fcn.nn import MLSTMFCN
+
+from .conftest import FAST
+
+
+@pytest.fixture
+def memory_limit(monkeypatch):
+    """Make every forward pass over more than ``limit[0]`` series run out of memory."""
+    limit = [None]
+    original = MLSTMFCN.forward
+
+    def forward(self, x, lengths=None):
+        if limit[0] is not None and x.shape[0] > limit[0]:
+            raise torch.cuda.OutOfMemoryError(f"simulated: {x.shape[0]} series do not fit")
+        return original(self, x, lengths)
+
+    monkeypatch.setattr(MLSTMFCN, "forward", forward)
+    return limit
+
+
+def _oom_warnings(caught):
+    return [str(w.message) for w in caught if "Out of GPU memory" in str(w.message)]
+
+
+def test_predict_halves_the_batch_and_gives_the_same_result(tiny_data, memory_limit):
+    X, y = tiny_data
+    clf = MLSTMFCNClassifier(**FAST, random_state=0).fit(X, y)
+    expected = clf.predict_proba(X)
+    memory_limit[0] = 10
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        proba = clf.predict_proba(X)
+    np.testing.assert_allclose(proba, expected, rtol=1e-5, atol=1e-6)
+    messages = _oom_warnings(caught)
+    # 1024 -> 512 -> ... -> 8: seven halvings, each said.
+    assert len(messages) == 7 and "batches of 1024" in messages[0] and "batches of 8" in messages[-1]
+    assert clf.predict_batch_size == 1024  # the parameter itself is left alone
+    with pytest.warns(RuntimeWarning, match="Out of GPU memory"):
+        np.testing.assert_array_equal(clf.predict(X), clf.classes_[expected.argmax(1)])
+
+
+def test_fit_halves_the_batch_and_trains_as_with_the_smaller_batch(tiny_data, memory_limit):
+    X, y = tiny_data
+    params = {**FAST, "epochs": 4, "random_state": 0}
+    expected = MLSTMFCNClassifier(**params, batch_size=8).fit(X, y).predict_proba(X)
+    memory_limit[0] = 10
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clf = MLSTMFCNClassifier(**params, batch_size=32).fit(X, y)
+    messages = _oom_warnings(caught)
+    assert len(messages) == 2 and "training" in messages[0]  # 32 -> 16 -> 8, once for the whole fit
+    assert clf.batch_size == 32 and clf.n_epochs_ == 4
+    memory_limit[0] = None
+    # The failed batch is redone in smaller ones before any step: same steps as batch_size=8.
+    np.testing.assert_array_equal(clf.predict_proba(X), expected)
+
+
+def test_validation_pass_also_falls_back(tiny_data, memory_limit):
+    X, y = tiny_data
+    memory_limit[0] = 6
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clf = MLSTMFCNClassifier(**FAST, batch_size=4, validation_split=0.25, random_state=0).fit(X, y)
+    assert any("validation" in m for m in _oom_warnings(caught))
+    assert len(clf.history_["val_loss"]) == 3 and np.isfinite(clf.history_["val_loss"]).all()
+
+
+def test_out_of_memory_for_a_single_series_is_raised(tiny_data, memory_limit):
+    X, y = tiny_data
+    clf = MLSTMFCNClassifier(**FAST, random_state=0).fit(X, y)
+    memory_limit[0] = 0
+    with pytest.warns(RuntimeWarning, match="Out of GPU memory"):
+        with pytest.raises(torch.cuda.OutOfMemoryError):
+            clf.predict(X)
+    with pytest.warns(RuntimeWarning, match="Out of GPU memory"):
+        with pytest.raises(torch.cuda.OutOfMemoryError):
+            MLSTMFCNClassifier(**FAST, random_state=0).fit(X, y)
