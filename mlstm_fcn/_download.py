@@ -100,6 +100,10 @@ def _extract(archive: Path, name: str, dest: Path, url: str) -> None:
         raise DownloadError(f"{url}: not a valid zip archive ({exc}).") from exc
 
 
+def _complete(folder: Path, name: str) -> bool:
+    return (folder / f"{name}_TRAIN.ts").is_file() and (folder / f"{name}_TEST.ts").is_file()
+
+
 def download_uea(name: str, cache_dir: str | os.PathLike, *, base_url: str | None = None,
                  sha256: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> Path:
     """Download ``<name>.zip`` and unpack its two ``.ts`` files into ``cache_dir/<name>``.
@@ -145,7 +149,7 @@ def download_uea(name: str, cache_dir: str | os.PathLike, *, base_url: str | Non
             raise DownloadError(f"{url}: sha256 mismatch, expected {sha256.lower()}, got {got}.")
         staged = work / name
         _extract(archive, name, staged, url)
-        if target.exists():
+        if target.exists() and not _complete(target, name):
             # A folder without both files (e.g. left by hand); set it aside so
             # the rename below cannot fail on a non-empty directory.
             target.rename(work / "previous")
@@ -153,7 +157,7 @@ def download_uea(name: str, cache_dir: str | os.PathLike, *, base_url: str | Non
             staged.rename(target)
         except OSError:
             # Another process finished the same download first: use theirs.
-            if not ((target / f"{name}_TRAIN.ts").is_file() and (target / f"{name}_TEST.ts").is_file()):
+            if not _complete(target, name):
                 raise
     finally:
         shutil.rmtree(work, ignore_errors=True)

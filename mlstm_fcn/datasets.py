@@ -27,6 +27,7 @@ Parsing is sktime's (imported lazily).
 from __future__ import annotations
 
 import os
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -325,5 +326,5 @@ def list_uea(data_dir: str | os.PathLike | None = None, as_frame: bool = False):
         return records
     import pandas as pd  # pandas comes with sktime; only needed for this view
 
-    rows = [{**{f: getattr(r, f) for f in r.__dataclass_fields__}, "available": r.available} for r in records]
+    rows = [{**asdict(r), "available": r.available} for r in records]
     return pd.DataFrame(rows)

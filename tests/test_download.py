@@ -199,3 +199,15 @@ def test_names_that_could_escape_the_cache_are_refused(server, cache):
         with pytest.raises(ValueError, match="Not a UEA dataset name"):
             download_uea(bad, cache, base_url=server.url)
     assert server.hits == []
+
+
+def test_a_complete_copy_already_there_is_kept(server, cache):
+    """As when another process finished the same download first: its files stay, ours are dropped."""
+    server.serve("Toy", GOOD)
+    (cache / "Toy").mkdir(parents=True)
+    for split in ("TRAIN", "TEST"):
+        (cache / "Toy" / f"Toy_{split}.ts").write_text(toy_ts(1, 7.0))
+    folder = download_uea("Toy", cache, base_url=server.url, timeout=5)
+    X, _ = datasets.load_ts(folder / "Toy_TRAIN.ts")
+    assert X.shape == (1, 2, 4) and X[0, 0, 0] == 7.0
+    assert [p.name for p in cache.iterdir()] == ["Toy"]
