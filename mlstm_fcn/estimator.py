@@ -375,7 +375,9 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         if t > self.n_timepoints_:
             warnings.warn(f"X has series up to {t} steps, longer than the longest seen in fit "
                           f"({self.n_timepoints_}); they are truncated to {self.n_timepoints_} steps.",
-                          UserWarning, stacklevel=3)
+                          # 5 = the user's call: predict[_proba] -> torch's inference_mode
+                          # wrapper -> _logits -> here.
+                          UserWarning, stacklevel=5)
             X_arr = np.ascontiguousarray(X_arr[:, :, : self.n_timepoints_])
             lengths = np.minimum(lengths, self.n_timepoints_)
         elif t < self.n_timepoints_:
