@@ -373,11 +373,13 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         if lengths is None:
             lengths = np.full(n, t, dtype=np.int64)
         if t > self.n_timepoints_:
-            warnings.warn(f"X has series up to {t} steps, longer than the longest seen in fit "
-                          f"({self.n_timepoints_}); they are truncated to {self.n_timepoints_} steps.",
-                          # 5 = the user's call: predict[_proba] -> torch's inference_mode
-                          # wrapper -> _logits -> here.
-                          UserWarning, stacklevel=5)
+            longest = int(lengths.max())
+            if longest > self.n_timepoints_:  # columns of padding alone are cut silently
+                warnings.warn(f"X has series up to {longest} steps, longer than the longest seen in fit "
+                              f"({self.n_timepoints_}); they are truncated to {self.n_timepoints_} steps.",
+                              # 5 = the user's call: predict[_proba] -> torch's inference_mode
+                              # wrapper -> _logits -> here.
+                              UserWarning, stacklevel=5)
             X_arr = np.ascontiguousarray(X_arr[:, :, : self.n_timepoints_])
             lengths = np.minimum(lengths, self.n_timepoints_)
         elif t < self.n_timepoints_:

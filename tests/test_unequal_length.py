@@ -63,10 +63,12 @@ def test_prediction_ignores_padding_and_batch_company(vowels, small_fit):
 def test_truncation_warning_points_at_the_callers_line(vowels, small_fit):
     _, _, X_test, _ = vowels
     assert X_test.shape[2] == 29 > small_fit.n_timepoints_
+    long_ones = X_test[series_lengths(X_test) > small_fit.n_timepoints_][:5]
+    assert len(long_ones) > 0
     for method in (small_fit.predict, small_fit.predict_proba):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            method(X_test[:5])
+            method(long_ones)
         truncation = [w for w in caught if "truncated to 26 steps" in str(w.message)]
         assert len(truncation) == 1 and truncation[0].filename == __file__, truncation[0].filename
 
@@ -93,3 +95,15 @@ def test_japanese_vowels_accuracy_matches_the_paper(vowels):
     print(f"JapaneseVowels: accuracy {accuracy:.4f}, {VOWELS_EPOCHS} epochs in {fit_seconds:.1f} s "
           f"({torch.get_num_threads()} threads)")
     assert accuracy >= 0.95
+
+
+def test_extra_padding_columns_are_not_reported_as_truncation():
+    rng = np.random.default_rng(0)
+    X = [rng.normal(size=(2, n)).astype(np.float32) for n in (5, 9, 7, 9, 6, 8)]
+    clf = MLSTMFCNClassifier(epochs=1, filters=(4, 4, 4), se_reduction=2, lstm_units=2,
+                             random_state=0, device="cpu").fit(X, [0, 1, 0, 1, 0, 1])
+    padded = np.full((1, 2, 15), np.nan, dtype=np.float32)
+    padded[0, :, :7] = X[2]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_allclose(clf.predict_proba(padded), clf.predict_proba([X[2]]), rtol=1e-6)
