@@ -181,20 +181,6 @@ def _emit(args, payload: dict, text: str) -> None:
 
 
 # ------------------------------------------------------------------ commands
-def _catalogue_entry(item) -> dict:
-    """One dataset of ``list_uea()`` as a dict, whatever form the catalogue uses."""
-    if isinstance(item, str):
-        return {"name": item}
-    if dataclasses.is_dataclass(item) and not isinstance(item, type):
-        return dataclasses.asdict(item)
-    if hasattr(item, "_asdict"):
-        return dict(item._asdict())
-    if isinstance(item, Mapping):
-        return dict(item)
-    name = getattr(item, "name", None)
-    return {"name": str(item if name is None else name)}
-
-
 def _local_datasets(data_dir: str | None) -> list[str]:
     """Names of the datasets found as ``<Name>/<Name>_TRAIN.ts`` anywhere on the search path."""
     from .datasets import find_uea, uea_search_path
@@ -207,14 +193,10 @@ def _local_datasets(data_dir: str | None) -> list[str]:
 
 
 def cmd_datasets(args) -> None:
-    """What is known (the UEA catalogue, when available) and what is local."""
+    """The UEA archive's catalogue, plus any other dataset found locally, and where each is."""
     from . import datasets
 
-    try:
-        from .datasets import list_uea
-    except ImportError:  # the catalogue is not there yet: list what is on disk
-        list_uea = None
-    entries = [_catalogue_entry(item) for item in list_uea()] if list_uea is not None else []
+    entries = [dataclasses.asdict(item) for item in datasets.list_uea(args.data_dir)]
     known = {e["name"] for e in entries}
     entries += [{"name": n} for n in _local_datasets(args.data_dir) if n not in known]
     bundled = datasets.BUNDLED_DIR.resolve()
@@ -225,13 +207,11 @@ def cmd_datasets(args) -> None:
                       "bundled" if folder.resolve().parent == bundled else str(folder.parent))
     if args.local:
         entries = [e for e in entries if e["local"] is not None]
-    columns = ["name"] + [k for k in entries[0] if k not in ("name", "local", "where")] + ["where"] \
+    columns = ["name"] + [k for k in entries[0] if k not in ("name", "local", "where", "path")] + ["where"] \
         if entries else ["name", "where"]
     rows = [[e.get(k) for k in columns] for e in entries]
     n_local = sum(e["local"] is not None for e in entries)
     text = _table(columns, rows) + f"\n\n{len(entries)} dataset(s), {n_local} available locally"
-    if list_uea is None:
-        text += " (catalogue of the UEA archive not available in this version: local datasets only)"
     _emit(args, {"datasets": entries}, text)
 
 
