@@ -15,7 +15,9 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 setup: $(VENV)/.installed
 
 demo: setup
-	$(PY) examples/quickstart.py
+	mkdir -p out
+	$(VENV)/bin/mlstm-fcn fit BasicMotions --epochs 200 --seed 0 --out out/basicmotions.model
+	$(VENV)/bin/mlstm-fcn evaluate out/basicmotions.model BasicMotions
 
 test: setup
 	$(PY) -m pytest

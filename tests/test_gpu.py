@@ -90,3 +90,28 @@ def test_bf16_accuracy_close_to_fp32(basic_motions):
     accs = {p: MLSTMFCNClassifier(epochs=150, precision=p, random_state=0, device="cuda")
             .fit(X_train, y_train).score(X_test, y_test) for p in ("fp32", "bf16")}
     assert accs["bf16"] >= 0.9 and abs(accs["bf16"] - accs["fp32"]) <= 0.05
+
+
+def test_real_out_of_memory_in_predict_retries_with_smaller_batches(basic_motions):
+    import warnings
+
+    import torch
+
+    X_train, y_train, X_test, _ = basic_motions
+    clf = MLSTMFCNClassifier(epochs=2, random_state=0, device="cuda").fit(X_train, y_train)
+    expected = clf.predict_proba(X_test)
+    X_big = np.repeat(X_test, 1000, axis=0)  # 40,000 series: activations of ~40 GB in one batch
+    torch.cuda.empty_cache()
+    free, _ = torch.cuda.mem_get_info()
+    blocker = torch.empty(max(free - 6 * 2**30, 0), dtype=torch.uint8, device="cuda")  # leave ~6 GB
+    try:
+        clf.set_params(predict_batch_size=len(X_big))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            proba = clf.predict_proba(X_big)
+    finally:
+        del blocker
+        torch.cuda.empty_cache()
+    assert any("memory" in str(w.message).lower() for w in caught)
+    np.testing.assert_allclose(proba[:40], expected, atol=1e-3)
+    assert proba.shape == (40_000, 4)
