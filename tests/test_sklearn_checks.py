@@ -7,6 +7,7 @@ runs for real rather than being waved through with the ``poor_score`` tag.
 
 import numpy as np
 import pytest
+import torch
 from sklearn.utils import get_tags
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -29,6 +30,15 @@ ESTIMATORS = [
 #: (The classifier has no ``sample_weight``, so sklearn generates no
 #: sample-weight checks for it.)
 EXPECTED_FAILED: dict[str, dict[str, str]] = {}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_torch_thread():
+    # ~40 fits of a tiny network: one thread beats two threads' synchronisation on small tensors.
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 
 
 def expected_failed_checks(estimator) -> dict[str, str]:

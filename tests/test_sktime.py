@@ -6,6 +6,7 @@ import sys
 
 import numpy as np
 import pytest
+import torch
 
 pytest.importorskip("sktime")
 
@@ -19,8 +20,14 @@ TINY = MLSTMFCNSktime.get_test_params()[0]
 
 
 def test_passes_sktime_check_estimator():
-    # About 260 sktime tests, ~20 s on 2 cores; raises on the first failure.
-    check_estimator(MLSTMFCNSktime, raise_exceptions=True)
+    # About 260 sktime tests of tiny fits; raises on the first failure. One torch thread: on
+    # such small tensors a second thread only adds synchronisation (and suffers most under load).
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        check_estimator(MLSTMFCNSktime, raise_exceptions=True)
+    finally:
+        torch.set_num_threads(before)
 
 
 def test_tags():
