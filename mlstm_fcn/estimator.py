@@ -24,6 +24,13 @@ from .training import TrainConfig, TrainData, train
 LR_FACTOR = 1.0 / 2 ** (1.0 / 3.0)
 
 
+def _is_2d(X) -> bool:
+    try:
+        return np.ndim(X) == 2
+    except ValueError:  # a ragged list of series
+        return False
+
+
 class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
     """Multivariate LSTM-FCN classifier (Karim et al., Neural Networks 2019).
 
@@ -305,7 +312,7 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
                 # A 2D X holds univariate series, one time step per column: say it in
                 # scikit-learn's words too, as its n_features_in_ check expects.
                 sk = (f"X has {t} features, but {name} is expecting {self.n_timepoints_} features as "
-                      "input (2D X: one column per time step). " if np.ndim(X) == 2 else "")
+                      "input (2D X: one column per time step). " if _is_2d(X) else "")
                 raise ValueError(f"{sk}X has series of length {got}, but {name} was fitted on "
                                  f"series of length {self.n_timepoints_}; resample or pad them first.")
             return X_arr, None
