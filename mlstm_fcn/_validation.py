@@ -9,9 +9,8 @@ has the full length), the convention the network's masking relies on.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import warnings
+from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
