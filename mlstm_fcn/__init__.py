@@ -5,7 +5,8 @@ classification", Neural Networks 116 (2019), as a scikit-learn estimator.
 """
 
 from .estimator import MLSTMFCNClassifier
+from .preprocessing import ChannelStandardScaler, PadTruncate, Resampler
 
 __version__ = "0.1.0"
 
-__all__ = ["MLSTMFCNClassifier", "__version__"]
+__all__ = ["MLSTMFCNClassifier", "ChannelStandardScaler", "PadTruncate", "Resampler", "__version__"]

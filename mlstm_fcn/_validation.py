@@ -10,9 +10,12 @@ has the full length), the convention the network's masking relies on.
 from __future__ import annotations
 
 import numbers
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
+import scipy.sparse as sp
+from sklearn.exceptions import DataConversionWarning
 from sklearn.utils import check_array
 
 
@@ -24,7 +27,7 @@ def _as_numpy(X, name: str = "X"):
     if torch is not None and isinstance(X, torch.Tensor):
         X = X.detach().cpu()
         if X.is_complex():
-            raise ValueError(f"{name} holds complex numbers (a complex tensor); only real values are supported.")
+            raise ValueError(f"Complex data not supported: {name} is a complex tensor; only real values are.")
         return X.to(torch.float32).numpy()
     return X
 
@@ -41,9 +44,12 @@ def _to_float32(X, name: str) -> np.ndarray:
     """``check_array`` to float32, with messages that name the input and the offending value."""
     if isinstance(X, np.ndarray) and X.dtype.kind in "USV":
         raise ValueError(f"{name} holds non-numeric values (dtype {X.dtype}); series must be numbers.")
-    if isinstance(X, np.ndarray) and X.dtype.kind == "c" or (
-            np.iscomplexobj(X) if not isinstance(X, np.ndarray) else False):
-        raise ValueError(f"{name} holds complex numbers; only real values are supported.")
+    try:
+        kind = np.asarray(X).dtype.kind  # __array__ only: array-likes may refuse numpy's functions
+    except (ValueError, TypeError):
+        kind = "O"
+    if kind == "c":
+        raise ValueError(f"Complex data not supported: {name} holds complex numbers; only real values are.")
     try:
         return check_array(X, ensure_2d=False, allow_nd=True, dtype=np.float32, ensure_all_finite=False,
                            input_name=name, ensure_min_samples=1)
@@ -105,6 +111,10 @@ def check_X(X, *, name: str = "X") -> tuple[np.ndarray, np.ndarray | None]:
     TypeError
         Input that is not array-like.
     """
+    if sp.issparse(X):
+        # Checked first: some sparse formats (dok) are dicts and would get a vaguer message.
+        raise TypeError(f"Sparse data was passed for {name}, but dense data is required; use "
+                        f"{name}.toarray() to convert it to a dense array.")
     if X is None or isinstance(X, (str, bytes, dict)):
         raise TypeError(f"{name} must be an array-like of series, got {type(X).__name__}.")
     if _is_ragged(X):
@@ -117,9 +127,11 @@ def check_X(X, *, name: str = "X") -> tuple[np.ndarray, np.ndarray | None]:
         if X.ndim == 2:
             X = X[:, None, :]
         if X.ndim != 3:
+            hint = (" Reshape your data: X.reshape(1, -1) for one univariate series."
+                    if X.ndim == 1 else "")
             raise ValueError(
                 f"{name} must be 3D (n_instances, n_channels, n_timepoints) or 2D (n_instances, "
-                f"n_timepoints) for univariate series; got an array of shape {X.shape}.")
+                f"n_timepoints) for univariate series; got an array of shape {X.shape}.{hint}")
         lengths = None
     n, c, t = X.shape
     if n == 0 or c == 0 or t == 0:
@@ -150,8 +162,13 @@ def check_X(X, *, name: str = "X") -> tuple[np.ndarray, np.ndarray | None]:
 
 def check_y(y, n_samples: int) -> np.ndarray:
     """Validate labels: 1D, no missing values, as many as series in X."""
+    if y is None:
+        raise ValueError("This classifier requires y to be passed, but the target y is None.")
     y = np.asarray(_as_numpy(y))
     if y.ndim == 2 and y.shape[1] == 1:
+        warnings.warn("A column-vector y was passed when a 1d array was expected. Please change "
+                      "the shape of y to (n_samples,), for example using ravel().",
+                      DataConversionWarning, stacklevel=3)
         y = y.ravel()
     if y.ndim != 1:
         raise ValueError(f"y must be 1D (one label per series), got shape {y.shape}.")

@@ -14,6 +14,7 @@ import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import train_test_split
 from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from . import persistence
@@ -37,6 +38,13 @@ def _cudnn_benchmark(enabled: bool):
         yield
     finally:
         torch.backends.cudnn.benchmark = previous
+
+
+def _is_2d(X) -> bool:
+    try:
+        return np.ndim(X) == 2
+    except ValueError:  # a ragged list of series
+        return False
 
 
 class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
@@ -286,9 +294,11 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         self._check_params()
         X_arr, lengths = check_X(X)
         y = check_y(y, X_arr.shape[0])
+        check_classification_targets(y)  # "Unknown label type: continuous" for regression targets
         self.classes_, y_idx = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
-            raise ValueError(f"y has a single class ({self.classes_[0]!r}); a classifier needs at least 2.")
+            raise ValueError(f"y has a single class ({self.classes_[0]!r}); a classifier needs at least 2, "
+                             "one class is not enough.")
         n, c, t = X_arr.shape
         self.n_channels_, self.n_timepoints_ = c, t
         self.n_features_in_ = np.shape(X)[1] if hasattr(X, "shape") else c
@@ -356,6 +366,12 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
                         filters=tuple(self.filters), kernel_sizes=tuple(self.kernel_sizes),
                         se_reduction=self.se_reduction, dropout=self.dropout)
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # 2D X is read as univariate series; the native input is 3D (n, channels, time).
+        tags.input_tags.three_d_array = True
+        return tags
+
     # ----------------------------------------------------------------- predict
     def _check_predict_X(self, X) -> tuple[np.ndarray, np.ndarray | None]:
         check_is_fitted(self, "network_")
@@ -367,7 +383,12 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         if self.equal_length_:
             if t != self.n_timepoints_ or lengths is not None:
                 got = t if lengths is None else f"{lengths.min()}-{t}"
-                raise ValueError(f"X has series of length {got}, but {type(self).__name__} was fitted on "
+                name = type(self).__name__
+                # A 2D X holds univariate series, one time step per column: say it in
+                # scikit-learn's words too, as its n_features_in_ check expects.
+                sk = (f"X has {t} features, but {name} is expecting {self.n_timepoints_} features as "
+                      "input (2D X: one column per time step). " if _is_2d(X) else "")
+                raise ValueError(f"{sk}X has series of length {got}, but {name} was fitted on "
                                  f"series of length {self.n_timepoints_}; resample or pad them first.")
             return X_arr, None
         if lengths is None:

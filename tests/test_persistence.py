@@ -81,8 +81,9 @@ def test_file_is_a_standard_safetensors_file_with_versions(fitted, tmp_path):
     np.array(["a", "b", "c"], dtype=object),
     np.array([3, -7, 2**40]),
     np.array([1, 2, 3], dtype=np.uint8),
-    np.array([0.1, 2.5, 1e-300]),
-    np.array([0.1, 2.5, -3.0], dtype=np.float32),
+    # Float labels must be whole numbers (scikit-learn refuses continuous targets).
+    np.array([1.0, 2.0**52 + 1, -3.0]),
+    np.array([4.0, 2.0, -3.0], dtype=np.float32),
     np.array([True, False, True]),
 ])
 def test_classes_of_any_dtype_round_trip_exactly(tiny_data, tmp_path, labels):

@@ -1,0 +1,139 @@
+"""MLSTM-FCN as an sktime classifier: :class:`MLSTMFCNSktime`.
+
+This module imports sktime at its top, so it is not imported by
+``mlstm_fcn/__init__.py``; import it explicitly::
+
+    from mlstm_fcn.sktime_adapter import MLSTMFCNSktime
+
+The adapter only converts sktime's data containers; network and training
+are :class:`~mlstm_fcn.MLSTMFCNClassifier`'s, which it builds in ``_fit`` with
+the same parameters.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Sequence
+
+import numpy as np
+from sktime.classification.base import BaseClassifier
+
+from .estimator import MLSTMFCNClassifier
+
+
+def _to_estimator_input(X):
+    """numpy3D passes through; nested_univ (one pd.Series per instance and channel) becomes a
+    list of ``(channels, time)`` arrays, the classifier's unequal-length input."""
+    if isinstance(X, np.ndarray):
+        return X
+    return [np.stack([np.asarray(cell, dtype=np.float64) for cell in row]) for row in X.itertuples(index=False)]
+
+
+class MLSTMFCNSktime(BaseClassifier):
+    """MLSTM-FCN (Karim et al., 2019) for sktime: multivariate, unequal length, probabilities.
+
+    Accepts every sktime Panel mtype (``numpy3D``, ``nested_univ``,
+    ``pd-multiindex``, ...); equal-length data reach the network as a numpy
+    array ``(n, C, T)``, unequal-length data as a list of series that the
+    network masks. The parameters are those of
+    :class:`~mlstm_fcn.MLSTMFCNClassifier`, with the same meaning and defaults.
+
+    Attributes
+    ----------
+    estimator_ : MLSTMFCNClassifier
+        The fitted scikit-learn estimator doing the work.
+    classes_ : ndarray
+        Class labels (set by sktime's ``BaseClassifier``).
+
+    Examples
+    --------
+    >>> from mlstm_fcn.sktime_adapter import MLSTMFCNSktime
+    >>> from sktime.datasets import load_basic_motions
+    >>> X, y = load_basic_motions(split="train", return_type="numpy3D")
+    >>> clf = MLSTMFCNSktime(epochs=5, random_state=0).fit(X, y)
+    >>> clf.predict(X[:2]).shape
+    (2,)
+    """
+
+    _tags = {
+        "authors": ["mlstm-fcn developers"],
+        "maintainers": ["mlstm-fcn developers"],
+        "python_dependencies": "torch",
+        # numpy3D input stays as it is; sktime converts any other mtype to the first
+        # listed, so that one must hold unequal-length series: nested_univ.
+        "X_inner_mtype": ["nested_univ", "numpy3D"],
+        "y_inner_mtype": "numpy1D",
+        "capability:multivariate": True,
+        "capability:unequal_length": True,
+        "capability:missing_values": False,
+        "capability:predict_proba": True,
+        "capability:class_weight": True,
+        "capability:random_state": True,
+        "property:randomness": "derandomized",
+    }
+
+    def __init__(self, lstm_units: int = 8, attention: bool = False,
+                 filters: Sequence[int] = (128, 256, 128), kernel_sizes: Sequence[int] = (8, 5, 3),
+                 se_reduction: int = 16, dropout: float = 0.8, epochs: int = 500,
+                 batch_size: int = 128, learning_rate: float = 1e-3, min_learning_rate: float = 1e-4,
+                 lr_patience: int = 100, class_weight="balanced", validation_split: float | None = None,
+                 early_stopping: int | None = None, device="auto", precision: str = "auto",
+                 cuda_graph: bool = True, cudnn_benchmark: bool = True, predict_batch_size: int = 1024,
+                 random_state=None, verbose: int = 0, checkpoint_dir=None,
+                 checkpoint_every: int = 10) -> None:
+        self.lstm_units = lstm_units
+        self.attention = attention
+        self.filters = filters
+        self.kernel_sizes = kernel_sizes
+        self.se_reduction = se_reduction
+        self.dropout = dropout
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.min_learning_rate = min_learning_rate
+        self.lr_patience = lr_patience
+        self.class_weight = class_weight
+        self.validation_split = validation_split
+        self.early_stopping = early_stopping
+        self.device = device
+        self.precision = precision
+        self.cuda_graph = cuda_graph
+        self.cudnn_benchmark = cudnn_benchmark
+        self.predict_batch_size = predict_batch_size
+        self.random_state = random_state
+        self.verbose = verbose
+        self.checkpoint_dir = checkpoint_dir
+        self.checkpoint_every = checkpoint_every
+        super().__init__()
+
+    def _estimator_params(self) -> dict:
+        names = inspect.signature(MLSTMFCNClassifier.__init__).parameters
+        return {name: getattr(self, name) for name in names if name != "self"}
+
+    def _fit(self, X, y) -> "MLSTMFCNSktime":
+        self.estimator_ = MLSTMFCNClassifier(**self._estimator_params()).fit(_to_estimator_input(X), y)
+        return self
+
+    def _predict(self, X) -> np.ndarray:
+        return self.estimator_.predict(_to_estimator_input(X))
+
+    def _predict_proba(self, X) -> np.ndarray:
+        # Columns follow estimator_.classes_ = np.unique(y), as sktime's classes_ do.
+        return self.estimator_.predict_proba(_to_estimator_input(X))
+
+    @classmethod
+    def get_test_params(cls, parameter_set: str = "default") -> list[dict]:
+        """Tiny configurations for sktime's test suite (seconds per fit on a CPU).
+
+        Parameters
+        ----------
+        parameter_set : str, default="default"
+            Ignored; the same sets serve every purpose.
+
+        Returns
+        -------
+        params : list of dict
+        """
+        tiny = dict(epochs=2, filters=(4, 4, 4), kernel_sizes=(3, 3, 3), se_reduction=2, lstm_units=2,
+                    batch_size=16, device="cpu", random_state=0)
+        return [tiny, {**tiny, "attention": True, "class_weight": None}]

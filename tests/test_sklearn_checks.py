@@ -1,0 +1,70 @@
+"""scikit-learn's own estimator checks on the classifier and the 3D transformers.
+
+The classifier's configuration is tiny but still learns make_blobs above
+sklearn's 0.83 training-accuracy bar (check_classifiers_train), so that check
+runs for real rather than being waved through with the ``poor_score`` tag.
+"""
+
+import numpy as np
+import pytest
+import torch
+from sklearn.utils import get_tags
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from mlstm_fcn import ChannelStandardScaler, MLSTMFCNClassifier, PadTruncate, Resampler
+
+#: Small enough for ~40 fits in CI, big enough to pass sklearn's accuracy checks.
+CHECK_CONFIG = dict(epochs=10, learning_rate=0.02, batch_size=32, filters=(4, 4, 4),
+                    kernel_sizes=(3, 3, 3), se_reduction=2, lstm_units=2, device="cpu", random_state=0)
+
+ESTIMATORS = [
+    MLSTMFCNClassifier(**CHECK_CONFIG),
+    ChannelStandardScaler(),
+    PadTruncate(),
+    PadTruncate(length=7, fill_value=0.0),
+    Resampler(),
+    Resampler(length=5),
+]
+
+#: Checks expected to fail, each with its reason. Empty: every check passes.
+#: (The classifier has no ``sample_weight``, so sklearn generates no
+#: sample-weight checks for it.)
+EXPECTED_FAILED: dict[str, dict[str, str]] = {}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_torch_thread():
+    # ~40 fits of a tiny network: one thread beats two threads' synchronisation on small tensors.
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def expected_failed_checks(estimator) -> dict[str, str]:
+    return EXPECTED_FAILED.get(type(estimator).__name__, {})
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: type(e).__name__)
+def test_tags_declare_3d_input(estimator):
+    tags = get_tags(estimator)
+    assert tags.input_tags.three_d_array and tags.input_tags.two_d_array
+    assert not tags.input_tags.sparse and not tags.input_tags.allow_nan
+
+
+def test_2d_input_is_univariate_with_sklearn_feature_messages():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(20, 6)), np.arange(20) % 2
+    clf = MLSTMFCNClassifier(**{**CHECK_CONFIG, "epochs": 1}).fit(X, y)
+    assert clf.n_channels_ == 1 and clf.n_timepoints_ == 6 and clf.n_features_in_ == 6
+    # The same series as 3D univariate input are accepted too.
+    np.testing.assert_array_equal(clf.predict_proba(X[:, None, :]), clf.predict_proba(X))
+    with pytest.raises(ValueError, match="X has 5 features, but MLSTMFCNClassifier is expecting 6 features"):
+        clf.predict(X[:, :5])
+    with pytest.raises(ValueError, match="Reshape your data"):
+        clf.predict(X[0])
