@@ -99,7 +99,7 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
     precision : {"auto", "fp32", "bf16"}, default="auto"
         Arithmetic of training and prediction. "auto" is bf16 mixed precision
         (autocast; weights stay float32) on GPUs that support it and float32
-        elsewhere; CPU training is float32 unless "bf16" is asked for.
+        elsewhere; "bf16" asks for it on a GPU (an error on a CPU).
     cuda_graph : bool, default=True
         On CUDA, capture each training epoch in a CUDA graph and replay it
         (falls back to plain execution, with a warning, when capture fails).
@@ -242,7 +242,10 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         if self.precision == "fp32":
             return None
         if self.precision == "bf16":
-            if device.type == "cuda" and not torch.cuda.is_bf16_supported():
+            if device.type != "cuda":
+                # oneDNN's LSTM has no bf16 kernel on most CPUs: it would fail deep in torch.
+                raise ValueError("precision='bf16' needs a CUDA GPU; use precision='fp32' or 'auto' on a CPU.")
+            if not torch.cuda.is_bf16_supported():
                 raise ValueError("precision='bf16' was asked for, but this GPU does not support bfloat16.")
             return torch.bfloat16
         return torch.bfloat16 if device.type == "cuda" and torch.cuda.is_bf16_supported() else None

@@ -69,6 +69,8 @@ def _encode(value: Any, where: str) -> Any:
         return {"__dict__": [[_encode(k, where), _encode(v, where)] for k, v in value.items()]}
     if isinstance(value, torch.device):
         return {"__device__": str(value)}
+    if isinstance(value, torch.dtype):
+        return {"__torch_dtype__": str(value).removeprefix("torch.")}
     if isinstance(value, np.ndarray):
         return {"__array__": encode_array(value, where)}
     raise TypeError(f"Cannot save {where}: values of type {type(value).__name__} are not supported.")
@@ -84,6 +86,11 @@ def _decode(value: Any) -> Any:
             return {_decode(k): _decode(v) for k, v in value["__dict__"]}
         if "__device__" in value:
             return torch.device(value["__device__"])
+        if "__torch_dtype__" in value:
+            dtype = getattr(torch, str(value["__torch_dtype__"]), None)
+            if not isinstance(dtype, torch.dtype):  # a name only, never code: refuse the unknown
+                raise ValueError(f"Unknown torch dtype in model file: {value['__torch_dtype__']!r}.")
+            return dtype
         if "__array__" in value:
             return decode_array(value["__array__"])
         raise ValueError(f"Unknown JSON object in model file: keys {sorted(value)}.")

@@ -228,3 +228,11 @@ def test_keyboard_interrupt_keeps_best_weights(tiny_data, monkeypatch):
     assert any("interrupted" in str(w.message) for w in caught)
     assert clf.n_epochs_ == 8
     assert clf.predict(X).shape == (36,)
+
+
+def test_bf16_on_cpu_is_a_clear_error(tiny_data):
+    X, y = tiny_data
+    with pytest.raises(ValueError, match="precision='bf16' needs a CUDA GPU"):
+        MLSTMFCNClassifier(**FAST, precision="bf16").fit(X, y)
+    clf = MLSTMFCNClassifier(**FAST, precision="auto", random_state=0).fit(X, y)
+    assert clf.autocast_dtype_ is None  # float32 on a CPU

@@ -100,7 +100,7 @@ def test_real_out_of_memory_in_predict_retries_with_smaller_batches(basic_motion
     X_train, y_train, X_test, _ = basic_motions
     clf = MLSTMFCNClassifier(epochs=2, random_state=0, device="cuda").fit(X_train, y_train)
     expected = clf.predict_proba(X_test)
-    X_big = np.repeat(X_test, 1000, axis=0)  # 40,000 series: activations of ~40 GB in one batch
+    X_big = np.tile(X_test, (1000, 1, 1))  # 40,000 series: activations of ~40 GB in one batch
     torch.cuda.empty_cache()
     free, _ = torch.cuda.mem_get_info()
     blocker = torch.empty(max(free - 3 * 2**29, 0), dtype=torch.uint8, device="cuda")  # leave ~1.5 GB

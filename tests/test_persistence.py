@@ -221,3 +221,15 @@ def test_pickle_still_works_for_scikit_learn_users(fitted, tiny_data):
     X, _ = tiny_data
     restored = pickle.loads(pickle.dumps(fitted))
     np.testing.assert_array_equal(restored.predict_proba(X), fitted.predict_proba(X))
+
+
+def test_mixed_precision_model_round_trip(tiny_data, tmp_path):
+    # A model fitted in bf16 (the default on GPUs) keeps its torch dtype through save/load.
+    # bf16 fits need a GPU; the attribute is set as such a fit leaves it.
+    X, y = tiny_data
+    clf = MLSTMFCNClassifier(**ONE_EPOCH, random_state=0).fit(X, y)
+    clf.autocast_dtype_ = torch.bfloat16  # used on CUDA only: CPU predictions stay float32
+    clf.save(tmp_path / "m.safetensors")
+    loaded = MLSTMFCNClassifier.load(tmp_path / "m.safetensors")
+    assert loaded.autocast_dtype_ == torch.bfloat16
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
