@@ -164,7 +164,10 @@ def check_y(y, n_samples: int) -> np.ndarray:
     """Validate labels: 1D, no missing values, as many as series in X."""
     if y is None:
         raise ValueError("This classifier requires y to be passed, but the target y is None.")
-    y = np.asarray(_as_numpy(y))
+    import torch
+
+    # Labels keep their dtype (X's float32 cast would merge large integers and turn bools to floats).
+    y = np.asarray(y.detach().cpu().numpy() if isinstance(y, torch.Tensor) else y)
     if y.ndim == 2 and y.shape[1] == 1:
         warnings.warn("A column-vector y was passed when a 1d array was expected. Please change "
                       "the shape of y to (n_samples,), for example using ravel().",

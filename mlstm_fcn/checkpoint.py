@@ -46,8 +46,11 @@ def run_id(params: dict[str, Any], device: torch.device, arrays: list[np.ndarray
     """
     h = hashlib.sha256()
     kept = {k: v for k, v in sorted(params.items()) if k not in _NOT_IN_RUN_ID}
-    if isinstance(kept.get("random_state"), (np.random.RandomState, np.random.Generator)):
-        kept["random_state"] = type(kept["random_state"]).__name__  # the seed itself is in the checkpoint
+    rs = kept.get("random_state")
+    if isinstance(rs, (np.random.RandomState, np.random.Generator)):
+        # The generator's state before fit draws from it: another seed is another run.
+        state = rs.get_state(legacy=False) if isinstance(rs, np.random.RandomState) else rs.bit_generator.state
+        kept["random_state"] = f"{type(rs).__name__}:{hashlib.sha256(repr(state).encode()).hexdigest()}"
     h.update(repr(kept).encode())
     h.update(device.type.encode())
     for a in arrays:

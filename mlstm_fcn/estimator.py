@@ -41,9 +41,11 @@ def _cudnn_benchmark(enabled: bool):
 
 
 def _is_2d(X) -> bool:
+    if hasattr(X, "ndim"):
+        return X.ndim == 2
     try:
-        return np.ndim(X) == 2
-    except ValueError:  # a ragged list of series
+        return np.asarray(X).ndim == 2  # __array__ only: array-likes may refuse numpy's functions
+    except (ValueError, TypeError):  # a ragged list of series
         return False
 
 
@@ -215,16 +217,20 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         if len(self.filters) != len(self.kernel_sizes):
             raise ValueError(f"filters and kernel_sizes must have the same length, got "
                              f"{len(self.filters)} and {len(self.kernel_sizes)}.")
-        if not isinstance(self.dropout, numbers.Real) or not 0.0 <= self.dropout < 1.0:
+        def real(v) -> bool:  # True/False are Real to Python, but never a rate
+            return isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
+
+        if not real(self.dropout) or not 0.0 <= self.dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}.")
         for name in ("learning_rate", "min_learning_rate"):
             v = getattr(self, name)
-            if not isinstance(v, numbers.Real) or not v > 0:
+            if not real(v) or not v > 0:
                 raise ValueError(f"{name} must be a positive number, got {v!r}.")
         if self.validation_split is not None and (
-                not isinstance(self.validation_split, numbers.Real) or not 0.0 < self.validation_split < 1.0):
+                not real(self.validation_split) or not 0.0 < self.validation_split < 1.0):
             raise ValueError(f"validation_split must be None or in (0, 1), got {self.validation_split!r}.")
-        if not (self.class_weight is None or self.class_weight == "balanced" or isinstance(self.class_weight, dict)):
+        cw = self.class_weight
+        if not (cw is None or isinstance(cw, dict) or (isinstance(cw, str) and cw == "balanced")):
             raise ValueError(f"class_weight must be 'balanced', a dict or None, got {self.class_weight!r}.")
         for name in ("attention", "cuda_graph", "cudnn_benchmark"):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
@@ -304,7 +310,7 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
                              "one class is not enough.")
         n, c, t = X_arr.shape
         self.n_channels_, self.n_timepoints_ = c, t
-        self.n_features_in_ = np.shape(X)[1] if hasattr(X, "shape") else c
+        self.n_features_in_ = t if _is_2d(X) else c  # X.shape[1], whatever container X came in
         self.equal_length_ = lengths is None
         self.device_ = resolve_device(self.device)
         self.autocast_dtype_ = self._autocast_dtype(self.device_)
@@ -414,6 +420,9 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         dev = self.device_
         if dev.type == "cuda" and not torch.cuda.is_available():
             return torch.device("cpu")
+        if dev.type == "cuda" and (dev.index or 0) >= torch.cuda.device_count():
+            # Fitted on a GPU this machine does not have (cuda:1 opened where there is one GPU).
+            return torch.device("cuda", torch.cuda.current_device())
         return dev
 
     @torch.inference_mode()

@@ -223,6 +223,20 @@ def _current_lr(optimizer: torch.optim.Optimizer) -> float:
     return float(optimizer.param_groups[0]["lr"])
 
 
+def _graphed_or_eager(runner: EpochRunner, result: TrainResult):
+    """The CUDA-graph runner, or ``runner`` itself (with a warning) when capture fails."""
+    from ._cuda_graph import GraphedEpoch
+
+    try:
+        graphed = GraphedEpoch(runner)
+    except RuntimeError as exc:  # capture is not possible for every op/version, or memory
+        warnings.warn(f"CUDA graph capture failed ({exc}); training without it.", RuntimeWarning,
+                      stacklevel=4)
+        return runner
+    result.used_cuda_graph = True
+    return graphed
+
+
 def _keep_tensor_lr(optimizer: torch.optim.Optimizer, lr_tensor: Tensor | None) -> None:
     # Older schedulers replace a tensor learning rate by a float; a captured
     # graph would never see that change, so write it into the tensor instead.
@@ -263,6 +277,9 @@ def train(network: nn.Module, train_data: TrainData, class_weight: Tensor, confi
     n = len(train_data)
     start_epoch = 0
     resumed = None if checkpointer is None else checkpointer.restore(network, optimizer, scheduler, generator)
+    # load_state_dict replaces the param group, learning-rate tensor included: the graph must be
+    # captured on the optimizer's own device tensor, which the schedule keeps updating.
+    _keep_tensor_lr(optimizer, lr_tensor)
     if resumed is not None:
         start_epoch = config.epochs if resumed.finished else resumed.epoch + 1
         best, best_state, since_best = resumed.best, resumed.best_state, resumed.since_best
@@ -272,37 +289,28 @@ def train(network: nn.Module, train_data: TrainData, class_weight: Tensor, confi
     snapshot = WeightSnapshot(network)
     runner = EpochRunner(network, optimizer, train_data, class_weight, config.batch_size,
                          config.autocast_dtype)
-    if config.cuda_graph and device.type == "cuda" and start_epoch < config.epochs:
-        from ._cuda_graph import GraphedEpoch
-
-        try:
-            runner = GraphedEpoch(runner)
-            result.used_cuda_graph = True
-        except RuntimeError as exc:  # capture is not possible for every op/version, or memory
-            warnings.warn(f"CUDA graph capture failed ({exc}); training without it.", RuntimeWarning,
-                          stacklevel=3)
     bar = tqdm(range(start_epoch, config.epochs), desc="fit", unit="epoch", disable=not config.verbose,
                initial=start_epoch, total=config.epochs)
     # A resumed run's clock continues from where the checkpoint left it.
     start_time = time.perf_counter() - (history["time"][-1] if history.get("time") else 0.0)
     try:
+        if config.cuda_graph and device.type == "cuda" and start_epoch < config.epochs:
+            runner = _graphed_or_eager(runner, result)
         for epoch in bar:
             lr = _current_lr(optimizer)
             perm = torch.randperm(n, device=device, generator=generator)
             loss_sum, correct = runner.run(perm)
             loss_v, correct_v = torch.stack([loss_sum, correct]).tolist()  # the epoch's one sync
-            history["epoch"].append(epoch)
-            history["loss"].append(loss_v / n)
-            history["accuracy"].append(correct_v / n)
-            history["learning_rate"].append(lr)
-            history["time"].append(time.perf_counter() - start_time)
+            record = {"epoch": epoch, "loss": loss_v / n, "accuracy": correct_v / n, "learning_rate": lr,
+                      "time": time.perf_counter() - start_time}
             monitored = loss_v / n
             if val_data is not None:
                 val_loss, val_acc = evaluate(network, val_data, class_weight, config.batch_size,
                                              config.autocast_dtype)
-                history["val_loss"].append(val_loss)
-                history["val_accuracy"].append(val_acc)
+                record.update(val_loss=val_loss, val_accuracy=val_acc)
                 monitored = val_loss
+            for key, value in record.items():  # all at once: an interrupt leaves no ragged history
+                history[key].append(value)
             if monitored < best:
                 best, since_best, result.best_epoch = monitored, 0, epoch
                 best_state = snapshot.take(best_state)
