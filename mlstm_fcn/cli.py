@@ -355,8 +355,8 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("-q", "--quiet", action="store_true", help="no progress bars or notes on stderr")
 
     p = sub.add_parser("datasets", parents=[common], help="list known and locally available datasets",
-                       description="List the UEA datasets: the catalogue (when available) and where each one "
-                                   "is found locally.")
+                       description="List the UEA datasets: the archive's catalogue, plus any other dataset "
+                                   "found locally, and where each one is found.")
     p.add_argument("--local", action="store_true", help="only datasets available locally")
     p.set_defaults(func=cmd_datasets)
 
