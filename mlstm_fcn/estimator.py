@@ -343,7 +343,7 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
                 with torch.cuda.device(device):
                     torch.cuda.manual_seed(seed)
             # float32 whatever the caller's default dtype (torch.set_default_dtype).
-            self.network_ = self._build_network().to(device=device, dtype=torch.float32)
+            network = self._build_network().to(device=device, dtype=torch.float32)
             generator = torch.Generator(device=device)
             generator.manual_seed(seed)
 
@@ -359,10 +359,12 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
                                  early_stopping=self.early_stopping, verbose=self.verbose,
                                  autocast_dtype=self.autocast_dtype_,
                                  cuda_graph=bool(self.cuda_graph) and device.type == "cuda")
-            result = train(self.network_, to_data(train_idx),
+            result = train(network, to_data(train_idx),
                            torch.tensor(class_weight, dtype=torch.float32, device=device),
                            config, generator, None if val_idx is None else to_data(val_idx),
                            checkpointer=checkpointer)
+        # Attached only now: a fit that fails mid-training leaves no untrained network behind.
+        self.network_ = network
         self.history_ = result.history
         self.used_cuda_graph_ = result.used_cuda_graph
         self.best_epoch_ = result.best_epoch

@@ -118,3 +118,16 @@ def test_random_state_objects_with_other_seeds_are_other_runs():
     assert rid(np.random.RandomState(1)) == rid(np.random.RandomState(1))
     assert rid(np.random.RandomState(1)) != rid(np.random.RandomState(2))
     assert rid(np.random.default_rng(1)) != rid(np.random.default_rng(2))
+
+
+def test_a_fit_that_fails_while_training_leaves_no_network(tiny_data, monkeypatch):
+    X, y = tiny_data
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("simulated failure inside training")
+
+    monkeypatch.setattr("mlstm_fcn.estimator.train", broken)
+    clf = MLSTMFCNClassifier(**FAST, random_state=0)
+    with pytest.raises(RuntimeError, match="simulated"):
+        clf.fit(X, y)
+    assert not hasattr(clf, "network_")
