@@ -38,7 +38,7 @@ def main() -> None:
                else args.out)
     out.mkdir(parents=True, exist_ok=True)
 
-    X_train, y_train = load_uea("JapaneseVowels", split="train")  # (270, 12, 29), NaN-padded
+    X_train, y_train = load_uea("JapaneseVowels", split="train")  # (270, 12, 26), NaN-padded
     X_test, y_test = load_uea("JapaneseVowels", split="test")
     len_train, len_test = series_lengths(X_train), series_lengths(X_test)
     print(f"train {X_train.shape}, lengths {len_train.min()}-{len_train.max()}; "

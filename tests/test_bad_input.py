@@ -170,6 +170,8 @@ def test_bad_labels(tiny_data, y_bad, match):
     ("device", "tpu"), ("device", 3), ("predict_batch_size", 0), ("lstm_units", -2),
     ("dropout", -0.1), ("learning_rate", -1.0), ("checkpoint_every", 0), ("verbose", -1),
     ("early_stopping", 0), ("validation_split", 0.0), ("random_state", "seed"),
+    ("lstm_units", 0), ("dropout", 1.5), ("learning_rate", 0), ("validation_split", 1.0),
+    ("filters", (8, 8)), ("class_weight", "unbalanced"),
 ])
 def test_invalid_parameters_are_named_at_fit(tiny_data, param, value):
     X, y = tiny_data

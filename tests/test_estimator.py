@@ -187,27 +187,6 @@ def test_predict_with_other_shape_says_so(tiny_data):
         clf.predict(X[:, :, :15])
 
 
-@pytest.mark.parametrize("param, value", [
-    ("epochs", -1), ("epochs", 0), ("batch_size", 0), ("se_reduction", 0), ("lstm_units", 0),
-    ("dropout", 1.5), ("learning_rate", 0), ("validation_split", 1.0), ("device", "tpu"),
-    ("filters", (8, 8)), ("class_weight", "unbalanced"),
-])
-def test_invalid_parameters_named_at_fit(tiny_data, param, value):
-    X, y = tiny_data
-    clf = MLSTMFCNClassifier(**{**FAST, param: value})  # stored untouched
-    assert getattr(clf, param) == value
-    with pytest.raises(ValueError, match=param.split("_")[0]):
-        clf.fit(X, y)
-
-
-def test_cuda_asked_without_gpu_is_a_clear_error(tiny_data):
-    if torch.cuda.is_available():
-        pytest.skip("this machine has a GPU")
-    X, y = tiny_data
-    with pytest.raises(ValueError, match="CUDA is not available"):
-        MLSTMFCNClassifier(**{**FAST, "device": "cuda"}).fit(X, y)
-
-
 def test_keyboard_interrupt_keeps_best_weights(tiny_data, monkeypatch):
     X, y = tiny_data
     from mlstm_fcn import training
