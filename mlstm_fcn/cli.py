@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
+from .presets import PRESETS, get_preset
 
 PROG = "mlstm-fcn"
 
@@ -237,13 +238,18 @@ def cmd_fit(args) -> None:
     out = Path(args.out if args.out else f"{Path(args.dataset).stem}.model")
     if out.parent and not out.parent.is_dir():
         raise CLIError(f"output folder does not exist: {out.parent}")
-    params = dict(epochs=args.epochs, device=args.device, random_state=args.seed, attention=args.attention,
-                  lstm_units=args.lstm_units, batch_size=args.batch_size,
-                  learning_rate=args.learning_rate, validation_split=args.validation_split,
-                  early_stopping=args.early_stopping, verbose=0 if args.quiet else 1)
-    for name in ("filters", "kernel_sizes", "se_reduction"):
+    # Options given override the preset's values (or the estimator's defaults without one).
+    params = get_preset(args.preset) if args.preset else {}
+    params.update(device=args.device, random_state=args.seed, verbose=0 if args.quiet else 1)
+    if args.attention:
+        params["attention"] = True
+    for name in ("epochs", "lstm_units", "lstm_orientation", "filters", "kernel_sizes", "se_reduction",
+                 "scaling", "n_estimators", "batch_size", "learning_rate", "validation_split",
+                 "early_stopping"):
         if getattr(args, name) is not None:
             params[name] = getattr(args, name)
+    if params.get("scaling") == "none":
+        params["scaling"] = None
     clf = MLSTMFCNClassifier(**params)
     if not args.quiet:
         print(f"{what}: {X.shape[0]} series, {X.shape[1]} channels, {_lengths_note(X)}, "
@@ -365,18 +371,26 @@ def build_parser() -> argparse.ArgumentParser:
                                    "and write the model file. Prints training metrics at the end.")
     p.add_argument("dataset", metavar="DATASET", help="UEA name or .ts file")
     p.add_argument("--out", metavar="FILE", help="model file to write (default: <dataset>.model)")
-    p.add_argument("--epochs", type=int, default=500, help="training epochs (default: 500)")
+    p.add_argument("--preset", choices=sorted(PRESETS), help="start from a named configuration: 'paper' is "
+                   "the faithful MLSTM-FCN, 'paper-attention' MALSTM-FCN; other options override it")
+    p.add_argument("--epochs", type=int, help="training epochs (default: 500)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     p.add_argument("--attention", action="store_true", help="MALSTM-FCN: attention LSTM")
-    p.add_argument("--lstm-units", type=int, default=8, help="LSTM cells (default: 8)")
+    p.add_argument("--lstm-units", type=int, help="LSTM cells (default: 8)")
+    p.add_argument("--lstm-orientation", choices=("channels", "time"),
+                   help="what the LSTM steps over: channels (the paper's dimension shuffle, default) or time")
     p.add_argument("--filters", type=_parse_ints, metavar="N,N,N",
                    help="filters of the convolution blocks (default: 128,256,128)")
     p.add_argument("--kernel-sizes", type=_parse_ints, metavar="K,K,K",
                    help="kernel sizes of the convolution blocks (default: 8,5,3)")
     p.add_argument("--se-reduction", type=int, metavar="R", help="squeeze-and-excitation reduction (default: 16)")
-    p.add_argument("--batch-size", type=int, default=128, help="mini-batch size (default: 128)")
-    p.add_argument("--learning-rate", type=float, default=1e-3, help="initial learning rate (default: 1e-3)")
+    p.add_argument("--scaling", choices=("none", "channel", "instance"),
+                   help="input scaling: none (default), per channel over the training data, or per series")
+    p.add_argument("--n-estimators", type=int, metavar="K",
+                   help="train K networks with different seeds and average their probabilities (default: 1)")
+    p.add_argument("--batch-size", type=int, help="mini-batch size (default: 128)")
+    p.add_argument("--learning-rate", type=float, help="initial learning rate (default: 1e-3)")
     p.add_argument("--validation-split", type=float, metavar="F",
                    help="fraction of the training data held out to choose the best epoch")
     p.add_argument("--early-stopping", type=int, metavar="N", help="stop after N epochs without improvement")
@@ -421,8 +435,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         with warnings.catch_warnings():
             if not debug:
                 warnings.showwarning = _show_warning
-            # Known and harmless for the paper's kernel size 8; not for users to act on.
-            warnings.filterwarnings("ignore", message="Using padding='same' with even kernel")
             args.func(args)
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)

@@ -20,9 +20,11 @@ from sklearn.utils.validation import check_is_fitted
 from . import persistence
 from ._device import resolve_device
 from ._memory import map_batches
+from ._scaling import SCALINGS, apply_scaling, fit_scaling
 from ._validation import check_X, check_y
 from .checkpoint import Checkpointer, run_id
-from .nn import MLSTMFCN
+from .nn import MLSTMFCN, MLSTMFCNEnsemble, build_network
+from .nn.lstm import ORIENTATIONS
 from .training import TrainConfig, TrainData, autocast_context, train
 
 #: Learning-rate factor of the paper's reduce-on-plateau schedule.
@@ -38,6 +40,14 @@ def _cudnn_benchmark(enabled: bool):
         yield
     finally:
         torch.backends.cudnn.benchmark = previous
+
+
+def _member_seeds(seed: int, k: int) -> list[int]:
+    """Seeds of ``k`` ensemble networks: the first is ``seed`` itself (so that
+    ``n_estimators=1`` trains exactly the single network of that seed), the
+    others independent streams derived from it."""
+    extra = np.random.SeedSequence(seed).generate_state(max(k - 1, 0), dtype=np.uint32)
+    return [seed] + [int(v) % (2**31 - 1) for v in extra]
 
 
 def _is_2d(X) -> bool:
@@ -65,6 +75,12 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         Cells of the LSTM branch (the paper searched 8, 64 and 128).
     attention : bool, default=False
         Use the attention LSTM (MALSTM-FCN).
+    lstm_orientation : {"channels", "time"}, default="channels"
+        What the LSTM steps over: "channels" is the paper's dimension
+        shuffle (one step per channel, each step that channel's whole
+        series); "time" is the usual reading, one step per time point with
+        the channels as features (slower on long series: the LSTM then runs
+        ``n_timepoints`` steps).
     filters : tuple of int, default=(128, 256, 128)
         Filters of the three convolution blocks.
     kernel_sizes : tuple of int, default=(8, 5, 3)
@@ -73,6 +89,18 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         Reduction ratio of the squeeze-and-excitation blocks.
     dropout : float, default=0.8
         Dropout on the LSTM branch's output.
+    scaling : {None, "channel", "instance"}, default=None
+        Input scaling done inside the estimator (and again in ``predict``):
+        None feeds the series as given, as the paper does; "channel"
+        standardises each channel with the mean and standard deviation of
+        the training data; "instance" standardises each channel of each
+        series by its own statistics. Padding of unequal-length series is
+        left out of the statistics.
+    n_estimators : int, default=1
+        Networks trained with different seeds (each with its own
+        initialisation, dropout, batch order and validation split) whose
+        class probabilities are averaged, as InceptionTime does with five.
+        Training time grows with it linearly.
     epochs : int, default=500
         Training epochs. The paper trained 250 to 2000 epochs per dataset.
         500 leaves room for several reductions of the learning rate (whose
@@ -138,18 +166,28 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         ``X.shape[1]`` of the training data, as in scikit-learn.
     equal_length_ : bool
         Whether all training series had the same length.
-    network_ : MLSTMFCN
-        The trained PyTorch module, in eval mode.
+    network_ : MLSTMFCN or MLSTMFCNEnsemble
+        The trained PyTorch module, in eval mode: an ensemble of
+        ``n_estimators`` networks when that is above 1 (its output is the
+        log of the members' mean probabilities).
+    input_mean_, input_scale_ : ndarray of shape (n_channels,) or None
+        Channel statistics of the training data with ``scaling="channel"``,
+        else None.
     device_ : torch.device
         Device the network lives on.
     history_ : dict of list
         Per epoch: ``epoch``, ``loss``, ``accuracy``, ``learning_rate``,
         ``time`` (seconds since the first epoch began, at the epoch's end) and,
-        with a validation split, ``val_loss`` and ``val_accuracy``.
+        with a validation split, ``val_loss`` and ``val_accuracy``. For an
+        ensemble, the first network's (see ``histories_``).
+    histories_ : list of dict
+        ``history_`` of every network trained, in order.
     best_epoch_ : int
-        Epoch whose weights were kept.
+        Epoch whose weights were kept (the first network's in an ensemble).
+    best_epochs_ : list of int
+        Best epoch of every network trained.
     n_epochs_ : int
-        Epochs actually run.
+        Epochs actually run (by the first network in an ensemble).
 
     Examples
     --------
@@ -161,9 +199,10 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
     (2,)
     """
 
-    def __init__(self, lstm_units: int = 8, attention: bool = False,
+    def __init__(self, lstm_units: int = 8, attention: bool = False, lstm_orientation: str = "channels",
                  filters: Sequence[int] = (128, 256, 128), kernel_sizes: Sequence[int] = (8, 5, 3),
-                 se_reduction: int = 16, dropout: float = 0.8, epochs: int = 500,
+                 se_reduction: int = 16, dropout: float = 0.8, scaling: str | None = None,
+                 n_estimators: int = 1, epochs: int = 500,
                  batch_size: int = 128, learning_rate: float = 1e-3, min_learning_rate: float = 1e-4,
                  lr_patience: int = 100, class_weight="balanced", validation_split: float | None = None,
                  early_stopping: int | None = None, device="auto", precision: str = "auto",
@@ -172,10 +211,13 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
                  checkpoint_every: int = 10) -> None:
         self.lstm_units = lstm_units
         self.attention = attention
+        self.lstm_orientation = lstm_orientation
         self.filters = filters
         self.kernel_sizes = kernel_sizes
         self.se_reduction = se_reduction
         self.dropout = dropout
+        self.scaling = scaling
+        self.n_estimators = n_estimators
         self.epochs = epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -194,6 +236,35 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         self.checkpoint_dir = checkpoint_dir
         self.checkpoint_every = checkpoint_every
 
+    @classmethod
+    def from_preset(cls, name: str, **params) -> "MLSTMFCNClassifier":
+        """An estimator configured by a named preset, e.g. the paper's.
+
+        Parameters
+        ----------
+        name : str
+            A preset of :data:`mlstm_fcn.presets.PRESETS`: ``"paper"`` (the
+            faithful MLSTM-FCN of Karim et al.) or ``"paper-attention"``
+            (MALSTM-FCN).
+        **params
+            Parameters that override the preset's or add to them
+            (``random_state``, ``device``, ...).
+
+        Returns
+        -------
+        estimator : MLSTMFCNClassifier
+            Unfitted.
+
+        Examples
+        --------
+        >>> clf = MLSTMFCNClassifier.from_preset("paper", random_state=0, epochs=50)
+        >>> clf.epochs, clf.lstm_orientation
+        (50, 'channels')
+        """
+        from .presets import get_preset
+
+        return cls(**{**get_preset(name), **params})
+
     # ------------------------------------------------------------------ checks
     def _check_params(self) -> None:
         def positive_int(name, allow_none=False):
@@ -203,7 +274,7 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
             if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
                 raise ValueError(f"{name} must be a positive integer, got {v!r}.")
 
-        for name in ("lstm_units", "epochs", "batch_size", "se_reduction", "lr_patience",
+        for name in ("lstm_units", "n_estimators", "epochs", "batch_size", "se_reduction", "lr_patience",
                      "predict_batch_size", "checkpoint_every"):
             positive_int(name)
         positive_int("early_stopping", allow_none=True)
@@ -235,6 +306,10 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         for name in ("attention", "cuda_graph", "cudnn_benchmark"):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}.")
+        if not isinstance(self.lstm_orientation, str) or self.lstm_orientation not in ORIENTATIONS:
+            raise ValueError(f"lstm_orientation must be 'channels' or 'time', got {self.lstm_orientation!r}.")
+        if not (self.scaling is None or (isinstance(self.scaling, str) and self.scaling in SCALINGS)):
+            raise ValueError(f"scaling must be None, 'channel' or 'instance', got {self.scaling!r}.")
         if self.precision not in ("auto", "fp32", "bf16"):
             raise ValueError(f"precision must be 'auto', 'fp32' or 'bf16', got {self.precision!r}.")
         if self.checkpoint_dir is not None and not isinstance(self.checkpoint_dir, (str, os.PathLike)):
@@ -308,23 +383,67 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         if len(self.classes_) < 2:
             raise ValueError(f"y has a single class ({self.classes_[0]!r}); a classifier needs at least 2, "
                              "one class is not enough.")
-        n, c, t = X_arr.shape
+        _, c, t = X_arr.shape
         self.n_channels_, self.n_timepoints_ = c, t
         self.n_features_in_ = t if _is_2d(X) else c  # X.shape[1], whatever container X came in
         self.equal_length_ = lengths is None
+        stats = fit_scaling(X_arr, lengths, self.scaling)
+        self.input_mean_, self.input_scale_ = stats.get("mean"), stats.get("scale")
+        X_arr = apply_scaling(X_arr, lengths, self.scaling, stats)
         self.device_ = resolve_device(self.device)
         self.autocast_dtype_ = self._autocast_dtype(self.device_)
-        checkpointer, saved = None, None
+        checkpointers = [None] * self.n_estimators
+        saved = None
         if self.checkpoint_dir is not None:
             run = run_id(self.get_params(deep=False), self.device_, [X_arr, lengths, y_idx, self.classes_])
-            checkpointer = Checkpointer(self.checkpoint_dir, run, self.checkpoint_every)
-            saved = checkpointer.read()
+            # One checkpoint per network: a killed ensemble fit resumes at the network it was on.
+            runs = [run] if self.n_estimators == 1 else [f"{run}-{i}" for i in range(self.n_estimators)]
+            checkpointers = [Checkpointer(self.checkpoint_dir, r, self.checkpoint_every) for r in runs]
+            saved = checkpointers[0].read()
+            for ckpt in checkpointers[1:]:
+                ckpt.read()
         # A resumed run keeps its original seed (validation split, RNG streams).
         seed = int(saved["seed"]) if saved is not None else self._seed()
-        if checkpointer is not None:
-            checkpointer.seed = seed
+        for ckpt in checkpointers:
+            if ckpt is not None:
+                ckpt.seed = seed
         class_weight = self._class_weights(y_idx)
 
+        device = self.device_
+        fork_devices = [device.index] if device.type == "cuda" else []
+        networks, results = [], []
+        with torch.random.fork_rng(devices=fork_devices), _cudnn_benchmark(
+                device.type == "cuda" and self.cudnn_benchmark):
+            for member_seed, checkpointer in zip(_member_seeds(seed, self.n_estimators), checkpointers):
+                network, result = self._fit_network(X_arr, lengths, y_idx, class_weight, member_seed,
+                                                    checkpointer)
+                networks.append(network)
+                results.append(result)
+                if result.interrupted:
+                    if len(networks) < self.n_estimators:
+                        warnings.warn(f"Ensemble training interrupted: keeping the {len(networks)} of "
+                                      f"{self.n_estimators} networks trained so far.", RuntimeWarning,
+                                      stacklevel=2)
+                    break
+        # Attached only now: a fit that fails mid-training leaves no untrained network behind.
+        self.network_ = networks[0] if self.n_estimators == 1 else MLSTMFCNEnsemble(networks).eval()
+        self.histories_ = [r.history for r in results]
+        self.best_epochs_ = [r.best_epoch for r in results]
+        self.history_ = self.histories_[0]
+        self.used_cuda_graph_ = any(r.used_cuda_graph for r in results)
+        self.best_epoch_ = self.best_epochs_[0]
+        self.n_epochs_ = len(self.history_["epoch"])
+        return self
+
+    def _fit_network(self, X_arr: np.ndarray, lengths: np.ndarray | None, y_idx: np.ndarray,
+                     class_weight: np.ndarray, seed: int, checkpointer: Checkpointer | None):
+        """Train one network from ``seed`` (inside ``fit``'s forked RNG); return it and its result."""
+        n = X_arr.shape[0]
+        device = self.device_
+        torch.default_generator.manual_seed(seed)
+        if device.type == "cuda":
+            with torch.cuda.device(device):
+                torch.cuda.manual_seed(seed)
         train_idx, val_idx = np.arange(n), None
         if self.validation_split is not None:
             try:
@@ -333,49 +452,35 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
             except ValueError as exc:
                 raise ValueError(f"validation_split={self.validation_split!r} cannot hold out a stratified "
                                  f"part of these {n} series: {exc}") from None
+        # float32 whatever the caller's default dtype (torch.set_default_dtype).
+        network = self._build_network().to(device=device, dtype=torch.float32)
+        generator = torch.Generator(device=device)
+        generator.manual_seed(seed)
 
-        device = self.device_
-        fork_devices = [device.index] if device.type == "cuda" else []
-        with torch.random.fork_rng(devices=fork_devices), _cudnn_benchmark(
-                device.type == "cuda" and self.cudnn_benchmark):
-            torch.default_generator.manual_seed(seed)
-            if device.type == "cuda":
-                with torch.cuda.device(device):
-                    torch.cuda.manual_seed(seed)
-            # float32 whatever the caller's default dtype (torch.set_default_dtype).
-            network = self._build_network().to(device=device, dtype=torch.float32)
-            generator = torch.Generator(device=device)
-            generator.manual_seed(seed)
+        def to_data(idx):
+            return TrainData(
+                torch.from_numpy(X_arr[idx]).to(device),
+                torch.from_numpy(y_idx[idx].astype(np.int64)).to(device),
+                None if lengths is None else torch.from_numpy(lengths[idx]).to(device))
 
-            def to_data(idx):
-                return TrainData(
-                    torch.from_numpy(X_arr[idx]).to(device),
-                    torch.from_numpy(y_idx[idx].astype(np.int64)).to(device),
-                    None if lengths is None else torch.from_numpy(lengths[idx]).to(device))
-
-            config = TrainConfig(epochs=self.epochs, batch_size=self.batch_size,
-                                 learning_rate=self.learning_rate, min_learning_rate=self.min_learning_rate,
-                                 lr_factor=LR_FACTOR, lr_patience=self.lr_patience,
-                                 early_stopping=self.early_stopping, verbose=self.verbose,
-                                 autocast_dtype=self.autocast_dtype_,
-                                 cuda_graph=bool(self.cuda_graph) and device.type == "cuda")
-            result = train(network, to_data(train_idx),
-                           torch.tensor(class_weight, dtype=torch.float32, device=device),
-                           config, generator, None if val_idx is None else to_data(val_idx),
-                           checkpointer=checkpointer)
-        # Attached only now: a fit that fails mid-training leaves no untrained network behind.
-        self.network_ = network
-        self.history_ = result.history
-        self.used_cuda_graph_ = result.used_cuda_graph
-        self.best_epoch_ = result.best_epoch
-        self.n_epochs_ = len(result.history["epoch"])
-        return self
+        config = TrainConfig(epochs=self.epochs, batch_size=self.batch_size,
+                             learning_rate=self.learning_rate, min_learning_rate=self.min_learning_rate,
+                             lr_factor=LR_FACTOR, lr_patience=self.lr_patience,
+                             early_stopping=self.early_stopping, verbose=self.verbose,
+                             autocast_dtype=self.autocast_dtype_,
+                             cuda_graph=bool(self.cuda_graph) and device.type == "cuda")
+        result = train(network, to_data(train_idx),
+                       torch.tensor(class_weight, dtype=torch.float32, device=device),
+                       config, generator, None if val_idx is None else to_data(val_idx),
+                       checkpointer=checkpointer)
+        return network, result
 
     def _build_network(self) -> MLSTMFCN:
         return MLSTMFCN(self.n_channels_, self.n_timepoints_, len(self.classes_),
                         lstm_units=self.lstm_units, attention=bool(self.attention),
                         filters=tuple(self.filters), kernel_sizes=tuple(self.kernel_sizes),
-                        se_reduction=self.se_reduction, dropout=self.dropout)
+                        se_reduction=self.se_reduction, dropout=self.dropout,
+                        lstm_orientation=self.lstm_orientation)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -385,6 +490,12 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
 
     # ----------------------------------------------------------------- predict
     def _check_predict_X(self, X) -> tuple[np.ndarray, np.ndarray | None]:
+        """``X`` as the network reads it: validated, padded or cut to the fitted length, scaled."""
+        X_arr, lengths = self._fitted_length_X(X)
+        stats = {"mean": getattr(self, "input_mean_", None), "scale": getattr(self, "input_scale_", None)}
+        return apply_scaling(X_arr, lengths, getattr(self, "scaling", None), stats), lengths
+
+    def _fitted_length_X(self, X) -> tuple[np.ndarray, np.ndarray | None]:
         check_is_fitted(self, "network_")
         X_arr, lengths = check_X(X)
         n, c, t = X_arr.shape
@@ -409,9 +520,9 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
             if longest > self.n_timepoints_:  # columns of padding alone are cut silently
                 warnings.warn(f"X has series up to {longest} steps, longer than the longest seen in fit "
                               f"({self.n_timepoints_}); they are truncated to {self.n_timepoints_} steps.",
-                              # 5 = the user's call: predict[_proba] -> torch's inference_mode
-                              # wrapper -> _logits -> here.
-                              UserWarning, stacklevel=5)
+                              # 6 = the user's call: predict[_proba] -> torch's inference_mode
+                              # wrapper -> _logits -> _check_predict_X -> here.
+                              UserWarning, stacklevel=6)
             X_arr = np.ascontiguousarray(X_arr[:, :, : self.n_timepoints_])
             lengths = np.minimum(lengths, self.n_timepoints_)
         elif t < self.n_timepoints_:
@@ -499,7 +610,7 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
             state["device_"] = torch.device(state["device_"])
         self.__dict__.update(state)
         if config is not None:
-            network = MLSTMFCN(**config).to(torch.float32)
+            network = build_network(config).to(torch.float32)
             network.load_state_dict(torch.load(io.BytesIO(weights), map_location="cpu", weights_only=True))
             self.network_ = network.to(self._predict_device()).eval()
 

@@ -26,9 +26,24 @@ import numpy as np
 import torch
 from sklearn.utils.validation import check_is_fitted
 
+from .nn import MLSTMFCN, MLSTMFCNEnsemble
 from .nn.masking import lengths_to_mask
 
 __all__ = ["se_gates", "se_gates_by_class", "class_activation_maps"]
+
+
+def _network(clf, member: int) -> MLSTMFCN:
+    """The fitted network, or network ``member`` of an ensemble (SE gates and CAMs are per network)."""
+    check_is_fitted(clf, "network_")
+    network = clf.network_
+    if isinstance(network, MLSTMFCNEnsemble):
+        if isinstance(member, bool) or not isinstance(member, int) or not 0 <= member < len(network.members):
+            raise ValueError(f"member must be an integer in [0, {len(network.members)}) for this ensemble, "
+                             f"got {member!r}.")
+        return network.members[member]
+    if member != 0:
+        raise ValueError(f"member={member!r}, but the classifier holds a single network (member 0).")
+    return network
 
 
 def _batches(clf, X) -> Iterator[tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]]:
@@ -49,7 +64,7 @@ def _batches(clf, X) -> Iterator[tuple[torch.Tensor, torch.Tensor | None, torch.
 
 
 @torch.inference_mode()
-def se_gates(clf, X) -> list[np.ndarray]:
+def se_gates(clf, X, member: int = 0) -> list[np.ndarray]:
     """Squeeze-and-excitation gates of every sample, for every SE block.
 
     Parameters
@@ -58,6 +73,8 @@ def se_gates(clf, X) -> list[np.ndarray]:
         A fitted classifier.
     X : array-like of shape (n_instances, n_channels, n_timepoints)
         Series as accepted by ``clf.predict`` (unequal lengths included).
+    member : int, default=0
+        Which network of an ensemble (``n_estimators > 1``) to look into.
 
     Returns
     -------
@@ -66,8 +83,7 @@ def se_gates(clf, X) -> list[np.ndarray]:
         ``(n_instances, n_filters_of_that_block)``, values in (0, 1).
         Empty when the network has no SE block.
     """
-    check_is_fitted(clf, "network_")
-    branch = clf.network_.fcn_branch
+    branch = _network(clf, member).fcn_branch
     blocks = branch.se_blocks()
     collected: list[list[torch.Tensor]] = [[] for _ in blocks]
 
@@ -89,7 +105,7 @@ def se_gates(clf, X) -> list[np.ndarray]:
     return [torch.cat(parts).numpy() for parts in collected]
 
 
-def se_gates_by_class(clf, X, y) -> tuple[np.ndarray, list[np.ndarray]]:
+def se_gates_by_class(clf, X, y, member: int = 0) -> tuple[np.ndarray, list[np.ndarray]]:
     """Mean SE gates of the samples of each class.
 
     Parameters
@@ -101,6 +117,8 @@ def se_gates_by_class(clf, X, y) -> tuple[np.ndarray, list[np.ndarray]]:
     y : array-like of shape (n_instances,)
         Labels used to group the samples: true labels, or
         ``clf.predict(X)`` to see what the model does per predicted class.
+    member : int, default=0
+        Which network of an ensemble to look into.
 
     Returns
     -------
@@ -111,7 +129,7 @@ def se_gates_by_class(clf, X, y) -> tuple[np.ndarray, list[np.ndarray]]:
         row ``i`` is the mean gate over the samples labelled ``classes[i]``.
     """
     y = np.asarray(y)
-    gates = se_gates(clf, X)
+    gates = se_gates(clf, X, member)
     if y.ndim != 1 or (gates and y.shape[0] != gates[0].shape[0]):
         raise ValueError(f"y must be 1D with one label per series, got shape {y.shape}.")
     classes, idx = np.unique(y, return_inverse=True)
@@ -125,7 +143,7 @@ def se_gates_by_class(clf, X, y) -> tuple[np.ndarray, list[np.ndarray]]:
 
 
 @torch.inference_mode()
-def class_activation_maps(clf, X) -> np.ndarray:
+def class_activation_maps(clf, X, member: int = 0) -> np.ndarray:
     """Class activation maps over time from the last convolution block.
 
     Parameters
@@ -134,6 +152,9 @@ def class_activation_maps(clf, X) -> np.ndarray:
         A fitted classifier.
     X : array-like of shape (n_instances, n_channels, n_timepoints)
         Series as accepted by ``clf.predict`` (unequal lengths included).
+    member : int, default=0
+        Which network of an ensemble to look into (an ensemble's output is
+        not linear in the maps, so maps are per network).
 
     Returns
     -------
@@ -145,8 +166,7 @@ def class_activation_maps(clf, X) -> np.ndarray:
         mean over valid steps of ``cam[i, c]`` equals the FCN branch's part
         of the logit of class ``c``.
     """
-    check_is_fitted(clf, "network_")
-    network = clf.network_
+    network = _network(clf, member)
     n_lstm = network.lstm_branch.out_features
     weight = network.head.weight[:, n_lstm:]  # (n_classes, last block's filters): lstm features come first
     out = []

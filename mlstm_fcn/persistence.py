@@ -211,7 +211,7 @@ def load_model(cls, path: str | os.PathLike):
         If the file is not an mlstm-fcn model file, is truncated or altered
         (checksum mismatch), or was written by a newer, incompatible format.
     """
-    from .nn import MLSTMFCN
+    from .nn import build_network
 
     blob = Path(path).read_bytes()
     try:
@@ -249,7 +249,7 @@ def load_model(cls, path: str | os.PathLike):
     for k, v in meta["fitted"].items():
         setattr(estimator, k, _decode(v))
     estimator.classes_ = decode_array(meta["classes"])
-    network = MLSTMFCN(**_decode(meta["network_config"])).to(torch.float32)
+    network = build_network(_decode(meta["network_config"])).to(torch.float32)
     try:
         network.load_state_dict(tensors)
     except RuntimeError as exc:

@@ -72,9 +72,10 @@ class MLSTMFCNSktime(BaseClassifier):
         "property:randomness": "derandomized",
     }
 
-    def __init__(self, lstm_units: int = 8, attention: bool = False,
+    def __init__(self, lstm_units: int = 8, attention: bool = False, lstm_orientation: str = "channels",
                  filters: Sequence[int] = (128, 256, 128), kernel_sizes: Sequence[int] = (8, 5, 3),
-                 se_reduction: int = 16, dropout: float = 0.8, epochs: int = 500,
+                 se_reduction: int = 16, dropout: float = 0.8, scaling: str | None = None,
+                 n_estimators: int = 1, epochs: int = 500,
                  batch_size: int = 128, learning_rate: float = 1e-3, min_learning_rate: float = 1e-4,
                  lr_patience: int = 100, class_weight="balanced", validation_split: float | None = None,
                  early_stopping: int | None = None, device="auto", precision: str = "auto",
@@ -83,10 +84,13 @@ class MLSTMFCNSktime(BaseClassifier):
                  checkpoint_every: int = 10) -> None:
         self.lstm_units = lstm_units
         self.attention = attention
+        self.lstm_orientation = lstm_orientation
         self.filters = filters
         self.kernel_sizes = kernel_sizes
         self.se_reduction = se_reduction
         self.dropout = dropout
+        self.scaling = scaling
+        self.n_estimators = n_estimators
         self.epochs = epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -136,4 +140,5 @@ class MLSTMFCNSktime(BaseClassifier):
         """
         tiny = dict(epochs=2, filters=(4, 4, 4), kernel_sizes=(3, 3, 3), se_reduction=2, lstm_units=2,
                     batch_size=16, device="cpu", random_state=0)
-        return [tiny, {**tiny, "attention": True, "class_weight": None}]
+        return [tiny, {**tiny, "attention": True, "class_weight": None, "lstm_orientation": "time",
+                       "scaling": "instance", "n_estimators": 2}]

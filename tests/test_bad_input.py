@@ -172,6 +172,8 @@ def test_bad_labels(tiny_data, y_bad, match):
     ("early_stopping", 0), ("validation_split", 0.0), ("random_state", "seed"),
     ("lstm_units", 0), ("dropout", 1.5), ("learning_rate", 0), ("validation_split", 1.0),
     ("filters", (8, 8)), ("class_weight", "unbalanced"),
+    ("n_estimators", 0), ("n_estimators", 1.5), ("n_estimators", True),
+    ("lstm_orientation", "rows"), ("lstm_orientation", None), ("scaling", "minmax"), ("scaling", True),
 ])
 def test_invalid_parameters_are_named_at_fit(tiny_data, param, value):
     X, y = tiny_data

@@ -195,3 +195,16 @@ def test_long_predictions_show_a_progress_bar(model_file, capsys):
     assert "predict" in capsys.readouterr().err
     cli._predict_proba(clf, X, quiet=True)
     assert capsys.readouterr().err == ""
+
+
+def test_fit_with_a_preset_and_variant_options(tmp_path, capsys):
+    path = tmp_path / "ens.model"
+    code, _, _ = run(capsys, "fit", "BasicMotions", "--out", path, "--preset", "paper-attention",
+                     "--n-estimators", "2", "--scaling", "instance", "--lstm-orientation", "time", *TINY)
+    assert code == 0
+    clf = cli._load_model(path)
+    assert clf.attention is True and clf.n_estimators == 2 and len(clf.network_.members) == 2
+    assert clf.scaling == "instance" and clf.lstm_orientation == "time"
+    assert tuple(clf.filters) == (8, 8, 8) and clf.epochs == 2  # options override the preset
+    code, _, _ = run(capsys, "fit", "BasicMotions", "--out", tmp_path / "n.model", "--scaling", "none", *TINY)
+    assert code == 0 and cli._load_model(tmp_path / "n.model").scaling is None

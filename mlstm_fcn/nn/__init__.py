@@ -1,5 +1,6 @@
 """PyTorch modules of MLSTM-FCN."""
 
+from .ensemble import MLSTMFCNEnsemble, build_network
 from .fcn import ConvBlock, FCNBranch
 from .lstm import AttentionLSTM, AttentionLSTMBranch, LSTMBranch
 from .masking import MaskedBatchNorm1d, lengths_to_mask, masked_mean
@@ -7,6 +8,6 @@ from .network import MLSTMFCN
 from .se import SqueezeExcite1d
 
 __all__ = [
-    "MLSTMFCN", "SqueezeExcite1d", "FCNBranch", "ConvBlock", "LSTMBranch", "AttentionLSTM",
+    "MLSTMFCN", "MLSTMFCNEnsemble", "build_network", "SqueezeExcite1d", "FCNBranch", "ConvBlock", "LSTMBranch", "AttentionLSTM",
     "AttentionLSTMBranch", "MaskedBatchNorm1d", "lengths_to_mask", "masked_mean",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .masking import MaskedBatchNorm1d, masked_mean
@@ -16,13 +17,21 @@ class ConvBlock(nn.Module):
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int,
                  se_reduction: int | None) -> None:
         super().__init__()
-        self.conv = nn.Conv1d(in_channels, out_channels, kernel_size, padding="same")
+        # "same" padding as Keras and PyTorch place it: (k - 1) // 2 zeros before, k // 2 after.
+        # Odd kernels pad symmetrically inside the convolution (no copy); for even ones
+        # PyTorch's padding="same" would copy the input with a warning on every call, so the
+        # block pads explicitly instead: the same one copy, of the block's input only.
+        self._pad = None if kernel_size % 2 else ((kernel_size - 1) // 2, kernel_size // 2)
+        self.conv = nn.Conv1d(in_channels, out_channels, kernel_size,
+                              padding=0 if self._pad else kernel_size // 2)
         self.bn = MaskedBatchNorm1d(out_channels, eps=1e-3, momentum=0.01)  # Keras' defaults
         self.se = SqueezeExcite1d(out_channels, se_reduction) if se_reduction else None
         nn.init.kaiming_uniform_(self.conv.weight, nonlinearity="relu")  # Keras he_uniform
         nn.init.zeros_(self.conv.bias)
 
     def forward(self, x: Tensor, mask: Tensor | None = None) -> Tensor:  # noqa: D102
+        if self._pad is not None:
+            x = F.pad(x, self._pad)
         x = self.bn(self.conv(x), mask).relu()
         if mask is not None:
             # Padded steps must stay zero so that the next convolution sees

@@ -1,9 +1,16 @@
 """The recurrent branch of MLSTM-FCN, with the paper's dimension shuffle.
 
-The input ``(n, channels, t)`` is read as a sequence of ``channels`` steps,
-each step being one channel's whole series (feature size ``t``). Zero-filled
-padding of unequal-length series therefore appears as zero features, the
-same for a series given alone or padded to a batch's maximum length.
+By default (``orientation="channels"``) the input ``(n, channels, t)`` is
+read as a sequence of ``channels`` steps, each step being one channel's whole
+series (feature size ``t``). Zero-filled padding of unequal-length series
+therefore appears as zero features, the same for a series given alone or
+padded to a batch's maximum length.
+
+``orientation="time"`` reads the series the usual way, ``t`` steps of
+``channels`` features. The branch's output is then the hidden state at each
+series' last valid step: the LSTM is causal, so padding after it changes
+nothing, and gathering that step needs no host synchronisation (unlike
+packed sequences), which keeps the step capturable in a CUDA graph.
 """
 
 from __future__ import annotations
@@ -26,29 +33,58 @@ def _keras_lstm_init(weight_ih: Tensor, weight_hh: Tensor, bias_ih: Tensor | Non
         nn.init.zeros_(bias_hh)
 
 
+ORIENTATIONS = ("channels", "time")
+
+
+def _check_orientation(orientation: str) -> None:
+    if orientation not in ORIENTATIONS:
+        raise ValueError(f"orientation must be one of {ORIENTATIONS}, got {orientation!r}.")
+
+
+def _steps(x: Tensor, orientation: str) -> Tensor:
+    """``x`` ``(n, C, T)`` as the LSTM's ``(n, steps, features)``."""
+    return x if orientation == "channels" else x.transpose(1, 2)
+
+
+def _last_valid(outputs: Tensor, lengths: Tensor) -> Tensor:
+    """Row ``i`` of ``outputs`` ``(n, steps, h)`` at step ``lengths[i] - 1``."""
+    idx = (lengths.long() - 1).clamp_min(0).view(-1, 1, 1).expand(-1, 1, outputs.shape[-1])
+    return outputs.gather(1, idx).squeeze(1)
+
+
 class LSTMBranch(nn.Module):
-    """LSTM over the channel axis, returning its last hidden state (with dropout).
+    """LSTM over the channel axis (or the time axis), returning its last hidden state, with dropout.
 
     Parameters
     ----------
-    n_timepoints : int
-        Length of the series: the LSTM's input size after the shuffle.
+    input_size : int
+        Features of each step: the series length ``T`` after the paper's
+        shuffle (``orientation="channels"``), the number of channels for
+        ``orientation="time"``.
     units : int, default=8
         Number of LSTM cells.
     dropout : float, default=0.8
         Dropout on the branch's output.
+    orientation : {"channels", "time"}, default="channels"
+        What the LSTM steps over (see the module's docstring).
     """
 
-    def __init__(self, n_timepoints: int, units: int = 8, dropout: float = 0.8) -> None:
+    def __init__(self, input_size: int, units: int = 8, dropout: float = 0.8,
+                 orientation: str = "channels") -> None:
         super().__init__()
-        self.lstm = nn.LSTM(n_timepoints, units, batch_first=True)
+        _check_orientation(orientation)
+        self.orientation = orientation
+        self.lstm = nn.LSTM(input_size, units, batch_first=True)
         self.dropout = nn.Dropout(dropout)
         self.out_features = units
         _keras_lstm_init(self.lstm.weight_ih_l0, self.lstm.weight_hh_l0,
                          self.lstm.bias_ih_l0, self.lstm.bias_hh_l0, units)
 
-    def forward(self, x: Tensor) -> Tensor:  # noqa: D102
-        _, (h_n, _) = self.lstm(x)
+    def forward(self, x: Tensor, lengths: Tensor | None = None) -> Tensor:
+        """Features ``(n, units)`` of ``x`` ``(n, C, T)``; ``lengths`` matter for ``"time"`` only."""
+        outputs, (h_n, _) = self.lstm(_steps(x, self.orientation))
+        if self.orientation == "time" and lengths is not None:
+            return self.dropout(_last_valid(outputs, lengths))
         return self.dropout(h_n[-1])
 
 
@@ -84,20 +120,28 @@ class AttentionLSTM(nn.Module):
             nn.init.xavier_uniform_(layer.weight)
         nn.init.zeros_(self.attn_w.bias)
 
-    def forward(self, x: Tensor, return_attention: bool = False):
+    def forward(self, x: Tensor, return_attention: bool = False, lengths: Tensor | None = None):
         """Run over ``x`` ``(n, steps, input_size)``; return the last hidden state.
 
-        With ``return_attention`` also return the attention weights,
-        shape ``(n, steps, steps)`` (query step, attended step).
+        With ``lengths`` ``(n,)``, steps from ``lengths[i]`` on are padding:
+        they get no attention, and the hidden state returned is the one at
+        each sequence's last valid step. With ``return_attention`` also
+        return the attention weights, shape ``(n, steps, steps)`` (query
+        step, attended step).
         """
         n, steps, _ = x.shape
         h = x.new_zeros(n, self.hidden_size)
         c = x.new_zeros(n, self.hidden_size)
         keys = self.attn_w(x)  # (n, steps, hidden): the W x_j + b term, computed once
         x_gates = x @ self.weight_ih.T + self.bias
-        weights = []
+        padding = None
+        if lengths is not None:
+            padding = torch.arange(steps, device=x.device)[None, :] >= lengths[:, None]
+        weights, hidden = [], []
         for t in range(steps):
             scores = self.attn_v(torch.tanh(keys + self.attn_u(h).unsqueeze(1))).squeeze(-1)
+            if padding is not None:
+                scores = scores.masked_fill(padding, float("-inf"))
             alpha = scores.softmax(dim=-1)
             context = torch.bmm(alpha.unsqueeze(1), x).squeeze(1)
             gates = x_gates[:, t] + h @ self.weight_hh.T + context @ self.weight_ch.T
@@ -106,22 +150,34 @@ class AttentionLSTM(nn.Module):
             h = o.sigmoid() * c.tanh()
             if return_attention:
                 weights.append(alpha)
+            if lengths is not None:
+                hidden.append(h)
+        if lengths is not None:
+            h = _last_valid(torch.stack(hidden, dim=1), lengths)
         if return_attention:
             return h, torch.stack(weights, dim=1)
         return h
 
 
 class AttentionLSTMBranch(nn.Module):
-    """:class:`AttentionLSTM` over the channel axis, with dropout (MALSTM-FCN)."""
+    """:class:`AttentionLSTM` over the channel axis (or the time axis), with dropout (MALSTM-FCN).
 
-    def __init__(self, n_timepoints: int, units: int = 8, dropout: float = 0.8) -> None:
+    Parameters are those of :class:`LSTMBranch`.
+    """
+
+    def __init__(self, input_size: int, units: int = 8, dropout: float = 0.8,
+                 orientation: str = "channels") -> None:
         super().__init__()
-        self.lstm = AttentionLSTM(n_timepoints, units)
+        _check_orientation(orientation)
+        self.orientation = orientation
+        self.lstm = AttentionLSTM(input_size, units)
         self.dropout = nn.Dropout(dropout)
         self.out_features = units
 
-    def forward(self, x: Tensor) -> Tensor:  # noqa: D102
-        return self.dropout(self.lstm(x))
+    def forward(self, x: Tensor, lengths: Tensor | None = None) -> Tensor:
+        """Features ``(n, units)`` of ``x`` ``(n, C, T)``; ``lengths`` matter for ``"time"`` only."""
+        lengths = lengths if self.orientation == "time" else None
+        return self.dropout(self.lstm(_steps(x, self.orientation), lengths=lengths))
 
 
-__all__ = ["LSTMBranch", "AttentionLSTM", "AttentionLSTMBranch"]
+__all__ = ["LSTMBranch", "AttentionLSTM", "AttentionLSTMBranch", "ORIENTATIONS"]

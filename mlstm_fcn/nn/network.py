@@ -34,19 +34,25 @@ class MLSTMFCN(nn.Module):
         Reduction ratio of the squeeze-and-excitation blocks (None: no SE).
     dropout : float, default=0.8
         Dropout on the LSTM branch's output.
+    lstm_orientation : {"channels", "time"}, default="channels"
+        What the LSTM steps over: the channels, each step one channel's
+        whole series (the paper's dimension shuffle), or the time steps.
     """
 
     def __init__(self, n_channels: int, n_timepoints: int, n_classes: int, *,
                  lstm_units: int = 8, attention: bool = False,
                  filters: Sequence[int] = (128, 256, 128), kernel_sizes: Sequence[int] = (8, 5, 3),
-                 se_reduction: int | None = 16, dropout: float = 0.8) -> None:
+                 se_reduction: int | None = 16, dropout: float = 0.8,
+                 lstm_orientation: str = "channels") -> None:
         super().__init__()
         self.config: dict[str, Any] = dict(
             n_channels=n_channels, n_timepoints=n_timepoints, n_classes=n_classes,
             lstm_units=lstm_units, attention=attention, filters=tuple(filters),
-            kernel_sizes=tuple(kernel_sizes), se_reduction=se_reduction, dropout=dropout)
+            kernel_sizes=tuple(kernel_sizes), se_reduction=se_reduction, dropout=dropout,
+            lstm_orientation=lstm_orientation)
         branch = AttentionLSTMBranch if attention else LSTMBranch
-        self.lstm_branch = branch(n_timepoints, lstm_units, dropout)
+        input_size = n_timepoints if lstm_orientation == "channels" else n_channels
+        self.lstm_branch = branch(input_size, lstm_units, dropout, lstm_orientation)
         self.fcn_branch = FCNBranch(n_channels, filters, kernel_sizes, se_reduction)
         self.head = nn.Linear(self.lstm_branch.out_features + self.fcn_branch.out_features, n_classes)
         nn.init.xavier_uniform_(self.head.weight)
@@ -55,4 +61,4 @@ class MLSTMFCN(nn.Module):
     def forward(self, x: Tensor, lengths: Tensor | None = None) -> Tensor:
         """Logits ``(n, n_classes)`` for ``x`` ``(n, C, T)``, zero-padded past ``lengths``."""
         mask = lengths_to_mask(lengths, x.shape[-1], x.dtype)
-        return self.head(torch.cat([self.lstm_branch(x), self.fcn_branch(x, mask)], dim=1))
+        return self.head(torch.cat([self.lstm_branch(x, lengths), self.fcn_branch(x, mask)], dim=1))
