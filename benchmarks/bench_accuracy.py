@@ -27,15 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from configs import CONFIGS  # noqa: E402
 from published import METHODS, PUBLISHED  # noqa: E402
 
-#: Named configurations: keyword arguments of MLSTMFCNClassifier.
-CONFIGS = {
-    # The paper's protocol as this library implements it by default.
-    "paper": {},
-    # The same in float32 on a GPU, to show that bf16 mixed precision costs no accuracy.
-    "paper_fp32": {"precision": "fp32"},
-}
 FIELDS = ["config", "dataset", "seed", "accuracy", "balanced_accuracy", "fit_seconds", "epochs_run",
           "best_epoch", "device", "torch", "mlstm_fcn", "params"]
 

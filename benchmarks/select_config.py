@@ -1,0 +1,217 @@
+"""Choose a configuration by cross-validation on the TRAIN splits only.
+
+For each dataset, configuration, fold and seed: fit on the other folds of
+the dataset's TRAIN split, score on the held-out fold. The TEST split is
+never read (the loader is only ever asked for ``split="train"``), so the
+choice of defaults cannot leak test information. Rows go to ``cv.csv``
+(resumable: finished rows are skipped on rerun), held-out probabilities to
+``cv-proba/``, and ``selection.md`` ranks the configurations by their mean
+CV accuracy over the datasets. With several seeds the report also gives the
+CV accuracy of the seed ensemble (probabilities averaged over seeds, fold
+by fold), which estimates what ``n_estimators`` = number of seeds would give
+without training it again.
+
+    python benchmarks/select_config.py --archive ../shared/uea \\
+        --datasets BasicMotions ERing --configs paper scaling_instance \\
+        --folds 5 --seeds 0 1 2 --out-dir benchmarks/results/selection
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from configs import CONFIGS  # noqa: E402
+
+FIELDS = ["config", "dataset", "fold", "folds", "seed", "accuracy", "balanced_accuracy", "log_loss",
+          "n_fit", "n_held_out", "fit_seconds", "epochs_run", "device", "torch", "mlstm_fcn", "params"]
+
+
+def read_rows(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    with path.open(newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def fold_indices(y: np.ndarray, folds: int, seed: int = 0) -> tuple[int, list[tuple[np.ndarray, np.ndarray]]]:
+    """Stratified folds of the training labels ``y``: ``(folds used, [(fit_idx, held_idx), ...])``.
+
+    The number of folds is lowered to the size of the smallest class (at
+    least 2), so that every class can appear in every held-out fold.
+    """
+    from sklearn.model_selection import StratifiedKFold
+
+    _, counts = np.unique(y, return_counts=True)
+    k = max(2, min(folds, int(counts.min())))
+    splitter = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
+    return k, list(splitter.split(np.zeros(len(y)), y))
+
+
+def _proba_path(out: Path, config: str, dataset: str, fold: int, seed: int) -> Path:
+    return out / "cv-proba" / f"{config}__{dataset}__f{fold}__s{seed}.npz"
+
+
+def run(args) -> None:
+    import torch
+    from sklearn.metrics import accuracy_score, balanced_accuracy_score, log_loss
+    from tqdm.auto import tqdm
+
+    import mlstm_fcn
+    from mlstm_fcn import MLSTMFCNClassifier
+    from mlstm_fcn.datasets import load_uea
+
+    out = Path(args.out_dir)
+    (out / "cv-proba").mkdir(parents=True, exist_ok=True)
+    csv_path = out / "cv.csv"
+    done = {(r["config"], r["dataset"], r["fold"], r["seed"]) for r in read_rows(csv_path)}
+    train = {d: load_uea(d, "train", data_dir=args.archive) for d in args.datasets}  # never "test"
+    splits = {d: fold_indices(np.asarray(train[d][1]), args.folds) for d in args.datasets}
+    jobs = [(c, d, f, s) for d in args.datasets for c in args.configs for f in range(splits[d][0])
+            for s in args.seeds if (c, d, str(f), str(s)) not in done]
+    new_file = not csv_path.exists()
+    started = time.perf_counter()
+    with csv_path.open("a", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=FIELDS)
+        if new_file:
+            writer.writeheader()
+        for config, dataset, fold, seed in tqdm(jobs, desc="cross-validation", unit="fit"):
+            if args.time_budget and time.perf_counter() - started > args.time_budget:
+                print(f"time budget of {args.time_budget} s spent; rerun to resume", flush=True)
+                break
+            X, y = train[dataset]
+            y = np.asarray(y)
+            k, folds = splits[dataset]
+            fit_idx, held_idx = folds[fold]
+            params = {**CONFIGS[config], **({"epochs": args.epochs} if args.epochs else {})}
+            clf = MLSTMFCNClassifier(**{**params, "random_state": seed, "device": args.device})
+            t0 = time.perf_counter()
+            clf.fit(_take(X, fit_idx), y[fit_idx])
+            fit_seconds = time.perf_counter() - t0
+            proba = clf.predict_proba(_take(X, held_idx))
+            pred = clf.classes_[proba.argmax(axis=1)]
+            np.savez_compressed(_proba_path(out, config, dataset, fold, seed), proba=proba,
+                                classes=clf.classes_, y=y[held_idx], idx=held_idx)
+            writer.writerow({
+                "config": config, "dataset": dataset, "fold": fold, "folds": k, "seed": seed,
+                "accuracy": f"{accuracy_score(y[held_idx], pred):.4f}",
+                "balanced_accuracy": f"{balanced_accuracy_score(y[held_idx], pred):.4f}",
+                "log_loss": f"{log_loss(y[held_idx], proba, labels=clf.classes_):.4f}",
+                "n_fit": len(fit_idx), "n_held_out": len(held_idx), "fit_seconds": f"{fit_seconds:.1f}",
+                "epochs_run": clf.n_epochs_,
+                "device": torch.cuda.get_device_name() if clf.device_.type == "cuda" else
+                f"cpu ({platform.processor() or platform.machine()})",
+                "torch": torch.__version__, "mlstm_fcn": mlstm_fcn.__version__,
+                "params": json.dumps(params, sort_keys=True, default=str)})
+            fh.flush()
+
+
+def _take(X, idx: np.ndarray):
+    """Rows ``idx`` of an array or of a list of unequal-length series."""
+    if isinstance(X, np.ndarray):
+        return X[idx]
+    return [X[i] for i in idx]
+
+
+def seed_ensemble_accuracy(out: Path, rows: list[dict], config: str, dataset: str) -> float | None:
+    """CV accuracy of the probabilities averaged over the seeds run on every fold (None if < 2 seeds)."""
+    mine = [r for r in rows if r["config"] == config and r["dataset"] == dataset]
+    if not mine:
+        return None
+    folds = sorted({int(r["fold"]) for r in mine})
+    seeds = sorted(set.intersection(*({int(r["seed"]) for r in mine if int(r["fold"]) == f} for f in folds)))
+    if len(seeds) < 2 or len(folds) != int(mine[0]["folds"]):
+        return None
+    correct = total = 0
+    for f in folds:
+        parts = [np.load(_proba_path(out, config, dataset, f, s), allow_pickle=False) for s in seeds]
+        mean = np.mean([p["proba"] for p in parts], axis=0)
+        y, classes = parts[0]["y"], parts[0]["classes"]
+        correct += int((classes[mean.argmax(axis=1)] == y).sum())
+        total += len(y)
+    return correct / total
+
+
+def report(out: Path) -> str:
+    """Write ``selection.md`` from ``cv.csv``: mean CV accuracy per dataset and configuration."""
+    rows = read_rows(out / "cv.csv")
+    configs = [c for c in CONFIGS if any(r["config"] == c for r in rows)]
+    datasets = sorted({r["dataset"] for r in rows})
+
+    def complete(c: str, d: str) -> list[dict]:
+        mine = [r for r in rows if r["config"] == c and r["dataset"] == d]
+        return mine if mine and len({r["fold"] for r in mine}) == int(mine[0]["folds"]) else []
+
+    def cv_acc(c: str, d: str) -> float | None:
+        # Pooled over folds (weighted by fold size), averaged over seeds.
+        mine = complete(c, d)
+        if not mine:
+            return None
+        n = np.array([int(r["n_held_out"]) for r in mine])
+        acc = np.array([float(r["accuracy"]) for r in mine])
+        return float((acc * n).sum() / n.sum())
+
+    header = ["dataset"] + configs
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    table = {c: {d: cv_acc(c, d) for d in datasets} for c in configs}
+    ens = {c: {d: seed_ensemble_accuracy(out, rows, c, d) for d in datasets} for c in configs}
+    for d in datasets:
+        cells = [d]
+        for c in configs:
+            v, e = table[c][d], ens[c][d]
+            cells.append("–" if v is None else f"{v:.4f}" + (f" (seed ens. {e:.4f})" if e is not None else ""))
+        lines.append("| " + " | ".join(cells) + " |")
+    common = [d for d in datasets if all(table[c][d] is not None for c in configs)]
+    means = {c: float(np.mean([table[c][d] for d in common])) if common else None for c in configs}
+    ens_means = {c: float(np.mean([ens[c][d] for d in common]))
+                 if common and all(ens[c][d] is not None for d in common) else None for c in configs}
+    cells = [f"**mean over {len(common)} datasets**"]
+    for c in configs:
+        v, e = means[c], ens_means[c]
+        cells.append("–" if v is None else f"**{v:.4f}**" + (f" (seed ens. {e:.4f})" if e is not None else ""))
+    lines.append("| " + " | ".join(cells) + " |")
+    seeds = sorted({int(r["seed"]) for r in rows})
+    folds = {d: next(int(r["folds"]) for r in rows if r["dataset"] == d) for d in datasets}
+    ranked = sorted((v, c) for c, v in means.items() if v is not None)[::-1]
+    text = ("# Configuration selection by cross-validation on TRAIN splits\n\n"
+            "Stratified k-fold CV inside each dataset's TRAIN split (the TEST split is never read); "
+            "accuracy pooled over folds, then averaged over seeds. 'seed ens.' is the CV accuracy of "
+            f"the probabilities averaged over the seeds {seeds}.\n"
+            f"Folds: {', '.join(f'{d} {k}' for d, k in folds.items())}. "
+            f"Device(s): {', '.join(sorted({r['device'] for r in rows}))}.\n\n"
+            + "\n".join(lines) + "\n\n"
+            + "Ranking by mean CV accuracy: " + ", ".join(f"{c} {v:.4f}" for v, c in ranked) + "\n")
+    (out / "selection.md").write_text(text)
+    return text
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--archive", default=None, help="UEA archive directory (default: bundled datasets)")
+    parser.add_argument("--datasets", nargs="+", default=["BasicMotions"])
+    parser.add_argument("--configs", nargs="+", default=["paper"], choices=list(CONFIGS))
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0])
+    parser.add_argument("--epochs", type=int, default=None, help="override the configurations' epochs")
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--time-budget", type=float, default=None, help="stop starting fits after N seconds")
+    parser.add_argument("--out-dir", default=str(Path(__file__).resolve().parent / "results" / "selection"))
+    parser.add_argument("--report-only", action="store_true")
+    args = parser.parse_args()
+    if not args.report_only:
+        run(args)
+    print(report(Path(args.out_dir)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""The benchmark scripts' own logic (not their timings): CV selection on training data only."""
+
+import csv
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import select_config  # noqa: E402
+from configs import CONFIGS  # noqa: E402
+
+from mlstm_fcn import MLSTMFCNClassifier  # noqa: E402
+from mlstm_fcn.presets import get_preset  # noqa: E402
+
+
+def test_configs_are_valid_estimator_parameters_around_the_paper_preset():
+    names = set(MLSTMFCNClassifier().get_params())
+    paper = get_preset("paper")
+    assert CONFIGS["paper"] == paper
+    for name, params in CONFIGS.items():
+        assert set(params) <= names, name
+        changed = {k for k in params if params[k] != paper.get(k)}
+        assert len(changed) <= 1, (name, changed)  # one change each: its CV score says what it is worth
+
+
+def test_folds_are_stratified_and_shrink_for_small_classes():
+    y = np.array(["a"] * 10 + ["b"] * 3)
+    k, folds = select_config.fold_indices(y, 5)
+    assert k == 3  # the smallest class has 3 members
+    held = np.concatenate([h for _, h in folds])
+    assert sorted(held) == list(range(13))  # every series held out exactly once
+    for fit_idx, held_idx in folds:
+        assert set(fit_idx).isdisjoint(held_idx) and "b" in set(y[held_idx])
+
+
+def test_selection_reads_only_training_data_and_reports(tmp_path, monkeypatch):
+    import mlstm_fcn.datasets as datasets
+
+    real = datasets.load_uea
+    splits = []
+
+    def spy(name, split="train", **kw):
+        splits.append(split)
+        return real(name, split=split, **kw)
+
+    monkeypatch.setattr(datasets, "load_uea", spy)
+    tiny = {"epochs": 2, "filters": (4, 4, 4), "kernel_sizes": (3, 3, 3), "se_reduction": 2, "lstm_units": 2}
+    monkeypatch.setitem(CONFIGS, "tiny", tiny)
+    monkeypatch.setitem(CONFIGS, "tiny_scaled", {**tiny, "scaling": "instance"})
+    argv = ["select_config.py", "--datasets", "BasicMotions", "--configs", "tiny", "tiny_scaled",
+            "--folds", "2", "--seeds", "0", "1", "--device", "cpu", "--out-dir", str(tmp_path)]
+    monkeypatch.setattr(sys, "argv", argv)
+    select_config.main()
+    assert splits and set(splits) == {"train"}  # the test split is never read
+    with (tmp_path / "cv.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 2 * 2 * 2  # configs x folds x seeds
+    assert {int(r["n_fit"]) + int(r["n_held_out"]) for r in rows} == {40}  # BasicMotions TRAIN only
+    text = (tmp_path / "selection.md").read_text()
+    assert "seed ens." in text and "Ranking by mean CV accuracy" in text
+    ens = select_config.seed_ensemble_accuracy(tmp_path, rows, "tiny", "BasicMotions")
+    assert ens is not None and 0.0 <= ens <= 1.0
+    # Resumable: a second run finds nothing left to do and appends no rows.
+    select_config.main()
+    with (tmp_path / "cv.csv").open() as f:
+        assert len(list(csv.DictReader(f))) == 8
+
+
+def test_seed_ensemble_needs_two_seeds(tmp_path):
+    rows = [{"config": "c", "dataset": "d", "fold": "0", "folds": "1", "seed": "0"}]
+    assert select_config.seed_ensemble_accuracy(tmp_path, rows, "c", "d") is None
