@@ -8,14 +8,22 @@ median over the epochs after warm-up.
         --datasets BasicMotions ArticularyWordRecognition --synthetic 20000x200x100 \\
         --out benchmarks/results/speed-cpu.json
 
-Peers (sktime's LSTMFCNClassifierTorch, tsai's MLSTM_FCN) are measured when
-installed and skipped with a note otherwise.
+Peers are measured when installed and skipped with the reason otherwise:
+
+* ``sktime_lstmfcn_torch``: sktime's ``LSTMFCNClassifierTorch``;
+* ``sktime_lstmfcn_tf``: sktime's TensorFlow ``LSTMFCNClassifier`` (needs ``tensorflow``);
+* ``tsai_mlstm_fcn``: tsai's ``MLSTM_FCN`` trained through ``TSClassifier`` (needs ``tsai``,
+  hence fastai and a torchvision that imports beside the installed torch).
+
+A peer that cannot share an interpreter with the others runs its worker under another one:
+``--peer-python tsai_mlstm_fcn=/path/to/venv/bin/python`` (see ``docs/peers-setup.md``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import resource
 import statistics
@@ -29,6 +37,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+METHODS = ["mlstm_fcn", "mlstm_fcn_fp32", "mlstm_fcn_nograph", "plain_loop", "sktime_lstmfcn_torch",
+           "sktime_lstmfcn_tf", "tsai_mlstm_fcn"]
+DEFAULT_METHODS = ["mlstm_fcn", "plain_loop", "sktime_lstmfcn_torch", "sktime_lstmfcn_tf", "tsai_mlstm_fcn"]
+# What a peer needs importable (the modules its runner imports).
+PEER_MODULES = {"sktime_lstmfcn_torch": ["sktime.classification.deep_learning.lstmfcn"],
+                "sktime_lstmfcn_tf": ["tensorflow", "sktime.classification.deep_learning.lstmfcn"],
+                "tsai_mlstm_fcn": ["tsai.tslearner", "tsai.models.RNN_FCN", "tsai.inference"]}
 
 # H100 SXM dense bf16 peak (NVIDIA datasheet), for the achieved-FLOP/s ratio.
 PEAK_BF16_TFLOPS = {"H100": 989.4, "H200": 989.4}
@@ -110,10 +126,68 @@ def worker(method: str, dataset: str, archive: str | None, epochs: int, warmup: 
         per_epoch = np.full(total, out["fit_seconds"] / total)  # no per-epoch timings exposed
         out["note"] = "seconds/epoch = fit time / epochs (includes set-up)"
         predict = clf.predict_proba
-    elif method == "tsai_mlstm_fcn":
-        import tsai  # noqa: F401  # measured only when installed
+    elif method == "sktime_lstmfcn_tf":
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        import tensorflow as tf
+        from keras.callbacks import LambdaCallback
+        from sktime.classification.deep_learning.lstmfcn import LSTMFCNClassifier
 
-        raise NotImplementedError("tsai is installed but its runner is not written yet")
+        cuda = False  # torch's GPU counters say nothing about TensorFlow
+        out["device"] = "gpu" if tf.config.list_physical_devices("GPU") else "cpu"
+        # sktime deep-copies the callbacks; the lambdas (copied by reference) keep appending to `marks`.
+        marks: list[float] = []
+        timer = LambdaCallback(on_train_begin=lambda logs=None: marks.append(time.perf_counter()),
+                               on_epoch_end=lambda epoch, logs=None: marks.append(time.perf_counter()))
+        clf = LSTMFCNClassifier(n_epochs=total, batch_size=128, random_state=0, callbacks=[timer])
+        start = time.perf_counter()
+        clf.fit(X, y)
+        out["fit_seconds"] = time.perf_counter() - start
+        per_epoch = np.diff(np.array(marks))
+        if len(per_epoch) != total:
+            raise RuntimeError(f"epoch timer saw {len(per_epoch)} epochs, expected {total}")
+        out["note"] = ("seconds/epoch from a Keras callback at each epoch end; sktime defaults (Keras Adam "
+                       "lr 1e-3, lstm_size 8, kernels 8/5/3, dropout 0.8, no LR schedule)")
+        predict = clf.predict_proba
+    elif method == "tsai_mlstm_fcn":
+        import tsai.inference  # noqa: F401  # patches Learner.get_X_preds
+        from fastai.callback.core import Callback
+        from tsai.data.core import TSClassification
+        from tsai.models.RNN_FCN import MLSTM_FCN
+        from tsai.tslearner import TSClassifier
+        from tsai.utils import set_seed
+
+        class EpochTimer(Callback):
+            """Seconds since the start of `fit` at each epoch end (after fastai's own after_epoch work)."""
+
+            order = 100
+
+            def before_fit(self):
+                self.epoch_marks = [time.perf_counter()]
+
+            def after_epoch(self):
+                self.epoch_marks.append(time.perf_counter())
+
+        timer = EpochTimer()
+        set_seed(0, reproducible=False)
+        start = time.perf_counter()
+        # The paper's MLSTM-FCN: LSTM of 8 cells over the shuffled dimensions, kernels 8/5/3, SE ratio 16,
+        # dropout 0.8; Adam at a constant 1e-3 (no weight decay), batches of 128, every sample every epoch.
+        learn = TSClassifier(X, y, splits=None, tfms=[None, TSClassification()], arch=MLSTM_FCN,
+                             arch_config={"hidden_size": 8, "kss": [8, 5, 3]}, batch_size=128, drop_last=False,
+                             lr=1e-3, wd=0.0, metrics=None, device=torch.device(dev), cbs=[timer])
+        with learn.no_bar(), learn.no_logging():
+            learn.fit(total, lr=1e-3)
+        out["fit_seconds"] = time.perf_counter() - start
+        per_epoch = np.diff(np.array(timer.epoch_marks))
+        if len(per_epoch) != total:
+            raise RuntimeError(f"epoch timer saw {len(per_epoch)} epochs, expected {total}")
+        out["note"] = ("tsai TSClassifier(arch=MLSTM_FCN, hidden_size=8, kss=[8,5,3]) + Learner.fit at a "
+                       "constant lr 1e-3 (not fit_one_cycle), wd 0, drop_last=False, no validation set, "
+                       "progress bar and logging off; seconds/epoch from a fastai callback at each epoch end")
+
+        def predict(Z):
+            with learn.no_bar():
+                return learn.get_X_preds(Z, bs=128, with_decoded=False)[0]
     else:
         raise ValueError(method)
     steady = per_epoch[warmup:] if len(per_epoch) > warmup else per_epoch
@@ -130,23 +204,83 @@ def worker(method: str, dataset: str, archive: str | None, epochs: int, warmup: 
         out["gpu_max_allocated_mb"] = torch.cuda.max_memory_allocated() / 2**20
         out["gpu_name"] = torch.cuda.get_device_name()
     out["data_mb"] = X.nbytes / 2**20
+    out["runtime"] = runtime_versions(method)
     flops = model_flops_per_sample(X.shape[1], X.shape[2], len(np.unique(y)))
     out["train_tflops"] = 3.0 * flops * len(X) / sec / 1e12  # forward + backward ~ 3x forward
     return out
 
 
-def available(method: str) -> str | None:
-    """None when ``method`` can run here, else why not."""
-    mod = {"sktime_lstmfcn_torch": "sktime", "tsai_mlstm_fcn": "tsai"}.get(method)
-    if mod is None:
-        return None
-    try:
-        __import__(mod)
-    except ImportError:
-        return f"{mod} not installed"
-    if method == "tsai_mlstm_fcn":
-        return "tsai runner not implemented"
+def runtime_versions(method: str) -> dict:
+    """The interpreter and library versions a worker ran with (peers may run under another Python)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    info = {"python_executable": sys.executable}
+    wanted = {"sktime_lstmfcn_torch": ["sktime"], "sktime_lstmfcn_tf": ["sktime", "tensorflow", "keras"],
+              "tsai_mlstm_fcn": ["tsai", "fastai", "torchvision"]}.get(method, [])
+    for dist in ["torch", *wanted]:
+        try:
+            info[dist] = version(dist)
+        except PackageNotFoundError:
+            pass
+    return info
+
+
+def _import_check(method: str) -> str | None:
+    """Import what ``method`` needs, in this process; None when it can run, else why not."""
+    for mod in PEER_MODULES.get(method, []):
+        try:
+            __import__(mod)
+        except ImportError as exc:
+            return f"{mod.split('.')[0]} not installed ({exc})"
+        except Exception as exc:  # noqa: BLE001  # e.g. a torchvision built for another torch
+            why = f"{mod} fails to import: {type(exc).__name__}: {exc}"
+            if "torchvision::" in str(exc):
+                why += (" (torchvision's compiled ops do not load beside this torch, e.g. PyPI's CUDA torchvision "
+                        "with a CPU-only torch; give the peer its own venv: --peer-python, docs/peers-setup.md)")
+            return why
+    if method.startswith("sktime_"):
+        # sktime checks distributions by name: tensorflow-cpu, for one, does not count as 'tensorflow'.
+        from sktime.classification.deep_learning import lstmfcn
+        from sktime.utils.dependencies import _check_estimator_deps
+
+        cls = {"sktime_lstmfcn_torch": lstmfcn.LSTMFCNClassifierTorch,
+               "sktime_lstmfcn_tf": lstmfcn.LSTMFCNClassifier}[method]
+        if not _check_estimator_deps(cls, severity="none"):
+            return (f"sktime refuses {cls.__name__}: its python_dependencies "
+                    f"{cls.get_class_tag('python_dependencies')!r} are not installed as such")
     return None
+
+
+_AVAILABLE: dict = {}
+
+
+def available(method: str, python: str | None = None) -> str | None:
+    """None when ``method`` can run under ``python`` (default: this one), else why not.
+
+    Peers are imported in a subprocess, so that TensorFlow, fastai and the rest are
+    neither loaded into this process nor into each other's measurements.
+    """
+    if method not in PEER_MODULES:
+        return None
+    python = python or sys.executable
+    if (method, python) not in _AVAILABLE:
+        try:
+            proc = subprocess.run([python, __file__, "--available", method], capture_output=True, text=True,
+                                  timeout=600, check=False)
+            lines = proc.stdout.strip().splitlines()
+            if proc.returncode == 0 and lines:
+                why = json.loads(lines[-1])["why"]
+            else:
+                why = f"import check under {python} failed: " + _last_line(proc)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            why = f"cannot run {python}: {exc}"
+        _AVAILABLE[method, python] = why
+    return _AVAILABLE[method, python]
+
+
+def _last_line(proc: subprocess.CompletedProcess) -> str:
+    lines = (proc.stderr or proc.stdout or "").strip().splitlines()
+    return lines[-1][:300] if lines else f"exit status {proc.returncode}, no output"
 
 
 def versions() -> dict:
@@ -174,8 +308,8 @@ def main() -> None:
     parser.add_argument("--archive", default=None, help="UEA archive directory (default: bundled datasets)")
     parser.add_argument("--datasets", nargs="+", default=["BasicMotions"])
     parser.add_argument("--synthetic", nargs="*", default=[], help="synthetic sets as NxCxT")
-    parser.add_argument("--methods", nargs="+",
-                        default=["mlstm_fcn", "plain_loop", "sktime_lstmfcn_torch", "tsai_mlstm_fcn"])
+    parser.add_argument("--methods", nargs="+", choices=METHODS, default=DEFAULT_METHODS, metavar="METHOD",
+                        help=f"any of {', '.join(METHODS)} (default: {' '.join(DEFAULT_METHODS)})")
     parser.add_argument("--epochs", type=int, default=20, help="timed epochs after warm-up")
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--device", default="auto")
@@ -183,8 +317,21 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=300, help="seconds allowed per measurement")
     parser.add_argument("--peers-on-synthetic", action="store_true",
                         help="also time peers on synthetic sets (slow: sktime converts them to float64)")
+    parser.add_argument("--peer-python", action="append", default=[], metavar="METHOD=PYTHON",
+                        help="run METHOD's worker (and its import check) under another interpreter, e.g. "
+                             "tsai_mlstm_fcn=/work/tsaivenv/bin/python; repeatable")
     parser.add_argument("--worker", nargs=2, metavar=("METHOD", "DATASET"), help=argparse.SUPPRESS)
+    parser.add_argument("--available", metavar="METHOD", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.available:
+        print(json.dumps({"why": _import_check(args.available)}))
+        return
+    peer_python = {}
+    for item in args.peer_python:
+        method, sep, python = item.partition("=")
+        if not sep or method not in METHODS or not python:
+            parser.error(f"--peer-python wants METHOD=PYTHON with METHOD one of {METHODS}, got {item!r}")
+        peer_python[method] = python
     if args.worker:
         print(json.dumps(worker(args.worker[0], args.worker[1], args.archive, args.epochs, args.warmup,
                                 args.device)))
@@ -193,26 +340,27 @@ def main() -> None:
     results, skipped = [], []
     for dataset in args.datasets + args.synthetic:
         for method in args.methods:
-            why = available(method)
+            python = peer_python.get(method, sys.executable)
+            why = available(method, python)
             if not why and method not in ("plain_loop",) and not method.startswith("mlstm_fcn") \
                     and dataset in args.synthetic and not args.peers_on_synthetic:
                 why = "peers not run on synthetic sets (see --peers-on-synthetic)"
             if why:
                 skipped.append({"method": method, "dataset": dataset, "reason": why})
                 continue
-            cmd = [sys.executable, __file__, "--worker", method, dataset, "--epochs", str(args.epochs),
+            cmd = [python, __file__, "--worker", method, dataset, "--epochs", str(args.epochs),
                    "--warmup", str(args.warmup), "--device", args.device]
             if args.archive:
                 cmd += ["--archive", args.archive]
             try:
-                proc = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout)
+                proc = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout, check=False)
             except subprocess.TimeoutExpired:
                 skipped.append({"method": method, "dataset": dataset, "reason": f"over {args.timeout} s"})
                 print(f"{dataset:28s} {method:22s} TIMEOUT after {args.timeout} s", flush=True)
                 continue
             if proc.returncode != 0:
                 skipped.append({"method": method, "dataset": dataset,
-                                "reason": "failed: " + proc.stderr.strip().splitlines()[-1][:300]})
+                                "reason": "failed: " + _last_line(proc)})
                 print(f"{dataset:28s} {method:22s} FAILED {skipped[-1]['reason']}", flush=True)
                 continue
             res = json.loads(proc.stdout.strip().splitlines()[-1])
