@@ -414,9 +414,11 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         networks, results = [], []
         with torch.random.fork_rng(devices=fork_devices), _cudnn_benchmark(
                 device.type == "cuda" and self.cudnn_benchmark):
-            for member_seed, checkpointer in zip(_member_seeds(seed, self.n_estimators), checkpointers):
+            seeds = _member_seeds(seed, self.n_estimators)
+            for i, (member_seed, checkpointer) in enumerate(zip(seeds, checkpointers)):
+                label = "fit" if self.n_estimators == 1 else f"fit {i + 1}/{self.n_estimators}"
                 network, result = self._fit_network(X_arr, lengths, y_idx, class_weight, member_seed,
-                                                    checkpointer)
+                                                    checkpointer, label)
                 networks.append(network)
                 results.append(result)
                 if result.interrupted:
@@ -436,7 +438,8 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def _fit_network(self, X_arr: np.ndarray, lengths: np.ndarray | None, y_idx: np.ndarray,
-                     class_weight: np.ndarray, seed: int, checkpointer: Checkpointer | None):
+                     class_weight: np.ndarray, seed: int, checkpointer: Checkpointer | None,
+                     label: str = "fit"):
         """Train one network from ``seed`` (inside ``fit``'s forked RNG); return it and its result."""
         n = X_arr.shape[0]
         device = self.device_
@@ -467,7 +470,7 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
                              learning_rate=self.learning_rate, min_learning_rate=self.min_learning_rate,
                              lr_factor=LR_FACTOR, lr_patience=self.lr_patience,
                              early_stopping=self.early_stopping, verbose=self.verbose,
-                             autocast_dtype=self.autocast_dtype_,
+                             progress_label=label, autocast_dtype=self.autocast_dtype_,
                              cuda_graph=bool(self.cuda_graph) and device.type == "cuda")
         result = train(network, to_data(train_idx),
                        torch.tensor(class_weight, dtype=torch.float32, device=device),

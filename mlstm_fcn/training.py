@@ -39,6 +39,8 @@ class TrainConfig:
     lr_patience: int = 100
     early_stopping: int | None = None
     verbose: int = 0
+    #: Label of the progress bar ("fit", or "fit 2/5" for the second network of an ensemble).
+    progress_label: str = "fit"
     #: dtype of autocast (torch.bfloat16) or None for full float32.
     autocast_dtype: torch.dtype | None = None
     #: Capture each epoch in a CUDA graph (CUDA only; falls back to eager on failure).
@@ -289,7 +291,7 @@ def train(network: nn.Module, train_data: TrainData, class_weight: Tensor, confi
     snapshot = WeightSnapshot(network)
     runner = EpochRunner(network, optimizer, train_data, class_weight, config.batch_size,
                          config.autocast_dtype)
-    bar = tqdm(range(start_epoch, config.epochs), desc="fit", unit="epoch", disable=not config.verbose,
+    bar = tqdm(range(start_epoch, config.epochs), desc=config.progress_label, unit="epoch", disable=not config.verbose,
                initial=start_epoch, total=config.epochs)
     # A resumed run's clock continues from where the checkpoint left it.
     start_time = time.perf_counter() - (history["time"][-1] if history.get("time") else 0.0)

@@ -17,6 +17,7 @@ CASES = {
     "channel_attention.py": ["history.png", "confusion.png", "se_gates.png", "cam.png"],
     "save_load.py": ["racket_sports.model"],
     "gpu_training.py": [],
+    "ensembles_and_presets.py": ["ensemble.png"],
 }
 
 

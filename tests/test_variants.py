@@ -232,3 +232,13 @@ def test_from_preset_applies_overrides():
     assert clf.get_params()["n_estimators"] == 1
     with pytest.raises(ValueError, match="Unknown preset 'fast'"):
         MLSTMFCNClassifier.from_preset("fast")
+
+
+def test_scaling_statistics_survive_save_and_load(tiny_data, tmp_path):
+    X, y = tiny_data
+    clf = MLSTMFCNClassifier(**{**FAST, "scaling": "channel", "random_state": 0}).fit(X * 3.0 + 1.0, y)
+    clf.save(tmp_path / "scaled.safetensors")
+    loaded = MLSTMFCNClassifier.load(tmp_path / "scaled.safetensors")
+    np.testing.assert_array_equal(loaded.input_mean_, clf.input_mean_)
+    np.testing.assert_array_equal(loaded.input_scale_, clf.input_scale_)
+    np.testing.assert_allclose(loaded.predict_proba(X * 3.0 + 1.0), clf.predict_proba(X * 3.0 + 1.0), atol=1e-6)
