@@ -132,9 +132,12 @@ def seed_ensemble_accuracy(out: Path, rows: list[dict], config: str, dataset: st
     seeds = sorted(set.intersection(*({int(r["seed"]) for r in mine if int(r["fold"]) == f} for f in folds)))
     if len(seeds) < 2 or len(folds) != int(mine[0]["folds"]):
         return None
+    paths = [[_proba_path(out, config, dataset, f, s) for s in seeds] for f in folds]
+    if not all(p.exists() for row in paths for p in row):  # a results folder copied without cv-proba/
+        return None
     correct = total = 0
-    for f in folds:
-        parts = [np.load(_proba_path(out, config, dataset, f, s), allow_pickle=False) for s in seeds]
+    for f, fold_paths in zip(folds, paths):
+        parts = [np.load(p, allow_pickle=False) for p in fold_paths]
         mean = np.mean([p["proba"] for p in parts], axis=0)
         y, classes = parts[0]["y"], parts[0]["classes"]
         correct += int((classes[mean.argmax(axis=1)] == y).sum())

@@ -1,6 +1,7 @@
 """The benchmark scripts' own logic (not their timings): CV selection on training data only."""
 
 import csv
+import shutil
 import sys
 from pathlib import Path
 
@@ -67,6 +68,12 @@ def test_selection_reads_only_training_data_and_reports(tmp_path, monkeypatch):
     select_config.main()
     with (tmp_path / "cv.csv").open() as f:
         assert len(list(csv.DictReader(f))) == 8
+    # Without the probability files (cv.csv copied alone) the report still works, without seed ensembles.
+    shutil.rmtree(tmp_path / "cv-proba")
+    assert select_config.seed_ensemble_accuracy(tmp_path, rows, "tiny", "BasicMotions") is None
+    assert "(seed ens." in text
+    again = select_config.report(tmp_path)
+    assert "Ranking by mean CV accuracy: tiny" in again and "(seed ens." not in again
 
 
 def test_seed_ensemble_needs_two_seeds(tmp_path):

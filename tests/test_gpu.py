@@ -115,3 +115,19 @@ def test_real_out_of_memory_in_predict_retries_with_smaller_batches(basic_motion
     assert any("memory" in str(w.message).lower() for w in caught)
     np.testing.assert_allclose(proba[:40], expected, atol=1e-3)
     assert proba.shape == (40_000, 4)
+
+
+def test_ensemble_of_time_lstms_on_unequal_series_is_graph_captured():
+    # Written in a session without a GPU: the first run on one is in the next GPU session's notes.
+    from mlstm_fcn.datasets import load_uea
+
+    X, y = load_uea("JapaneseVowels", split="train")  # 7-29 steps: masking and the last-step gather
+    params = dict(epochs=20, n_estimators=2, lstm_orientation="time", scaling="instance", device="cuda",
+                  precision="fp32", random_state=0)
+    graphed = MLSTMFCNClassifier(**params).fit(X, y)
+    eager = MLSTMFCNClassifier(**params, cuda_graph=False).fit(X, y)
+    assert graphed.used_cuda_graph_ and not eager.used_cuda_graph_
+    assert len(graphed.network_.members) == 2
+    # The same computation replayed from a graph: equal losses up to float reassociation.
+    np.testing.assert_allclose(graphed.histories_[1]["loss"], eager.histories_[1]["loss"], rtol=1e-3)
+    assert (graphed.predict(X) == eager.predict(X)).mean() >= 0.95
