@@ -74,9 +74,18 @@ def run(args) -> None:
     out = Path(args.out_dir)
     (out / "cv-proba").mkdir(parents=True, exist_ok=True)
     csv_path = out / "cv.csv"
-    done = {(r["config"], r["dataset"], r["fold"], r["seed"]) for r in read_rows(csv_path)}
+    rows = read_rows(csv_path)
+    done = {(r["config"], r["dataset"], r["fold"], r["seed"]) for r in rows}
     train = {d: load_uea(d, "train", data_dir=args.archive) for d in args.datasets}  # never "test"
     splits = {d: fold_indices(np.asarray(train[d][1]), args.folds) for d in args.datasets}
+    # Rows are resumed by (config, dataset, fold, seed): they must come from the same folds and
+    # parameters, or the report would mix runs that are not comparable.
+    for r in rows:
+        if r["config"] in args.configs and r["dataset"] in splits:
+            params = _params(r["config"], args.epochs)
+            if int(r["folds"]) != splits[r["dataset"]][0] or r["params"] != params_json(params):
+                raise SystemExit(f"{csv_path} holds {r['config']}/{r['dataset']} rows run with other folds or "
+                                 "parameters (--folds, --epochs or configs.py changed); use another --out-dir.")
     jobs = [(c, d, f, s) for d in args.datasets for c in args.configs for f in range(splits[d][0])
             for s in args.seeds if (c, d, str(f), str(s)) not in done]
     new_file = not csv_path.exists()
@@ -93,7 +102,7 @@ def run(args) -> None:
             y = np.asarray(y)
             k, folds = splits[dataset]
             fit_idx, held_idx = folds[fold]
-            params = {**CONFIGS[config], **({"epochs": args.epochs} if args.epochs else {})}
+            params = _params(config, args.epochs)
             clf = MLSTMFCNClassifier(**{**params, "random_state": seed, "device": args.device})
             t0 = time.perf_counter()
             clf.fit(_take(X, fit_idx), y[fit_idx])
@@ -106,14 +115,29 @@ def run(args) -> None:
                 "config": config, "dataset": dataset, "fold": fold, "folds": k, "seed": seed,
                 "accuracy": f"{accuracy_score(y[held_idx], pred):.4f}",
                 "balanced_accuracy": f"{balanced_accuracy_score(y[held_idx], pred):.4f}",
-                "log_loss": f"{log_loss(y[held_idx], proba, labels=clf.classes_):.4f}",
+                "log_loss": _log_loss(log_loss, y[held_idx], proba, clf.classes_),
                 "n_fit": len(fit_idx), "n_held_out": len(held_idx), "fit_seconds": f"{fit_seconds:.1f}",
                 "epochs_run": clf.n_epochs_,
                 "device": torch.cuda.get_device_name() if clf.device_.type == "cuda" else
                 f"cpu ({platform.processor() or platform.machine()})",
                 "torch": torch.__version__, "mlstm_fcn": mlstm_fcn.__version__,
-                "params": json.dumps(params, sort_keys=True, default=str)})
+                "params": params_json(params)})
             fh.flush()
+
+
+def _params(config: str, epochs: int | None) -> dict:
+    return {**CONFIGS[config], **({"epochs": epochs} if epochs else {})}
+
+
+def params_json(params: dict) -> str:
+    return json.dumps(params, sort_keys=True, default=str)
+
+
+def _log_loss(log_loss, y, proba: np.ndarray, classes: np.ndarray) -> str:
+    """Log loss, or "nan" when the held-out fold has a class the fit never saw (a one-member class)."""
+    if not set(np.unique(y)) <= set(classes.tolist()):
+        return "nan"
+    return f"{log_loss(y, proba, labels=classes):.4f}"
 
 
 def _take(X, idx: np.ndarray):
@@ -152,8 +176,13 @@ def report(out: Path) -> str:
     datasets = sorted({r["dataset"] for r in rows})
 
     def complete(c: str, d: str) -> list[dict]:
+        # Rows of the seeds that finished every fold: a seed cut short (--time-budget) is left out.
         mine = [r for r in rows if r["config"] == c and r["dataset"] == d]
-        return mine if mine and len({r["fold"] for r in mine}) == int(mine[0]["folds"]) else []
+        if not mine:
+            return []
+        k = int(mine[0]["folds"])
+        seeds = {s for s in {r["seed"] for r in mine} if len({r["fold"] for r in mine if r["seed"] == s}) == k}
+        return [r for r in mine if r["seed"] in seeds]
 
     def cv_acc(c: str, d: str) -> float | None:
         # Pooled over folds (weighted by fold size), averaged over seeds.
@@ -174,10 +203,15 @@ def report(out: Path) -> str:
             v, e = table[c][d], ens[c][d]
             cells.append("–" if v is None else f"{v:.4f}" + (f" (seed ens. {e:.4f})" if e is not None else ""))
         lines.append("| " + " | ".join(cells) + " |")
-    common = [d for d in datasets if all(table[c][d] is not None for c in configs)]
-    means = {c: float(np.mean([table[c][d] for d in common])) if common else None for c in configs}
+    # Configurations are compared on the datasets that all of them have finished; one with none
+    # finished yet is left out of the comparison rather than blanking it.
+    started = [c for c in configs if any(table[c][d] is not None for d in datasets)]
+    common = [d for d in datasets if all(table[c][d] is not None for c in started)]
+    means = {c: float(np.mean([table[c][d] for d in common])) if common and c in started else None
+             for c in configs}
     ens_means = {c: float(np.mean([ens[c][d] for d in common]))
-                 if common and all(ens[c][d] is not None for d in common) else None for c in configs}
+                 if common and c in started and all(ens[c][d] is not None for d in common) else None
+                 for c in configs}
     cells = [f"**mean over {len(common)} datasets**"]
     for c in configs:
         v, e = means[c], ens_means[c]

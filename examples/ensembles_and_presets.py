@@ -20,21 +20,10 @@ import matplotlib
 matplotlib.use("Agg")  # files only, no window
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-import torch  # noqa: E402
 
 from mlstm_fcn import MLSTMFCNClassifier  # noqa: E402
 from mlstm_fcn.datasets import load_uea  # noqa: E402
-
-
-def member_accuracies(clf: MLSTMFCNClassifier, X: np.ndarray, y: np.ndarray) -> list[float]:
-    """Test accuracy of each network of a fitted ensemble on its own.
-
-    The members read X as given: the paper preset has no input scaling, and X is of the fitted length.
-    """
-    device = next(clf.network_.parameters()).device
-    with torch.inference_mode():
-        x = torch.as_tensor(X, dtype=torch.float32, device=device)
-        return [float(np.mean(clf.classes_[m(x).argmax(1).cpu().numpy()] == y)) for m in clf.network_.members]
+from mlstm_fcn.interpret import member_probabilities  # noqa: E402
 
 
 def main() -> None:
@@ -63,7 +52,9 @@ def main() -> None:
                                               **extra).fit(X_train, y_train)
     acc_paper = paper.score(X_test, y_test)
     acc_ensemble = ensemble.score(X_test, y_test)
-    members = member_accuracies(ensemble, X_test, y_test)
+    # Each network alone, against the ensemble that averages their probabilities.
+    members = [float(np.mean(ensemble.classes_[p.argmax(axis=1)] == y_test))
+               for p in member_probabilities(ensemble, X_test)]
     print(f"{args.dataset} test accuracy: paper preset {acc_paper:.4f}; ensemble of {args.members} "
           f"{acc_ensemble:.4f}; its members alone {', '.join(f'{a:.4f}' for a in members)}")
 

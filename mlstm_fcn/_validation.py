@@ -171,7 +171,7 @@ def check_y(y, n_samples: int) -> np.ndarray:
     if y.ndim == 2 and y.shape[1] == 1:
         warnings.warn("A column-vector y was passed when a 1d array was expected. Please change "
                       "the shape of y to (n_samples,), for example using ravel().",
-                      DataConversionWarning, stacklevel=3)
+                      DataConversionWarning, stacklevel=4)  # check_y -> _fit -> fit -> the caller
         y = y.ravel()
     if y.ndim != 1:
         raise ValueError(f"y must be 1D (one label per series), got shape {y.shape}.")

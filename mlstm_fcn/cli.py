@@ -264,6 +264,9 @@ def cmd_fit(args) -> None:
         "best_epoch": best + 1, "seconds": round(seconds, 2),
         "train_loss": h["loss"][best], "train_accuracy": h["accuracy"][best],
     }
+    if clf.n_estimators > 1:  # the figures above are the first network's
+        result["networks"] = len(clf.histories_)
+        result["best_epochs"] = [b + 1 for b in clf.best_epochs_]
     if "val_loss" in h:
         result.update(val_loss=h["val_loss"][best], val_accuracy=h["val_accuracy"][best])
     items = [(k.replace("_", " "), f"{v:.1f}" if k == "seconds" else v) for k, v in result.items()]

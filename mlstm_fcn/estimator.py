@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import inspect
 import io
 import numbers
 import os
@@ -50,6 +51,20 @@ def _member_seeds(seed: int, k: int) -> list[int]:
     return [seed] + [int(v) % (2**31 - 1) for v in extra]
 
 
+def _upgrade_fitted_state(state: dict, cls) -> None:
+    """Fill in what models saved by earlier versions lack: parameters added since (at their
+    defaults, which reproduce the old behaviour) and the per-network training records."""
+    for name, param in inspect.signature(cls.__init__).parameters.items():
+        if name != "self" and name not in state:
+            state[name] = param.default
+    if "history_" in state:
+        state.setdefault("histories_", [state["history_"]])
+        state.setdefault("best_epochs_", [state.get("best_epoch_", -1)])
+        state.setdefault("scaling_", None)
+        state.setdefault("input_mean_", None)
+        state.setdefault("input_scale_", None)
+
+
 def _is_2d(X) -> bool:
     if hasattr(X, "ndim"):
         return X.ndim == 2
@@ -80,7 +95,8 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         shuffle (one step per channel, each step that channel's whole
         series); "time" is the usual reading, one step per time point with
         the channels as features (slower on long series: the LSTM then runs
-        ``n_timepoints`` steps).
+        ``n_timepoints`` steps; with ``attention=True`` its memory also grows
+        with the square of ``n_timepoints``).
     filters : tuple of int, default=(128, 256, 128)
         Filters of the three convolution blocks.
     kernel_sizes : tuple of int, default=(8, 5, 3)
@@ -170,6 +186,8 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         The trained PyTorch module, in eval mode: an ensemble of
         ``n_estimators`` networks when that is above 1 (its output is the
         log of the members' mean probabilities).
+    scaling_ : str or None
+        The ``scaling`` used in fit, which ``predict`` applies.
     input_mean_, input_scale_ : ndarray of shape (n_channels,) or None
         Channel statistics of the training data with ``scaling="channel"``,
         else None.
@@ -375,6 +393,18 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         self : MLSTMFCNClassifier
             The fitted estimator.
         """
+        # A fit that fails leaves the estimator as it was (a refit must not mix new
+        # statistics or classes with the old network).
+        before = {k: v for k, v in vars(self).items() if k.endswith("_") and not k.startswith("_")}
+        try:
+            return self._fit(X, y)
+        except BaseException:
+            for k in [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]:
+                delattr(self, k)
+            self.__dict__.update(before)
+            raise
+
+    def _fit(self, X, y) -> "MLSTMFCNClassifier":
         self._check_params()
         X_arr, lengths = check_X(X)
         y = check_y(y, X_arr.shape[0])
@@ -388,6 +418,7 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         self.n_features_in_ = t if _is_2d(X) else c  # X.shape[1], whatever container X came in
         self.equal_length_ = lengths is None
         stats = fit_scaling(X_arr, lengths, self.scaling)
+        self.scaling_ = self.scaling  # what predict applies, whatever set_params does later
         self.input_mean_, self.input_scale_ = stats.get("mean"), stats.get("scale")
         X_arr = apply_scaling(X_arr, lengths, self.scaling, stats)
         self.device_ = resolve_device(self.device)
@@ -419,13 +450,16 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
                 label = "fit" if self.n_estimators == 1 else f"fit {i + 1}/{self.n_estimators}"
                 network, result = self._fit_network(X_arr, lengths, y_idx, class_weight, member_seed,
                                                     checkpointer, label)
+                if result.interrupted and networks:
+                    # An ensemble keeps the networks that finished; a part-trained one would
+                    # weigh as much as they do in the average.
+                    warnings.warn(f"Ensemble training interrupted: keeping the {len(networks)} of "
+                                  f"{self.n_estimators} networks that finished training.", RuntimeWarning,
+                                  stacklevel=3)
+                    break
                 networks.append(network)
                 results.append(result)
                 if result.interrupted:
-                    if len(networks) < self.n_estimators:
-                        warnings.warn(f"Ensemble training interrupted: keeping the {len(networks)} of "
-                                      f"{self.n_estimators} networks trained so far.", RuntimeWarning,
-                                      stacklevel=2)
                     break
         # Attached only now: a fit that fails mid-training leaves no untrained network behind.
         self.network_ = networks[0] if self.n_estimators == 1 else MLSTMFCNEnsemble(networks).eval()
@@ -496,7 +530,7 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         """``X`` as the network reads it: validated, padded or cut to the fitted length, scaled."""
         X_arr, lengths = self._fitted_length_X(X)
         stats = {"mean": getattr(self, "input_mean_", None), "scale": getattr(self, "input_scale_", None)}
-        return apply_scaling(X_arr, lengths, getattr(self, "scaling", None), stats), lengths
+        return apply_scaling(X_arr, lengths, getattr(self, "scaling_", None), stats), lengths
 
     def _fitted_length_X(self, X) -> tuple[np.ndarray, np.ndarray | None]:
         check_is_fitted(self, "network_")
@@ -611,6 +645,7 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         weights = state.pop("_network_state", None)
         if "device_" in state:
             state["device_"] = torch.device(state["device_"])
+        _upgrade_fitted_state(state, type(self))
         self.__dict__.update(state)
         if config is not None:
             network = build_network(config).to(torch.float32)

@@ -20,6 +20,7 @@ the logit of class ``c`` (the LSTM branch and the bias add the rest).
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterator
 
 import numpy as np
@@ -28,8 +29,9 @@ from sklearn.utils.validation import check_is_fitted
 
 from .nn import MLSTMFCN, MLSTMFCNEnsemble
 from .nn.masking import lengths_to_mask
+from .training import autocast_context
 
-__all__ = ["se_gates", "se_gates_by_class", "class_activation_maps"]
+__all__ = ["se_gates", "se_gates_by_class", "class_activation_maps", "member_probabilities"]
 
 
 def _network(clf, member: int) -> MLSTMFCN:
@@ -37,10 +39,11 @@ def _network(clf, member: int) -> MLSTMFCN:
     check_is_fitted(clf, "network_")
     network = clf.network_
     if isinstance(network, MLSTMFCNEnsemble):
-        if isinstance(member, bool) or not isinstance(member, int) or not 0 <= member < len(network.members):
+        if (isinstance(member, (bool, np.bool_)) or not isinstance(member, numbers.Integral)
+                or not 0 <= member < len(network.members)):
             raise ValueError(f"member must be an integer in [0, {len(network.members)}) for this ensemble, "
                              f"got {member!r}.")
-        return network.members[member]
+        return network.members[int(member)]
     if member != 0:
         raise ValueError(f"member={member!r}, but the classifier holds a single network (member 0).")
     return network
@@ -177,3 +180,34 @@ def class_activation_maps(clf, X, member: int = 0) -> np.ndarray:
             cam = cam.masked_fill(mask == 0, float("nan"))
         out.append(cam.cpu())
     return torch.cat(out).numpy()
+
+
+@torch.inference_mode()
+def member_probabilities(clf, X) -> np.ndarray:
+    """Class probabilities of every network of a fitted classifier, each on its own.
+
+    For an ensemble (``n_estimators > 1``) ``predict_proba`` is the mean of
+    these over the networks; this shows how much they agree.
+
+    Parameters
+    ----------
+    clf : MLSTMFCNClassifier
+        A fitted classifier.
+    X : array-like of shape (n_instances, n_channels, n_timepoints)
+        Series as accepted by ``clf.predict`` (unequal lengths included).
+
+    Returns
+    -------
+    proba : ndarray of shape (n_networks, n_instances, n_classes)
+        Columns in ``clf.classes_`` order; ``n_networks`` is 1 for a single network.
+    """
+    check_is_fitted(clf, "network_")
+    network = clf.network_
+    members = list(network.members) if isinstance(network, MLSTMFCNEnsemble) else [network]
+    dtype = getattr(clf, "autocast_dtype_", None)
+    out: list[list[torch.Tensor]] = [[] for _ in members]
+    for xb, lb, _ in _batches(clf, X):
+        with autocast_context(xb.device, dtype if xb.device.type == "cuda" else None):
+            for parts, member in zip(out, members):
+                parts.append(member(xb, lb).float().softmax(dim=-1).cpu())
+    return torch.stack([torch.cat(parts) for parts in out]).numpy()

@@ -211,6 +211,7 @@ def load_model(cls, path: str | os.PathLike):
         If the file is not an mlstm-fcn model file, is truncated or altered
         (checksum mismatch), or was written by a newer, incompatible format.
     """
+    from .estimator import _upgrade_fitted_state
     from .nn import build_network
 
     blob = Path(path).read_bytes()
@@ -246,8 +247,11 @@ def load_model(cls, path: str | os.PathLike):
     except TypeError as exc:
         raise ValueError(f"{os.fspath(path)!r} holds parameters that {cls.__name__} does not "
                          f"accept ({exc}).") from None
-    for k, v in meta["fitted"].items():
-        setattr(estimator, k, _decode(v))
+    fitted = {k: _decode(v) for k, v in meta["fitted"].items()}
+    _upgrade_fitted_state(fitted, cls)  # files of earlier versions lack the newer records
+    for k, v in fitted.items():
+        if k.endswith("_"):  # parameters come from meta["params"], through __init__
+            setattr(estimator, k, v)
     estimator.classes_ = decode_array(meta["classes"])
     network = build_network(_decode(meta["network_config"])).to(torch.float32)
     try:

@@ -233,7 +233,7 @@ def _graphed_or_eager(runner: EpochRunner, result: TrainResult):
         graphed = GraphedEpoch(runner)
     except RuntimeError as exc:  # capture is not possible for every op/version, or memory
         warnings.warn(f"CUDA graph capture failed ({exc}); training without it.", RuntimeWarning,
-                      stacklevel=4)
+                      stacklevel=6)
         return runner
     result.used_cuda_graph = True
     return graphed
@@ -341,7 +341,7 @@ def train(network: nn.Module, train_data: TrainData, class_weight: Tensor, confi
         result.interrupted = True
         warnings.warn(
             f"Training interrupted after {len(history['epoch'])} epoch(s); keeping the best weights "
-            f"so far (epoch {result.best_epoch}).", RuntimeWarning, stacklevel=3)
+            f"so far (epoch {result.best_epoch}).", RuntimeWarning, stacklevel=5)
     finally:
         bar.close()
     if best_state is not None:

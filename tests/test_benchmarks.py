@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -71,7 +72,6 @@ def test_selection_reads_only_training_data_and_reports(tmp_path, monkeypatch):
     # Without the probability files (cv.csv copied alone) the report still works, without seed ensembles.
     shutil.rmtree(tmp_path / "cv-proba")
     assert select_config.seed_ensemble_accuracy(tmp_path, rows, "tiny", "BasicMotions") is None
-    assert "(seed ens." in text
     again = select_config.report(tmp_path)
     assert "Ranking by mean CV accuracy: tiny" in again and "(seed ens." not in again
 
@@ -79,3 +79,30 @@ def test_selection_reads_only_training_data_and_reports(tmp_path, monkeypatch):
 def test_seed_ensemble_needs_two_seeds(tmp_path):
     rows = [{"config": "c", "dataset": "d", "fold": "0", "folds": "1", "seed": "0"}]
     assert select_config.seed_ensemble_accuracy(tmp_path, rows, "c", "d") is None
+
+
+def _rows(config, seeds_folds, acc):
+    return [{"config": config, "dataset": "D", "fold": str(f), "folds": "2", "seed": str(s), "accuracy": str(a),
+             "n_held_out": "10", "device": "cpu"} for (s, f), a in zip(seeds_folds, acc)]
+
+
+def test_report_leaves_out_cut_seeds_and_unstarted_configurations(tmp_path, monkeypatch):
+    # paper: seed 0 finished both folds (0.5, 0.5); seed 1 only one fold (1.0), e.g. a time budget ran out.
+    rows = _rows("paper", [(0, 0), (0, 1), (1, 0)], [0.5, 0.5, 1.0])
+    rows += _rows("lstm64", [(0, 0)], [0.9])  # no dataset finished yet
+    monkeypatch.setattr(select_config, "read_rows", lambda path: rows)
+    text = select_config.report(tmp_path)
+    assert "Ranking by mean CV accuracy: paper 0.5000" in text
+    assert "lstm64 0." not in text.split("Ranking")[1]
+
+
+def test_rerun_with_other_folds_is_refused(tmp_path, monkeypatch):
+    tiny = {"epochs": 1, "filters": (4, 4, 4), "kernel_sizes": (3, 3, 3), "se_reduction": 2, "lstm_units": 2}
+    monkeypatch.setitem(CONFIGS, "tiny", tiny)
+    base = ["select_config.py", "--datasets", "BasicMotions", "--configs", "tiny", "--seeds", "0",
+            "--device", "cpu", "--out-dir", str(tmp_path)]
+    monkeypatch.setattr(sys, "argv", base + ["--folds", "2"])
+    select_config.main()
+    monkeypatch.setattr(sys, "argv", base + ["--folds", "3"])
+    with pytest.raises(SystemExit, match="other folds or parameters"):
+        select_config.main()

@@ -10,7 +10,7 @@ from torch import nn
 
 from mlstm_fcn import MLSTMFCNClassifier
 from mlstm_fcn._scaling import apply_scaling, fit_scaling
-from mlstm_fcn.interpret import class_activation_maps, se_gates
+from mlstm_fcn.interpret import class_activation_maps, member_probabilities, se_gates
 from mlstm_fcn.nn import MLSTMFCN, ConvBlock, MLSTMFCNEnsemble, build_network
 from mlstm_fcn.nn.lstm import AttentionLSTMBranch, LSTMBranch
 from mlstm_fcn.presets import PRESETS, get_preset
@@ -29,11 +29,11 @@ def test_conv_block_pads_like_same_without_warning(k):
         ref.load_state_dict(block.conv.state_dict())
         x = torch.randn(4, 3, 13)
         expected = ref(x)
+        block.eval()
+        expected = block.bn(expected).relu()  # the block: conv -> BN -> ReLU
     with warnings.catch_warnings():
-        warnings.simplefilter("error")  # ours does not
-        x_in = nn.functional.pad(x, block._pad) if block._pad else x
-        got = block.conv(x_in)
-        block(x)  # the whole block runs without a warning too
+        warnings.simplefilter("error")  # ours does not warn
+        got = block(x)
     assert got.shape == expected.shape == (4, 6, 13)
     torch.testing.assert_close(got, expected)
 
@@ -242,3 +242,81 @@ def test_scaling_statistics_survive_save_and_load(tiny_data, tmp_path):
     np.testing.assert_array_equal(loaded.input_mean_, clf.input_mean_)
     np.testing.assert_array_equal(loaded.input_scale_, clf.input_scale_)
     np.testing.assert_allclose(loaded.predict_proba(X * 3.0 + 1.0), clf.predict_proba(X * 3.0 + 1.0), atol=1e-6)
+
+
+def test_member_probabilities_average_to_predict_proba(tiny_data, ensemble):
+    X, _ = tiny_data
+    per_member = member_probabilities(ensemble, X)
+    assert per_member.shape == (3, 36, 3)
+    np.testing.assert_allclose(per_member.mean(axis=0), ensemble.predict_proba(X), atol=1e-5)
+    single = MLSTMFCNClassifier(**{**FAST, "random_state": 0}).fit(*tiny_data)
+    np.testing.assert_allclose(member_probabilities(single, X)[0], single.predict_proba(X), atol=1e-6)
+    assert se_gates(ensemble, X[:2], member=np.int64(1))[0].shape == (2, 8)  # numpy integers are fine
+
+
+def test_interrupted_ensemble_keeps_the_networks_that_finished(tiny_data, monkeypatch):
+    from mlstm_fcn import training
+
+    X, y = tiny_data
+    real_run, calls = training.EpochRunner.run, []
+
+    def run(self, perm):
+        calls.append(1)
+        if len(calls) == FAST["epochs"] + 2:  # the second epoch of the second network
+            raise KeyboardInterrupt
+        return real_run(self, perm)
+
+    monkeypatch.setattr(training.EpochRunner, "run", run)
+    with pytest.warns(RuntimeWarning, match="keeping the 1 of 3 networks that finished"):
+        clf = MLSTMFCNClassifier(**{**FAST, "n_estimators": 3, "random_state": 0}).fit(X, y)
+    assert len(clf.network_.members) == 1 and len(clf.histories_) == 1
+    assert len(calls) == FAST["epochs"] + 2  # the third network was never started
+    assert clf.predict_proba(X).shape == (36, 3)
+
+
+def test_killed_ensemble_resumes_at_the_unfinished_network(tiny_data, tmp_path):
+    X, y = tiny_data
+    params = {**FAST, "n_estimators": 2, "random_state": 0, "checkpoint_dir": tmp_path, "epochs": 4}
+    whole = MLSTMFCNClassifier(**{**params, "checkpoint_dir": None}).fit(X, y)
+    MLSTMFCNClassifier(**params).fit(X, y)
+    second = sorted(tmp_path.glob("*-1.ckpt"))
+    assert len(second) == 1
+    second[0].unlink()  # as if killed before the second network wrote anything
+    resumed = MLSTMFCNClassifier(**params).fit(X, y)  # first restored, second trained afresh
+    np.testing.assert_array_equal(resumed.predict_proba(X), whole.predict_proba(X))
+
+
+def test_predict_uses_the_scaling_of_fit(tiny_data):
+    X, y = tiny_data
+    clf = MLSTMFCNClassifier(**{**FAST, "random_state": 0}).fit(X * 5.0, y)
+    before = clf.predict_proba(X * 5.0)
+    for scaling in ("instance", "channel"):
+        clf.set_params(scaling=scaling)  # a parameter change without a refit changes nothing
+        np.testing.assert_array_equal(clf.predict_proba(X * 5.0), before)
+    assert clf.scaling_ is None
+
+
+def test_failed_refit_leaves_the_fitted_model_as_it_was(tiny_data):
+    X, y = tiny_data
+    clf = MLSTMFCNClassifier(**{**FAST, "scaling": "channel", "random_state": 0}).fit(X, y)
+    proba, mean = clf.predict_proba(X), clf.input_mean_.copy()
+    clf.set_params(validation_split=0.01)  # too small to hold out every class: fit fails
+    with pytest.raises(ValueError, match="validation_split"):
+        clf.fit(X * 3.0 + 7.0, y)
+    np.testing.assert_array_equal(clf.input_mean_, mean)
+    np.testing.assert_array_equal(clf.predict_proba(X), proba)
+
+
+def test_models_saved_before_these_parameters_existed_still_work(tiny_data, tmp_path):
+    X, y = tiny_data
+    clf = MLSTMFCNClassifier(**{**FAST, "random_state": 0}).fit(X, y)
+    state = clf.__getstate__()
+    for name in ("lstm_orientation", "scaling", "n_estimators", "scaling_", "histories_", "best_epochs_",
+                 "input_mean_", "input_scale_"):
+        state.pop(name)  # what a pickle of version 0.1.0 before this change held
+    old = MLSTMFCNClassifier.__new__(MLSTMFCNClassifier)
+    old.__setstate__(state)
+    assert old.get_params()["n_estimators"] == 1 and old.histories_ == [old.history_]
+    np.testing.assert_array_equal(old.predict_proba(X), clf.predict_proba(X))
+    old.save(tmp_path / "old.safetensors")  # and it can be saved again
+    assert MLSTMFCNClassifier.load(tmp_path / "old.safetensors").best_epochs_ == [clf.best_epoch_]
