@@ -217,6 +217,13 @@ def report(out: Path) -> str:
         v, e = means[c], ens_means[c]
         cells.append("–" if v is None else f"**{v:.4f}**" + (f" (seed ens. {e:.4f})" if e is not None else ""))
     lines.append("| " + " | ".join(cells) + " |")
+    if any(table[c][d] is None for c in started for d in datasets):
+        # Not every configuration finished every dataset: also each one's mean over its own.
+        cells = ["mean over the datasets each finished (count)"]
+        for c in configs:
+            own = [table[c][d] for d in datasets if table[c][d] is not None]
+            cells.append(f"{np.mean(own):.4f} ({len(own)})" if own else "–")
+        lines.append("| " + " | ".join(cells) + " |")
     seeds = sorted({int(r["seed"]) for r in rows})
     folds = {d: next(int(r["folds"]) for r in rows if r["dataset"] == d) for d in datasets}
     ranked = sorted((v, c) for c, v in means.items() if v is not None)[::-1]
