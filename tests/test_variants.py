@@ -254,6 +254,7 @@ def test_member_probabilities_average_to_predict_proba(tiny_data, ensemble):
     assert se_gates(ensemble, X[:2], member=np.int64(1))[0].shape == (2, 8)  # numpy integers are fine
 
 
+@pytest.mark.filterwarnings("ignore:Training interrupted after:RuntimeWarning")  # the network's own notice
 def test_interrupted_ensemble_keeps_the_networks_that_finished(tiny_data, monkeypatch):
     from mlstm_fcn import training
 
