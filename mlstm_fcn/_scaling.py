@@ -14,6 +14,7 @@ import numpy as np
 #: Values of the ``scaling`` parameter.
 SCALINGS = (None, "channel", "instance")
 _TINY = 1e-8  # a constant channel is divided by 1, not blown up
+_CHUNK = 1024  # series per block of float64 work
 
 
 def _valid(X: np.ndarray, lengths: np.ndarray | None) -> np.ndarray | None:
@@ -24,6 +25,7 @@ def _valid(X: np.ndarray, lengths: np.ndarray | None) -> np.ndarray | None:
 
 
 def _moments(X: np.ndarray, valid: np.ndarray | None, axis) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard deviation over ``axis`` of the valid steps, accumulated in float64."""
     values = X.astype(np.float64)  # float32 sums over long series lose precision
     if valid is None:
         return values.mean(axis=axis, keepdims=True), values.std(axis=axis, keepdims=True)
@@ -33,28 +35,51 @@ def _moments(X: np.ndarray, valid: np.ndarray | None, axis) -> tuple[np.ndarray,
     return mean, np.sqrt(var)
 
 
+def _chunks(n: int):
+    # float64 working copies are made a block of series at a time, not for the whole set.
+    for start in range(0, n, _CHUNK):
+        yield slice(start, min(start + _CHUNK, n))
+
+
 def fit_scaling(X: np.ndarray, lengths: np.ndarray | None, mode: str | None) -> dict[str, np.ndarray]:
     """Statistics that ``mode`` learns from training data (``{}`` when it learns none)."""
     if mode != "channel":
         return {}
-    mean, std = _moments(X, _valid(X, lengths), axis=(0, 2))
-    return {"mean": mean.reshape(-1), "scale": np.where(std < _TINY, 1.0, std).reshape(-1)}
+    valid = _valid(X, lengths)
+    count = np.zeros(X.shape[1])
+    total = np.zeros(X.shape[1])
+    for rows in _chunks(X.shape[0]):  # two passes, each over blocks: mean, then squared deviations
+        block = X[rows].astype(np.float64)
+        v = None if valid is None else np.broadcast_to(valid[rows], block.shape)
+        total += (block if v is None else np.where(v, block, 0.0)).sum(axis=(0, 2))
+        count += block.shape[0] * block.shape[2] if v is None else v.sum(axis=(0, 2))
+    mean = total / np.maximum(count, 1)
+    squares = np.zeros(X.shape[1])
+    for rows in _chunks(X.shape[0]):
+        dev = (X[rows].astype(np.float64) - mean[None, :, None]) ** 2
+        squares += (dev if valid is None else np.where(valid[rows], dev, 0.0)).sum(axis=(0, 2))
+    std = np.sqrt(squares / np.maximum(count, 1))
+    return {"mean": mean, "scale": np.where(std < _TINY, 1.0, std)}
 
 
 def apply_scaling(X: np.ndarray, lengths: np.ndarray | None, mode: str | None,
                   stats: dict[str, np.ndarray]) -> np.ndarray:
     """``X`` scaled by ``mode``: ``None`` leaves it alone, ``"channel"`` uses the
     training statistics ``stats``, ``"instance"`` standardises every channel of
-    every series by its own mean and standard deviation."""
+    every series by its own mean and standard deviation. Returns a new float32
+    array whose padding is zero."""
     if mode is None:
         return X
     valid = _valid(X, lengths)
-    if mode == "channel":
-        mean, scale = stats["mean"][None, :, None], stats["scale"][None, :, None]
-    else:
-        mean, std = _moments(X, valid, axis=2)
-        scale = np.where(std < _TINY, 1.0, std)
-    out = ((X - mean) / scale).astype(np.float32)
-    if valid is not None:
-        out = np.where(valid, out, np.float32(0.0))
-    return np.ascontiguousarray(out)
+    out = np.empty(X.shape, dtype=np.float32)
+    for rows in _chunks(X.shape[0]):
+        block = X[rows]
+        v = None if valid is None else valid[rows]
+        if mode == "channel":
+            mean, scale = stats["mean"][None, :, None], stats["scale"][None, :, None]
+        else:
+            mean, std = _moments(block, v, axis=2)
+            scale = np.where(std < _TINY, 1.0, std)
+        scaled = (block - mean) / scale
+        out[rows] = scaled if v is None else np.where(v, scaled, 0.0)
+    return out

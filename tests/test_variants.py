@@ -321,3 +321,21 @@ def test_models_saved_before_these_parameters_existed_still_work(tiny_data, tmp_
     np.testing.assert_array_equal(old.predict_proba(X), clf.predict_proba(X))
     old.save(tmp_path / "old.safetensors")  # and it can be saved again
     assert MLSTMFCNClassifier.load(tmp_path / "old.safetensors").best_epochs_ == [clf.best_epoch_]
+
+
+@pytest.mark.parametrize("mode", ["channel", "instance"])
+def test_scaling_in_blocks_equals_scaling_at_once(mode, monkeypatch):
+    from mlstm_fcn import _scaling
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(2, 4, size=(23, 3, 12)).astype(np.float32)
+    lengths = rng.integers(3, 13, size=23)
+    for i, n in enumerate(lengths):
+        X[i, :, n:] = 0.0
+    whole_stats = fit_scaling(X, lengths, mode)
+    whole = apply_scaling(X, lengths, mode, whole_stats)
+    monkeypatch.setattr(_scaling, "_CHUNK", 5)  # 23 series: blocks of 5, the last of 3
+    stats = fit_scaling(X, lengths, mode)
+    for key in whole_stats:
+        np.testing.assert_allclose(stats[key], whole_stats[key], rtol=1e-12)
+    np.testing.assert_allclose(apply_scaling(X, lengths, mode, stats), whole, rtol=1e-6)
