@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import platform
 import sys
 import time
 from pathlib import Path
@@ -28,17 +27,11 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from configs import CONFIGS  # noqa: E402
+from results_io import device_label, read_rows  # noqa: E402
 from published import METHODS, PUBLISHED  # noqa: E402
 
 FIELDS = ["config", "dataset", "seed", "accuracy", "balanced_accuracy", "fit_seconds", "epochs_run",
           "best_epoch", "device", "torch", "mlstm_fcn", "params"]
-
-
-def read_rows(path: Path) -> list[dict]:
-    if not path.exists():
-        return []
-    with path.open(newline="") as f:
-        return list(csv.DictReader(f))
 
 
 def run(args) -> None:
@@ -83,8 +76,7 @@ def run(args) -> None:
                 "balanced_accuracy": f"{balanced_accuracy_score(y_test, pred):.4f}",
                 "fit_seconds": f"{fit_seconds:.1f}", "epochs_run": clf.n_epochs_,
                 "best_epoch": clf.best_epoch_,
-                "device": torch.cuda.get_device_name() if clf.device_.type == "cuda" else
-                f"cpu ({platform.processor() or platform.machine()})",
+                "device": device_label(clf),
                 "torch": torch.__version__, "mlstm_fcn": mlstm_fcn.__version__,
                 "params": json.dumps(params, sort_keys=True)})
             f.flush()

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import platform
 import sys
 import time
 from pathlib import Path
@@ -32,16 +31,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from configs import CONFIGS  # noqa: E402
+from results_io import device_label, read_rows  # noqa: E402
 
 FIELDS = ["config", "dataset", "fold", "folds", "seed", "accuracy", "balanced_accuracy", "log_loss",
           "n_fit", "n_held_out", "fit_seconds", "epochs_run", "device", "torch", "mlstm_fcn", "params"]
-
-
-def read_rows(path: Path) -> list[dict]:
-    if not path.exists():
-        return []
-    with path.open(newline="") as f:
-        return list(csv.DictReader(f))
 
 
 def fold_indices(y: np.ndarray, folds: int, seed: int = 0) -> tuple[int, list[tuple[np.ndarray, np.ndarray]]]:
@@ -118,8 +111,7 @@ def run(args) -> None:
                 "log_loss": _log_loss(log_loss, y[held_idx], proba, clf.classes_),
                 "n_fit": len(fit_idx), "n_held_out": len(held_idx), "fit_seconds": f"{fit_seconds:.1f}",
                 "epochs_run": clf.n_epochs_,
-                "device": torch.cuda.get_device_name() if clf.device_.type == "cuda" else
-                f"cpu ({platform.processor() or platform.machine()})",
+                "device": device_label(clf),
                 "torch": torch.__version__, "mlstm_fcn": mlstm_fcn.__version__,
                 "params": params_json(params)})
             fh.flush()

@@ -51,12 +51,15 @@ def _member_seeds(seed: int, k: int) -> list[int]:
     return [seed] + [int(v) % (2**31 - 1) for v in extra]
 
 
-def _upgrade_fitted_state(state: dict, cls) -> None:
-    """Fill in what models saved by earlier versions lack: parameters added since (at their
-    defaults, which reproduce the old behaviour) and the per-network training records."""
+def _default_missing_params(state: dict, cls) -> None:
+    """Parameters added since a model was pickled, at their defaults (which reproduce the old behaviour)."""
     for name, param in inspect.signature(cls.__init__).parameters.items():
         if name != "self" and name not in state:
             state[name] = param.default
+
+
+def _upgrade_fitted_state(state: dict) -> None:
+    """Fitted records that models of earlier versions lack: one network, no input scaling."""
     if "history_" in state:
         state.setdefault("histories_", [state["history_"]])
         state.setdefault("best_epochs_", [state.get("best_epoch_", -1)])
@@ -645,7 +648,8 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         weights = state.pop("_network_state", None)
         if "device_" in state:
             state["device_"] = torch.device(state["device_"])
-        _upgrade_fitted_state(state, type(self))
+        _default_missing_params(state, type(self))
+        _upgrade_fitted_state(state)
         self.__dict__.update(state)
         if config is not None:
             network = build_network(config).to(torch.float32)

@@ -248,10 +248,9 @@ def load_model(cls, path: str | os.PathLike):
         raise ValueError(f"{os.fspath(path)!r} holds parameters that {cls.__name__} does not "
                          f"accept ({exc}).") from None
     fitted = {k: _decode(v) for k, v in meta["fitted"].items()}
-    _upgrade_fitted_state(fitted, cls)  # files of earlier versions lack the newer records
+    _upgrade_fitted_state(fitted)  # files of earlier versions lack the newer records
     for k, v in fitted.items():
-        if k.endswith("_"):  # parameters come from meta["params"], through __init__
-            setattr(estimator, k, v)
+        setattr(estimator, k, v)
     estimator.classes_ = decode_array(meta["classes"])
     network = build_network(_decode(meta["network_config"])).to(torch.float32)
     try:
