@@ -3,7 +3,13 @@
 For each dataset, configuration, fold and seed: fit on the other folds of
 the dataset's TRAIN split, score on the held-out fold. The TEST split is
 never read (the loader is only ever asked for ``split="train"``), so the
-choice of defaults cannot leak test information. Rows go to ``cv.csv``
+choice of defaults cannot leak test information.
+
+With ``--budgets`` it compares training budgets instead of configurations
+(fixed epochs, optimizer steps, stop rules; see ``budgets.py``): one run of
+the paper protocol per dataset, fold and seed, every budget read off it and
+scored on the held-out fold with running and with recomputed BatchNorm
+statistics; rows go to ``budgets-cv.csv`` and the ranking to ``budgets-cv.md``. Rows go to ``cv.csv``
 (resumable: finished rows are skipped on rerun), held-out probabilities to
 ``cv-proba/``, and ``selection.md`` ranks the configurations by their mean
 CV accuracy over the datasets. With several seeds the report also gives the
@@ -14,6 +20,8 @@ without training it again.
     python benchmarks/select_config.py --archive ../shared/uea \\
         --datasets BasicMotions ERing --configs paper scaling_instance \\
         --folds 5 --seeds 0 1 2 --out-dir benchmarks/results/selection
+    python benchmarks/select_config.py --archive ../shared/uea --budgets \
+        --datasets ERing Libras --folds 3 --seeds 0 --out-dir benchmarks/results/budgets
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from budgets import BUDGETS, MAX_EPOCHS, fit_with_snapshots, score_snapshots  # noqa: E402
 from configs import CONFIGS  # noqa: E402
 from results_io import device_label, read_rows  # noqa: E402
 
@@ -115,6 +124,105 @@ def run(args) -> None:
                 "torch": torch.__version__, "mlstm_fcn": mlstm_fcn.__version__,
                 "params": params_json(params)})
             fh.flush()
+
+
+BUDGET_FIELDS = ["dataset", "fold", "folds", "seed", "budget", "statistics", "stop_epoch", "best_epoch",
+                 "accuracy", "train_accuracy", "train_seconds", "recompute_seconds", "n_fit", "n_held_out",
+                 "device", "torch", "mlstm_fcn"]
+
+
+def run_budgets(args) -> None:
+    """CV of the training budgets: one snapshot run per dataset, fold and seed (TRAIN splits only)."""
+    import torch
+    from tqdm.auto import tqdm
+
+    import mlstm_fcn
+    from mlstm_fcn.datasets import load_uea
+    from mlstm_fcn.presets import get_preset
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    out = Path(args.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    csv_path = out / "budgets-cv.csv"
+    rows = read_rows(csv_path)
+    done = {(r["dataset"], r["fold"], r["seed"]) for r in rows}
+    started = time.perf_counter()
+    new_file = not csv_path.exists()
+    with csv_path.open("a", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=BUDGET_FIELDS)
+        if new_file:
+            writer.writeheader()
+        for dataset in args.datasets:
+            X, y = load_uea(dataset, "train", data_dir=args.archive)  # never "test"
+            y = np.asarray(y)
+            k, folds = fold_indices(y, args.folds)
+            if any(r["dataset"] == dataset and int(r["folds"]) != k for r in rows):
+                raise SystemExit(f"{csv_path} holds {dataset} rows of another number of folds; "
+                                 "use another --out-dir.")
+            jobs = [(f, s) for f in range(k) for s in args.seeds if (dataset, str(f), str(s)) not in done]
+            for fold, seed in tqdm(jobs, desc=f"budgets CV {dataset}", unit="fit"):
+                if args.time_budget and time.perf_counter() - started > args.time_budget:
+                    print(f"time budget of {args.time_budget} s spent; rerun to resume", flush=True)
+                    return
+                fit_idx, held_idx = folds[fold]
+                params = {**get_preset("paper"), "random_state": seed, "device": args.device}
+                X_fit, X_held = _take(X, fit_idx), _take(X, held_idx)
+                clf, snapshots = fit_with_snapshots(params, X_fit, y[fit_idx], list(BUDGETS), args.max_epochs)
+                common = {"dataset": dataset, "fold": fold, "folds": k, "seed": seed, "n_fit": len(fit_idx),
+                          "n_held_out": len(held_idx), "device": device_label(clf),
+                          "torch": torch.__version__, "mlstm_fcn": mlstm_fcn.__version__}
+                for row in score_snapshots(clf, snapshots, X_fit, y[fit_idx], X_held, y[held_idx]):
+                    writer.writerow({**common, **row})
+                fh.flush()
+
+
+def report_budgets(out: Path) -> str:
+    """Write ``budgets-cv.md`` from ``budgets-cv.csv``: budgets ranked by mean CV accuracy."""
+    rows = read_rows(out / "budgets-cv.csv")
+    if not rows:
+        return "no budget CV rows yet"
+    budgets = [b for b in BUDGETS if any(r["budget"] == b for r in rows)]
+
+    def complete(d: str) -> bool:  # every fold of at least one seed
+        k = int(next(r["folds"] for r in rows if r["dataset"] == d))
+        return any(len({r["fold"] for r in rows if r["dataset"] == d and r["seed"] == s}) == k
+                   for s in {r["seed"] for r in rows if r["dataset"] == d})
+
+    datasets = [d for d in sorted({r["dataset"] for r in rows}) if complete(d)]
+
+    def acc(d: str, b: str, stats: str) -> float:
+        mine = [r for r in rows if r["dataset"] == d and r["budget"] == b and r["statistics"] == stats]
+        n = np.array([int(r["n_held_out"]) for r in mine])
+        return float((np.array([float(r["accuracy"]) for r in mine]) * n).sum() / n.sum())
+
+    def seconds(d: str, b: str) -> float:  # mean fit time per fold, recomputation included
+        mine = [r for r in rows if r["dataset"] == d and r["budget"] == b and r["statistics"] == "recomputed"]
+        return float(np.mean([float(r["train_seconds"]) + float(r["recompute_seconds"]) for r in mine]))
+
+    lines = ["| dataset | " + " | ".join(budgets) + " |", "|---|" + "---|" * len(budgets)]
+    for d in datasets:
+        lines.append(f"| {d} | " + " | ".join(f"{acc(d, b, 'recomputed'):.4f}" for b in budgets) + " |")
+    means = {b: float(np.mean([acc(d, b, "recomputed") for d in datasets])) for b in budgets}
+    running = {b: float(np.mean([acc(d, b, "running") for d in datasets])) for b in budgets}
+    total = {b: sum(seconds(d, b) for d in datasets) for b in budgets}
+    lines.append("| **mean, recomputed** | " + " | ".join(f"**{means[b]:.4f}**" for b in budgets) + " |")
+    lines.append("| mean, running | " + " | ".join(f"{running[b]:.4f}" for b in budgets) + " |")
+    lines.append("| fit time per fold, summed over datasets (s) | "
+                 + " | ".join(f"{total[b]:.0f}" for b in budgets) + " |")
+    ranked = sorted(budgets, key=lambda b: -means[b])
+    text = ("# Training budgets by cross-validation on TRAIN splits\n\n"
+            "Stratified k-fold CV inside each dataset's TRAIN split (the TEST split is never read); paper "
+            "protocol, each budget read off one run per fold and seed (`benchmarks/budgets.py`), accuracy "
+            "pooled over folds, with BatchNorm statistics recomputed on the fold's training part (and, for "
+            "comparison, the running statistics). "
+            f"Datasets with every fold done: {len(datasets)} ({', '.join(datasets)}); seeds "
+            f"{sorted({int(r['seed']) for r in rows})}; device(s): {', '.join(sorted({r['device'] for r in rows}))}.\n\n"
+            + "\n".join(lines) + "\n\n"
+            + "Ranking by mean CV accuracy (recomputed statistics): "
+            + ", ".join(f"{b} {means[b]:.4f}" for b in ranked) + "\n")
+    (out / "budgets-cv.md").write_text(text)
+    return text
 
 
 def _params(config: str, epochs: int | None) -> dict:
@@ -243,7 +351,15 @@ def main() -> None:
     parser.add_argument("--time-budget", type=float, default=None, help="stop starting fits after N seconds")
     parser.add_argument("--out-dir", default=str(Path(__file__).resolve().parent / "results" / "selection"))
     parser.add_argument("--report-only", action="store_true")
+    parser.add_argument("--budgets", action="store_true", help="compare training budgets instead of --configs")
+    parser.add_argument("--max-epochs", type=int, default=MAX_EPOCHS, help="with --budgets: length of each run")
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     args = parser.parse_args()
+    if args.budgets:
+        if not args.report_only:
+            run_budgets(args)
+        print(report_budgets(Path(args.out_dir)))
+        return
     if not args.report_only:
         run(args)
     print(report(Path(args.out_dir)))

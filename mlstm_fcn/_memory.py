@@ -20,24 +20,45 @@ def smaller_batch(batch_size: int, error: BaseException, what: str) -> int:
         torch.cuda.empty_cache()  # release the failed batch's blocks before retrying
     new = batch_size // 2
     warnings.warn(f"Out of GPU memory in {what} with batches of {batch_size} series; "
-                  f"retrying with batches of {new}.", RuntimeWarning, stacklevel=3)
+                  f"retrying with batches of {new}.", RuntimeWarning, stacklevel=4)
     return new
 
 
-def map_batches(fn: Callable[[int, int], object], n: int, batch_size: int, what: str) -> list:
-    """``[fn(start, stop) for each batch]`` over ``range(n)``, halving batches on out-of-memory.
+class BatchSizer:
+    """A batch size that halves on GPU out-of-memory and stays halved for later passes.
 
-    A batch that fails is retried whole at the smaller size; the smaller size
-    then holds for the remaining batches.
+    Passes that follow one another over the same data (the BatchNorm
+    statistics, layer by layer, then the final figures) share one, so that
+    the halving is found, and said, once.
     """
-    out = []
-    start = 0
-    while start < n:
-        stop = min(start + batch_size, n)
-        try:
-            out.append(fn(start, stop))
-        except torch.cuda.OutOfMemoryError as exc:
-            batch_size = smaller_batch(batch_size, exc, what)
-            continue
-        start = stop
-    return out
+
+    def __init__(self, batch_size: int) -> None:
+        self.batch_size = int(batch_size)
+
+    def map(self, fn: Callable[[int, int], object], n: int, what: str) -> list:
+        """``[fn(start, stop) for each batch]`` over ``range(n)``, halving batches on out-of-memory.
+
+        A batch that fails is retried whole at the smaller size; the smaller
+        size then holds for the remaining batches and later calls.
+        """
+        out = []
+        start = 0
+        while start < n:
+            stop = min(start + self.batch_size, n)
+            try:
+                out.append(fn(start, stop))
+            except torch.cuda.OutOfMemoryError as exc:
+                self.batch_size = smaller_batch(self.batch_size, exc, what)
+                continue
+            start = stop
+        return out
+
+
+def as_sizer(batch_size: "int | BatchSizer") -> BatchSizer:
+    """``batch_size`` itself when it is a :class:`BatchSizer`, else a new one of that size."""
+    return batch_size if isinstance(batch_size, BatchSizer) else BatchSizer(batch_size)
+
+
+def map_batches(fn: Callable[[int, int], object], n: int, batch_size: int, what: str) -> list:
+    """``[fn(start, stop) for each batch]`` over ``range(n)``, halving batches on out-of-memory."""
+    return BatchSizer(batch_size).map(fn, n, what)

@@ -93,6 +93,32 @@ def _is_ragged(X) -> bool:
     return len(shapes) > 1
 
 
+def _sktime_panel_kind(X) -> str | None:
+    """sktime's name for a pandas panel of series ("nested_univ", "pd-multiindex"), or None."""
+    if not type(X).__module__.startswith("pandas") or not hasattr(X, "iloc"):
+        return None
+    if getattr(X.index, "nlevels", 1) > 1:
+        return "pd-multiindex"
+    if len(X) and getattr(X, "ndim", 0) in (1, 2):
+        first = X.iloc[0] if X.ndim == 1 else X.iloc[0, 0]
+        if hasattr(first, "__len__") and not isinstance(first, (str, bytes)):
+            return "nested_univ"
+    return None
+
+
+def _refuse_sktime_frames(X, name: str) -> None:
+    kind = _sktime_panel_kind(X)
+    if kind is None:
+        return
+    shape = "x".join(str(v) for v in X.shape)
+    raise TypeError(
+        f"{name} is a pandas {type(X).__name__} ({shape}) of sktime's {kind!r} panel format; "
+        "MLSTMFCNClassifier takes numpy arrays (n_instances, n_channels, n_timepoints) or lists of "
+        "(n_channels, T_i) arrays. Use mlstm_fcn.sktime_adapter.MLSTMFCNSktime, which takes every sktime "
+        "panel format, or convert first: from sktime.datatypes import convert_to; "
+        f"{name} = convert_to({name}, to_type='numpy3D').")
+
+
 def check_X(X, *, name: str = "X") -> tuple[np.ndarray, np.ndarray | None]:
     """Validate ``X`` and return ``(X_padded, lengths)``.
 
@@ -117,6 +143,7 @@ def check_X(X, *, name: str = "X") -> tuple[np.ndarray, np.ndarray | None]:
                         f"{name}.toarray() to convert it to a dense array.")
     if X is None or isinstance(X, (str, bytes, dict)):
         raise TypeError(f"{name} must be an array-like of series, got {type(X).__name__}.")
+    _refuse_sktime_frames(X, name)
     if _is_ragged(X):
         X, lengths = _from_list(X)
     else:

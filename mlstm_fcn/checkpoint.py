@@ -31,11 +31,15 @@ import numpy as np
 import torch
 from torch import nn
 
+from ._compat import one_based_epochs
+
 #: Version of the checkpoint contents; a file of another version is not resumed.
 CHECKPOINT_VERSION = 1
 
 #: Estimator parameters that do not change what training computes.
-_NOT_IN_RUN_ID = ("verbose", "checkpoint_dir", "checkpoint_every", "predict_batch_size", "device")
+# bn_statistics acts after training (the same run serves either); callbacks only watch it.
+_NOT_IN_RUN_ID = ("verbose", "checkpoint_dir", "checkpoint_every", "predict_batch_size", "device",
+                  "bn_statistics", "callbacks")
 
 
 def run_id(params: dict[str, Any], device: torch.device, arrays: list[np.ndarray | None]) -> str:
@@ -152,9 +156,10 @@ class Checkpointer:
         best_state = p["best_state"]
         if best_state is not None:
             best_state = {k: v.to(device) for k, v in best_state.items()}
+        history, best_epoch = one_based_epochs({k: list(v) for k, v in p["history"].items()},
+                                               int(p["best_epoch"]))
         return Resumed(epoch=int(p["epoch"]), best=float(p["best"]), best_state=best_state,
-                       best_epoch=int(p["best_epoch"]), since_best=int(p["since_best"]),
-                       history={k: list(v) for k, v in p["history"].items()},
+                       best_epoch=best_epoch, since_best=int(p["since_best"]), history=history,
                        finished=bool(p["finished"]))
 
     def due(self, epoch: int) -> bool:

@@ -58,9 +58,18 @@ def _is_ts_path(spec: str) -> bool:
 
 
 def _load_data(spec: str, split: str, data_dir: str | None) -> tuple[np.ndarray, np.ndarray | None, str]:
-    """``(X, y, description)`` from a ``.ts`` path or a UEA name (and split)."""
-    from .datasets import find_uea, load_ts, uea_search_path
+    """``(X, y, description)`` from a ``.ts`` path, a dataset folder or a UEA name (and split)."""
+    from .datasets import find_uea, load_ts, not_found_hint, uea_search_path
 
+    if Path(spec).is_dir():
+        # A dataset's own folder: <Name>/<Name>_TRAIN.ts (or _TEST.ts) inside it.
+        folder = Path(spec)
+        path = folder / f"{folder.resolve().name}_{split.upper()}.ts"
+        if not path.is_file():
+            raise CLIError(f"{folder} is a folder, not a .ts file, and holds no {path.name} "
+                           f"(give a .ts file, or a dataset folder holding <Name>_{split.upper()}.ts)")
+        X, y = _read_ts(path)
+        return X, y, f"{path} ({split})"
     if _is_ts_path(spec) or Path(spec).is_file():
         path = Path(spec)
         if not path.is_file():
@@ -70,10 +79,11 @@ def _load_data(spec: str, split: str, data_dir: str | None) -> tuple[np.ndarray,
     folder = find_uea(spec, data_dir)
     if folder is None:
         places = ", ".join(str(d) for d in uea_search_path(data_dir))
-        raise CLIError(f"unknown dataset {spec!r}: not a .ts file, and no {spec}/{spec}_TRAIN.ts in "
-                       f"{places} (see '{PROG} datasets'; --data-dir names an archive folder)")
-    X, y = load_ts(folder / f"{spec}_{split.upper()}.ts")
-    return X, _labels_or_none(y), f"{spec} ({split})"
+        raise CLIError(f"unknown dataset {spec!r}:{not_found_hint(spec, data_dir)} Not a .ts file, and no "
+                       f"{spec}/{spec}_TRAIN.ts in {places} (see '{PROG} datasets'; --data-dir names an "
+                       "archive folder)")
+    X, y = load_ts(folder / f"{folder.name}_{split.upper()}.ts")
+    return X, _labels_or_none(y), f"{folder.name} ({split})"
 
 
 def _has_labels(path: Path) -> bool:
@@ -182,24 +192,13 @@ def _emit(args, payload: dict, text: str) -> None:
 
 
 # ------------------------------------------------------------------ commands
-def _local_datasets(data_dir: str | None) -> list[str]:
-    """Names of the datasets found as ``<Name>/<Name>_TRAIN.ts`` anywhere on the search path."""
-    from .datasets import find_uea, uea_search_path
-
-    names = set()
-    for d in uea_search_path(data_dir):
-        if d.is_dir():
-            names.update(p.name for p in d.iterdir() if p.is_dir() and find_uea(p.name, data_dir))
-    return sorted(names, key=str.lower)
-
-
 def cmd_datasets(args) -> None:
     """The UEA archive's catalogue, plus any other dataset found locally, and where each is."""
     from . import datasets
 
     entries = [dataclasses.asdict(item) for item in datasets.list_uea(args.data_dir)]
     known = {e["name"] for e in entries}
-    entries += [{"name": n} for n in _local_datasets(args.data_dir) if n not in known]
+    entries += [{"name": n} for n in datasets.local_names(args.data_dir) if n not in known]
     bundled = datasets.BUNDLED_DIR.resolve()
     for e in entries:
         folder = datasets.find_uea(e["name"], args.data_dir)
@@ -214,6 +213,37 @@ def cmd_datasets(args) -> None:
     n_local = sum(e["local"] is not None for e in entries)
     text = _table(columns, rows) + f"\n\n{len(entries)} dataset(s), {n_local} available locally"
     _emit(args, {"datasets": entries}, text)
+
+
+def _positive_int(text: str) -> int:
+    # Checked while parsing, so that a wrong option fails before any data is read.
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}") from None
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1 (exclusive), got {text!r}")
+    return value
 
 
 def _parse_ints(text: str) -> tuple[int, ...]:
@@ -261,14 +291,17 @@ def cmd_fit(args) -> None:
     h, best = clf.history_, clf.best_epoch_
     result = {
         "model": str(out), "dataset": what, "device": str(clf.device_), "epochs": clf.n_epochs_,
-        "best_epoch": best + 1, "seconds": round(seconds, 2),
-        "train_loss": h["loss"][best], "train_accuracy": h["accuracy"][best],
+        "best_epoch": best, "seconds": round(seconds, 2),
+        # The saved model's own figures (what predict gives on the training series), not the
+        # training-mode figures of the history.
+        "train_loss": clf.train_loss_, "train_accuracy": clf.train_accuracy_,
     }
-    if clf.n_estimators > 1:  # the figures above are the first network's
+    if clf.n_estimators > 1:  # epochs and best epoch above are the first network's
         result["networks"] = len(clf.histories_)
-        result["best_epochs"] = [b + 1 for b in clf.best_epochs_]
+        result["best_epochs"] = list(clf.best_epochs_)
     if "val_loss" in h:
-        result.update(val_loss=h["val_loss"][best], val_accuracy=h["val_accuracy"][best])
+        row = h["epoch"].index(best)
+        result.update(val_loss=h["val_loss"][row], val_accuracy=h["val_accuracy"][row])
     items = [(k.replace("_", " "), f"{v:.1f}" if k == "seconds" else v) for k, v in result.items()]
     text = _pairs(items) + f"\n\nevaluate with: {PROG} evaluate {out} {args.dataset}"
     _emit(args, result, text)
@@ -376,27 +409,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="FILE", help="model file to write (default: <dataset>.model)")
     p.add_argument("--preset", choices=sorted(PRESETS), help="start from a named configuration: 'paper' is "
                    "the faithful MLSTM-FCN, 'paper-attention' MALSTM-FCN; other options override it")
-    p.add_argument("--epochs", type=int, help="training epochs (default: 500)")
+    p.add_argument("--epochs", type=_positive_int, help="training epochs (default: 500)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     p.add_argument("--attention", action="store_true", help="MALSTM-FCN: attention LSTM")
-    p.add_argument("--lstm-units", type=int, help="LSTM cells (default: 8)")
+    p.add_argument("--lstm-units", type=_positive_int, help="LSTM cells (default: 8)")
     p.add_argument("--lstm-orientation", choices=("channels", "time"),
                    help="what the LSTM steps over: channels (the paper's dimension shuffle, default) or time")
     p.add_argument("--filters", type=_parse_ints, metavar="N,N,N",
                    help="filters of the convolution blocks (default: 128,256,128)")
     p.add_argument("--kernel-sizes", type=_parse_ints, metavar="K,K,K",
                    help="kernel sizes of the convolution blocks (default: 8,5,3)")
-    p.add_argument("--se-reduction", type=int, metavar="R", help="squeeze-and-excitation reduction (default: 16)")
+    p.add_argument("--se-reduction", type=_positive_int, metavar="R", help="squeeze-and-excitation reduction (default: 16)")
     p.add_argument("--scaling", choices=("none", "channel", "instance"),
                    help="input scaling: none (default), per channel over the training data, or per series")
-    p.add_argument("--n-estimators", type=int, metavar="K",
+    p.add_argument("--n-estimators", type=_positive_int, metavar="K",
                    help="train K networks with different seeds and average their probabilities (default: 1)")
-    p.add_argument("--batch-size", type=int, help="mini-batch size (default: 128)")
-    p.add_argument("--learning-rate", type=float, help="initial learning rate (default: 1e-3)")
-    p.add_argument("--validation-split", type=float, metavar="F",
+    p.add_argument("--batch-size", type=_positive_int, help="mini-batch size (default: 128)")
+    p.add_argument("--learning-rate", type=_positive_float, help="initial learning rate (default: 1e-3)")
+    p.add_argument("--validation-split", type=_fraction, metavar="F",
                    help="fraction of the training data held out to choose the best epoch")
-    p.add_argument("--early-stopping", type=int, metavar="N", help="stop after N epochs without improvement")
+    p.add_argument("--early-stopping", type=_positive_int, metavar="N", help="stop after N epochs without improvement")
     p.set_defaults(func=cmd_fit)
 
     p = sub.add_parser("evaluate", parents=[common], help="accuracy and confusion matrix on a dataset",
@@ -439,9 +472,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             if not debug:
                 warnings.showwarning = _show_warning
             args.func(args)
+            sys.stdout.flush()  # a closed pipe shows here, inside the handlers below, not at exit
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`mlstm-fcn evaluate ... | head`): stop quietly, as Unix tools do.
+        # Point stdout at /dev/null so that the interpreter's final flush does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, as a shell reports a tool killed by the signal
     except Exception as exc:  # one line for the user, not a traceback
         if debug:
             raise

@@ -26,6 +26,7 @@ Parsing is sktime's (imported lazily).
 
 from __future__ import annotations
 
+import difflib
 import os
 from dataclasses import asdict
 from pathlib import Path
@@ -37,7 +38,7 @@ from ._download import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, URL_ENV, DownloadError
 
 __all__ = [
     "DATA_ENV", "URL_ENV", "DEFAULT_BASE_URL", "BUNDLED_DIR", "DownloadError", "UEADataset",
-    "download_uea", "find_uea", "list_uea", "load_ts", "load_uea", "series_lengths",
+    "closest_names", "download_uea", "find_uea", "list_uea", "local_names", "load_ts", "load_uea", "series_lengths",
     "uea_search_path", "user_cache_dir",
 ]
 
@@ -219,12 +220,42 @@ def _has_both(folder: Path, name: str) -> bool:
 
 
 def find_uea(name: str, data_dir: str | os.PathLike | None = None) -> Path | None:
-    """The folder holding dataset ``name``, or ``None`` when no searched place has it."""
+    """The folder holding dataset ``name``, or ``None`` when no searched place has it.
+
+    Names match without regard to case (``basicmotions`` finds ``BasicMotions``);
+    the folder's name is the dataset's spelling on disk.
+    """
     check_name(name)
+    spelled = canonical_name(name)
     for d in uea_search_path(data_dir):
-        if _has_both(d / name, name):
-            return d / name
+        if _has_both(d / spelled, spelled):
+            return d / spelled
+        if d.is_dir():  # a dataset outside the catalogue, spelled otherwise on disk
+            for folder in d.iterdir():
+                if folder.name.lower() == name.lower() and _has_both(folder, folder.name):
+                    return folder
     return None
+
+
+def local_names(data_dir: str | os.PathLike | None = None) -> list[str]:
+    """Names of the datasets found as ``<Name>/<Name>_{TRAIN,TEST}.ts`` on the search path."""
+    names = set()
+    for d in uea_search_path(data_dir):
+        if d.is_dir():
+            names.update(p.name for p in d.iterdir() if p.is_dir() and _has_both(p, p.name))
+    return sorted(names, key=str.lower)
+
+
+def closest_names(name: str, data_dir: str | os.PathLike | None = None) -> list[str]:
+    """Known dataset names (the archive's and local ones) closest to ``name``, best first."""
+    known = {n.lower(): n for n in [d.name for d in archive_2018()] + local_names(data_dir)}
+    return [known[m] for m in difflib.get_close_matches(name.lower(), list(known), n=3, cutoff=0.6)]
+
+
+def not_found_hint(name: str, data_dir: str | os.PathLike | None = None) -> str:
+    """`` Did you mean 'X'?`` for a name close to known ones, else an empty string."""
+    close = closest_names(name, data_dir)
+    return f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
 
 
 def load_uea(name: str, split: str = "train", data_dir: str | os.PathLike | None = None,
@@ -287,12 +318,13 @@ def load_uea(name: str, split: str = "train", data_dir: str | os.PathLike | None
     if folder is None:
         places = "\n  ".join(str(d) for d in uea_search_path(data_dir))
         raise FileNotFoundError(
-            f"UEA dataset {name!r} not found. Looked for {name}/{name}_TRAIN.ts and {name}/{name}_TEST.ts "
+            f"UEA dataset {name!r} not found.{not_found_hint(name, data_dir)} "
+            f"Looked for {name}/{name}_TRAIN.ts and {name}/{name}_TEST.ts "
             f"in:\n  {places}\n"
             f"To get it: pass download=True (fetches {name}.zip into {user_cache_dir()}); or, offline, "
             f"unzip {name}.zip from the archive (www.timeseriesclassification.com) into a folder and pass "
             f"data_dir= or set ${DATA_ENV} to it.")
-    return load_ts(folder / f"{name}_{split.upper()}.ts", y_dtype=y_dtype)
+    return load_ts(folder / f"{folder.name}_{split.upper()}.ts", y_dtype=y_dtype)
 
 
 def list_uea(data_dir: str | os.PathLike | None = None, as_frame: bool = False):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import inspect
 import io
 import numbers
 import os
@@ -19,17 +18,22 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from . import persistence
+from ._compat import fill_missing_params, upgrade_fitted_state
 from ._device import resolve_device
-from ._memory import map_batches
+from ._memory import BatchSizer, map_batches
 from ._scaling import SCALINGS, apply_scaling, fit_scaling
 from ._validation import check_X, check_y
+from .batchnorm_statistics import recompute_batchnorm_statistics
 from .checkpoint import Checkpointer, run_id
 from .nn import MLSTMFCN, MLSTMFCNEnsemble, build_network
 from .nn.lstm import ORIENTATIONS
-from .training import TrainConfig, TrainData, autocast_context, train
+from .training import TrainConfig, TrainData, autocast_context, evaluate, train
 
 #: Learning-rate factor of the paper's reduce-on-plateau schedule.
 LR_FACTOR = 1.0 / 2 ** (1.0 / 3.0)
+
+#: Values of ``bn_statistics``.
+BN_STATISTICS = ("recompute", "running")
 
 
 @contextlib.contextmanager
@@ -49,23 +53,6 @@ def _member_seeds(seed: int, k: int) -> list[int]:
     others independent streams derived from it."""
     extra = np.random.SeedSequence(seed).generate_state(max(k - 1, 0), dtype=np.uint32)
     return [seed] + [int(v) % (2**31 - 1) for v in extra]
-
-
-def _default_missing_params(state: dict, cls) -> None:
-    """Parameters added since a model was pickled, at their defaults (which reproduce the old behaviour)."""
-    for name, param in inspect.signature(cls.__init__).parameters.items():
-        if name != "self" and name not in state:
-            state[name] = param.default
-
-
-def _upgrade_fitted_state(state: dict) -> None:
-    """Fitted records that models of earlier versions lack: one network, no input scaling."""
-    if "history_" in state:
-        state.setdefault("histories_", [state["history_"]])
-        state.setdefault("best_epochs_", [state.get("best_epoch_", -1)])
-        state.setdefault("scaling_", None)
-        state.setdefault("input_mean_", None)
-        state.setdefault("input_scale_", None)
 
 
 def _is_2d(X) -> bool:
@@ -143,6 +130,16 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         corrected code does. The test set is never used.
     early_stopping : int or None, default=None
         Stop after this many epochs without improvement of the monitored loss.
+    bn_statistics : {"recompute", "running"}, default="recompute"
+        Statistics that BatchNorm uses in ``predict``. "recompute" sets them,
+        once training has ended, to their exact values for the kept weights
+        on the series trained on (one pass per BatchNorm layer, in batches of
+        ``predict_batch_size``, padding left out): the model then predicts
+        with statistics that belong to its weights. "running" keeps the
+        running averages of training with Keras' momentum of 0.99, as the
+        paper's code did; on small datasets (a few batches per epoch) those
+        still lag far behind the weights after hundreds of epochs, so that
+        ``predict`` can score well below what the training history shows.
     device : str, default="auto"
         "auto" (CUDA when available), "cpu", "cuda" or "cuda:N".
     precision : {"auto", "fp32", "bf16"}, default="auto"
@@ -164,6 +161,12 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         The caller's global random state is left untouched.
     verbose : int, default=0
         1 shows a progress bar over epochs (loss, accuracy, learning rate).
+    callbacks : list of callable or None, default=None
+        Functions called after every epoch, each with a
+        :class:`mlstm_fcn.training.EpochEnd` (epoch, history so far, the
+        weights kept so far, the network); their return values are ignored.
+        They watch training without changing it (so checkpoints ignore them),
+        and model files do not keep them.
     checkpoint_dir : str, path-like or None, default=None
         Directory for training checkpoints. A fit that finds there a
         checkpoint of the same run (same parameters and data) resumes from
@@ -197,18 +200,31 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
     device_ : torch.device
         Device the network lives on.
     history_ : dict of list
-        Per epoch: ``epoch``, ``loss``, ``accuracy``, ``learning_rate``,
+        Per epoch, as training saw it (training-mode network: batch
+        statistics, dropout on; mean over the epoch's batches as the weights
+        changed): ``epoch`` (counted from 1), ``loss``, ``accuracy``, ``learning_rate``,
         ``time`` (seconds since the first epoch began, at the epoch's end) and,
         with a validation split, ``val_loss`` and ``val_accuracy``. For an
         ensemble, the first network's (see ``histories_``).
     histories_ : list of dict
         ``history_`` of every network trained, in order.
     best_epoch_ : int
-        Epoch whose weights were kept (the first network's in an ensemble).
+        Epoch whose weights were kept, counted from 1 like ``history_["epoch"]``
+        (the first network's in an ensemble).
     best_epochs_ : list of int
         Best epoch of every network trained.
     n_epochs_ : int
         Epochs actually run (by the first network in an ensemble).
+    train_loss_, train_accuracy_ : float
+        Class-weighted loss and accuracy of the fitted model as ``predict``
+        runs it (evaluation mode, the kept weights and their BatchNorm
+        statistics) on the series it was trained on: all of ``X``, or the
+        part not held out by ``validation_split`` (for an ensemble with a
+        validation split, whose networks hold out different parts: all of
+        ``X``). These describe the model you get; ``history_`` describes
+        training.
+    autocast_dtype_ : torch.dtype or None
+        Mixed-precision dtype of training and prediction (None: float32).
 
     Examples
     --------
@@ -226,9 +242,9 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
                  n_estimators: int = 1, epochs: int = 500,
                  batch_size: int = 128, learning_rate: float = 1e-3, min_learning_rate: float = 1e-4,
                  lr_patience: int = 100, class_weight="balanced", validation_split: float | None = None,
-                 early_stopping: int | None = None, device="auto", precision: str = "auto",
+                 early_stopping: int | None = None, bn_statistics: str = "recompute", device="auto", precision: str = "auto",
                  cuda_graph: bool = True, cudnn_benchmark: bool = True, predict_batch_size: int = 1024,
-                 random_state=None, verbose: int = 0, checkpoint_dir: str | os.PathLike | None = None,
+                 random_state=None, verbose: int = 0, callbacks: Sequence | None = None, checkpoint_dir: str | os.PathLike | None = None,
                  checkpoint_every: int = 10) -> None:
         self.lstm_units = lstm_units
         self.attention = attention
@@ -247,6 +263,7 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         self.class_weight = class_weight
         self.validation_split = validation_split
         self.early_stopping = early_stopping
+        self.bn_statistics = bn_statistics
         self.device = device
         self.precision = precision
         self.cuda_graph = cuda_graph
@@ -254,6 +271,7 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         self.predict_batch_size = predict_batch_size
         self.random_state = random_state
         self.verbose = verbose
+        self.callbacks = callbacks
         self.checkpoint_dir = checkpoint_dir
         self.checkpoint_every = checkpoint_every
 
@@ -331,6 +349,11 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"lstm_orientation must be 'channels' or 'time', got {self.lstm_orientation!r}.")
         if not (self.scaling is None or (isinstance(self.scaling, str) and self.scaling in SCALINGS)):
             raise ValueError(f"scaling must be None, 'channel' or 'instance', got {self.scaling!r}.")
+        if not (isinstance(self.bn_statistics, str) and self.bn_statistics in BN_STATISTICS):
+            raise ValueError(f"bn_statistics must be 'recompute' or 'running', got {self.bn_statistics!r}.")
+        if self.callbacks is not None and (not isinstance(self.callbacks, (list, tuple))
+                                           or not all(callable(c) for c in self.callbacks)):
+            raise ValueError(f"callbacks must be None or a list of callables, got {self.callbacks!r}.")
         if self.precision not in ("auto", "fp32", "bf16"):
             raise ValueError(f"precision must be 'auto', 'fp32' or 'bf16', got {self.precision!r}.")
         if self.checkpoint_dir is not None and not isinstance(self.checkpoint_dir, (str, os.PathLike)):
@@ -445,14 +468,16 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
 
         device = self.device_
         fork_devices = [device.index] if device.type == "cuda" else []
-        networks, results = [], []
+        networks, results, trained = [], [], []
+        # The passes after training (statistics, final figures) halve batches on OOM once for all.
+        post_sizer = BatchSizer(self.predict_batch_size)
         with torch.random.fork_rng(devices=fork_devices), _cudnn_benchmark(
                 device.type == "cuda" and self.cudnn_benchmark):
             seeds = _member_seeds(seed, self.n_estimators)
             for i, (member_seed, checkpointer) in enumerate(zip(seeds, checkpointers)):
                 label = "fit" if self.n_estimators == 1 else f"fit {i + 1}/{self.n_estimators}"
-                network, result = self._fit_network(X_arr, lengths, y_idx, class_weight, member_seed,
-                                                    checkpointer, label)
+                network, result, trained_idx = self._fit_network(X_arr, lengths, y_idx, class_weight,
+                                                                 member_seed, checkpointer, label, post_sizer)
                 if result.interrupted and networks:
                     # An ensemble keeps the networks that finished; a part-trained one would
                     # weigh as much as they do in the average.
@@ -462,6 +487,7 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
                     break
                 networks.append(network)
                 results.append(result)
+                trained.append(trained_idx)
                 if result.interrupted:
                     break
         # Attached only now: a fit that fails mid-training leaves no untrained network behind.
@@ -472,11 +498,19 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         self.used_cuda_graph_ = any(r.used_cuda_graph for r in results)
         self.best_epoch_ = self.best_epochs_[0]
         self.n_epochs_ = len(self.history_["epoch"])
+        # The figures of the model the caller gets, beside the history of how it was trained.
+        idx = trained[0] if self.n_estimators == 1 else np.arange(X_arr.shape[0])
+        data = TrainData(torch.from_numpy(X_arr[idx]).to(device),
+                         torch.from_numpy(y_idx[idx].astype(np.int64)).to(device),
+                         None if lengths is None else torch.from_numpy(lengths[idx]).to(device))
+        self.train_loss_, self.train_accuracy_ = evaluate(
+            self.network_, data, torch.tensor(class_weight, dtype=torch.float32, device=device),
+            post_sizer, self.autocast_dtype_, "the final figures")
         return self
 
     def _fit_network(self, X_arr: np.ndarray, lengths: np.ndarray | None, y_idx: np.ndarray,
                      class_weight: np.ndarray, seed: int, checkpointer: Checkpointer | None,
-                     label: str = "fit"):
+                     label: str = "fit", post_sizer: BatchSizer | None = None):
         """Train one network from ``seed`` (inside ``fit``'s forked RNG); return it and its result."""
         n = X_arr.shape[0]
         device = self.device_
@@ -508,12 +542,17 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
                              lr_factor=LR_FACTOR, lr_patience=self.lr_patience,
                              early_stopping=self.early_stopping, verbose=self.verbose,
                              progress_label=label, autocast_dtype=self.autocast_dtype_,
-                             cuda_graph=bool(self.cuda_graph) and device.type == "cuda")
-        result = train(network, to_data(train_idx),
-                       torch.tensor(class_weight, dtype=torch.float32, device=device),
+                             cuda_graph=bool(self.cuda_graph) and device.type == "cuda",
+                             callbacks=tuple(self.callbacks or ()))
+        train_data = to_data(train_idx)
+        result = train(network, train_data, torch.tensor(class_weight, dtype=torch.float32, device=device),
                        config, generator, None if val_idx is None else to_data(val_idx),
                        checkpointer=checkpointer)
-        return network, result
+        if self.bn_statistics == "recompute":
+            recompute_batchnorm_statistics(network, train_data.X, train_data.lengths,
+                                           batch_size=post_sizer or self.predict_batch_size,
+                                           autocast_dtype=self.autocast_dtype_)
+        return network, result, train_idx
 
     def _build_network(self) -> MLSTMFCN:
         return MLSTMFCN(self.n_channels_, self.n_timepoints_, len(self.classes_),
@@ -626,6 +665,36 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         logits = self._logits(X)
         return self.classes_[logits.argmax(axis=1)]
 
+    def recompute_bn_statistics(self, X) -> "MLSTMFCNClassifier":
+        """Set the fitted network's BatchNorm statistics to their exact values on ``X``.
+
+        What ``fit`` does with ``bn_statistics="recompute"``, for a model
+        fitted (or saved by an earlier version) with running statistics:
+        pass it the training series. Every network of an ensemble gets the
+        statistics of all of ``X``. The weights are not changed, nor are the
+        parameters (``bn_statistics`` still says how the model was fitted).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_instances, n_channels, n_timepoints)
+            Series as ``predict`` takes them (scaled as in fit, padding masked).
+
+        Returns
+        -------
+        self : MLSTMFCNClassifier
+        """
+        X_arr, lengths = self._check_predict_X(X)
+        device = self._predict_device()
+        network = self.network_.to(device)
+        members = network.members if isinstance(network, MLSTMFCNEnsemble) else [network]
+        xt = torch.from_numpy(X_arr).to(device)
+        lt = None if lengths is None else torch.from_numpy(lengths).to(device)
+        dtype = getattr(self, "autocast_dtype_", None) if device.type == "cuda" else None
+        for member in members:
+            recompute_batchnorm_statistics(member, xt, lt, batch_size=self.predict_batch_size,
+                                           autocast_dtype=dtype)
+        return self
+
     # ---------------------------------------------------------------- pickling
     def __getstate__(self) -> dict:
         state = super().__getstate__() if hasattr(super(), "__getstate__") else self.__dict__.copy()
@@ -648,8 +717,8 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         weights = state.pop("_network_state", None)
         if "device_" in state:
             state["device_"] = torch.device(state["device_"])
-        _default_missing_params(state, type(self))
-        _upgrade_fitted_state(state)
+        fill_missing_params(state, type(self))
+        upgrade_fitted_state(state)
         self.__dict__.update(state)
         if config is not None:
             network = build_network(config).to(torch.float32)

@@ -32,6 +32,8 @@ from safetensors import SafetensorError
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
+from ._compat import fill_missing_params, upgrade_fitted_state
+
 #: Version of the file layout written by :func:`save_model`; bump on incompatible change.
 FORMAT_VERSION = 1
 _FORMAT_NAME = "mlstm-fcn"
@@ -170,6 +172,8 @@ def save_model(estimator, path: str | os.PathLike) -> None:
     for k, v in params.items():
         if k == "random_state" and isinstance(v, (np.random.RandomState, np.random.Generator)):
             v = None  # a generator object only matters for refitting; its state is not kept
+        if k == "callbacks":
+            v = None  # functions are code, which a model file never holds; they only act during fit
         encoded_params[k] = _encode(v, f"parameter {k!r}")
     fitted = {k: _encode(v, f"attribute {k!r}") for k, v in vars(estimator).items()
               if k.endswith("_") and not k.startswith("_") and k not in ("network_", "classes_")}
@@ -211,7 +215,6 @@ def load_model(cls, path: str | os.PathLike):
         If the file is not an mlstm-fcn model file, is truncated or altered
         (checksum mismatch), or was written by a newer, incompatible format.
     """
-    from .estimator import _upgrade_fitted_state
     from .nn import build_network
 
     blob = Path(path).read_bytes()
@@ -242,13 +245,14 @@ def load_model(cls, path: str | os.PathLike):
         raise ValueError(f"{os.fspath(path)!r}: unreadable weights ({exc}).") from None
 
     params = {k: _decode(v) for k, v in meta["params"].items()}
+    fill_missing_params(params, cls)  # files of earlier versions lack the newer parameters
     try:
         estimator = cls(**params)
     except TypeError as exc:
         raise ValueError(f"{os.fspath(path)!r} holds parameters that {cls.__name__} does not "
                          f"accept ({exc}).") from None
     fitted = {k: _decode(v) for k, v in meta["fitted"].items()}
-    _upgrade_fitted_state(fitted)  # files of earlier versions lack the newer records
+    upgrade_fitted_state(fitted)  # files of earlier versions lack the newer records
     for k, v in fitted.items():
         setattr(estimator, k, v)
     estimator.classes_ = decode_array(meta["classes"])

@@ -49,7 +49,7 @@ def plot_history(history, *, best_epoch: int | None = None, title: str | None = 
         if key not in history:
             raise ValueError(f"history has no {key!r} entry; pass clf.history_ of a fitted classifier.")
     plt = _pyplot()
-    epochs = np.asarray(history["epoch"]) + 1  # 1-based on the plot, as users count epochs
+    epochs = np.asarray(history["epoch"])  # counted from 1, as users count epochs
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.4), layout="constrained")
     panels = [("loss", "loss"), ("accuracy", "accuracy"), ("learning_rate", "learning rate")]
     for ax, (key, label) in zip(axes, panels):
@@ -57,7 +57,7 @@ def plot_history(history, *, best_epoch: int | None = None, title: str | None = 
         if f"val_{key}" in history:
             ax.plot(epochs, history[f"val_{key}"], label="validation", color="C1")
         if best_epoch is not None and best_epoch >= 0:
-            ax.axvline(best_epoch + 1, color="0.5", linestyle=":", linewidth=1,
+            ax.axvline(best_epoch, color="0.5", linestyle=":", linewidth=1,
                        label="best epoch" if key == "loss" else None)
         ax.set_xlabel("epoch")
         ax.set_ylabel(label)

@@ -29,6 +29,8 @@ _PAPER: dict[str, Any] = dict(
     # epochs per dataset; 500 is this library's choice inside that range.
     epochs=500, batch_size=128, learning_rate=1e-3, min_learning_rate=1e-4, lr_patience=100,
     class_weight="balanced", validation_split=None, early_stopping=None,
+    # Prediction with BatchNorm's running averages (Keras' momentum 0.99), as the Keras code did.
+    bn_statistics="running",
 )
 
 #: Preset name -> estimator parameters.

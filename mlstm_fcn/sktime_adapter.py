@@ -78,9 +78,10 @@ class MLSTMFCNSktime(BaseClassifier):
                  n_estimators: int = 1, epochs: int = 500,
                  batch_size: int = 128, learning_rate: float = 1e-3, min_learning_rate: float = 1e-4,
                  lr_patience: int = 100, class_weight="balanced", validation_split: float | None = None,
-                 early_stopping: int | None = None, device="auto", precision: str = "auto",
-                 cuda_graph: bool = True, cudnn_benchmark: bool = True, predict_batch_size: int = 1024,
-                 random_state=None, verbose: int = 0, checkpoint_dir=None,
+                 early_stopping: int | None = None, bn_statistics: str = "recompute", device="auto",
+                 precision: str = "auto", cuda_graph: bool = True, cudnn_benchmark: bool = True,
+                 predict_batch_size: int = 1024, random_state=None, verbose: int = 0, callbacks=None,
+                 checkpoint_dir=None,
                  checkpoint_every: int = 10) -> None:
         self.lstm_units = lstm_units
         self.attention = attention
@@ -99,6 +100,7 @@ class MLSTMFCNSktime(BaseClassifier):
         self.class_weight = class_weight
         self.validation_split = validation_split
         self.early_stopping = early_stopping
+        self.bn_statistics = bn_statistics
         self.device = device
         self.precision = precision
         self.cuda_graph = cuda_graph
@@ -106,6 +108,7 @@ class MLSTMFCNSktime(BaseClassifier):
         self.predict_batch_size = predict_batch_size
         self.random_state = random_state
         self.verbose = verbose
+        self.callbacks = callbacks
         self.checkpoint_dir = checkpoint_dir
         self.checkpoint_every = checkpoint_every
         super().__init__()

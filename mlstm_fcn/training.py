@@ -17,13 +17,14 @@ import contextlib
 import math
 import time
 import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
-from ._memory import map_batches, smaller_batch
+from ._memory import BatchSizer, as_sizer, smaller_batch
 from .checkpoint import Checkpointer
 
 
@@ -45,6 +46,8 @@ class TrainConfig:
     autocast_dtype: torch.dtype | None = None
     #: Capture each epoch in a CUDA graph (CUDA only; falls back to eager on failure).
     cuda_graph: bool = False
+    #: Called after every epoch with an :class:`EpochEnd`.
+    callbacks: Sequence[Callable[["EpochEnd"], object]] = ()
 
 
 @dataclass
@@ -62,6 +65,35 @@ class TrainData:
         """The batch at indices ``idx`` (a gather on the device, no host copy)."""
         lengths = None if self.lengths is None else self.lengths[idx]
         return self.X[idx], self.y[idx], lengths
+
+
+@dataclass(frozen=True)
+class EpochEnd:
+    """What a training callback is given after each epoch.
+
+    Attributes
+    ----------
+    epoch : int
+        The epoch just finished, counted from 1 (as ``history["epoch"]``).
+    history : dict of list
+        The run's history so far (do not modify).
+    best_epoch : int
+        Epoch of the kept weights so far (from 1).
+    best_state : dict of str to Tensor
+        The kept weights and buffers so far, live tensors that later epochs
+        overwrite: copy what you keep.
+    network : torch.nn.Module
+        The network in training, with the latest epoch's weights.
+    label : str
+        The progress label: ``"fit"``, or ``"fit 2/5"`` for the second network of an ensemble.
+    """
+
+    epoch: int
+    history: dict
+    best_epoch: int
+    best_state: dict
+    network: nn.Module
+    label: str
 
 
 @dataclass
@@ -103,9 +135,14 @@ def autocast_context(device: torch.device, dtype: torch.dtype | None):
 
 
 @torch.no_grad()
-def evaluate(network: nn.Module, data: TrainData, class_weight: Tensor, batch_size: int,
-             autocast_dtype: torch.dtype | None = None) -> tuple[float, float]:
-    """Weighted loss and accuracy of ``network`` (in eval mode) on ``data``."""
+def evaluate(network: nn.Module, data: TrainData, class_weight: Tensor, batch_size: int | BatchSizer,
+             autocast_dtype: torch.dtype | None = None, what: str = "validation") -> tuple[float, float]:
+    """Weighted loss and accuracy of ``network`` (in eval mode) on ``data``.
+
+    An integer ``batch_size`` is raised to at least 1024 (no gradients are
+    kept, so evaluation affords larger batches than training); a
+    :class:`BatchSizer` is used as it is.
+    """
     was_training = network.training
     network.eval()
     n = len(data)
@@ -116,7 +153,8 @@ def evaluate(network: nn.Module, data: TrainData, class_weight: Tensor, batch_si
             logits = network(xb, lb)
         return weighted_loss(logits, yb, class_weight) * (stop - start), (logits.argmax(1) == yb).sum()
 
-    parts = map_batches(batch, n, max(batch_size, 1024), "validation")
+    sizer = batch_size if isinstance(batch_size, BatchSizer) else as_sizer(max(batch_size, 1024))
+    parts = sizer.map(batch, n, what)
     loss = torch.stack([p[0] for p in parts]).sum()
     correct = torch.stack([p[1] for p in parts]).sum().to(loss.dtype)
     network.train(was_training)
@@ -303,7 +341,7 @@ def train(network: nn.Module, train_data: TrainData, class_weight: Tensor, confi
             perm = torch.randperm(n, device=device, generator=generator)
             loss_sum, correct = runner.run(perm)
             loss_v, correct_v = torch.stack([loss_sum, correct]).tolist()  # the epoch's one sync
-            record = {"epoch": epoch, "loss": loss_v / n, "accuracy": correct_v / n, "learning_rate": lr,
+            record = {"epoch": epoch + 1, "loss": loss_v / n, "accuracy": correct_v / n, "learning_rate": lr,
                       "time": time.perf_counter() - start_time}
             monitored = loss_v / n
             if val_data is not None:
@@ -314,12 +352,15 @@ def train(network: nn.Module, train_data: TrainData, class_weight: Tensor, confi
             for key, value in record.items():  # all at once: an interrupt leaves no ragged history
                 history[key].append(value)
             if monitored < best:
-                best, since_best, result.best_epoch = monitored, 0, epoch
+                best, since_best, result.best_epoch = monitored, 0, epoch + 1
                 best_state = snapshot.take(best_state)
             else:
                 since_best += 1
             scheduler.step(monitored)
             _keep_tensor_lr(optimizer, lr_tensor)
+            for callback in config.callbacks:
+                callback(EpochEnd(epoch=epoch + 1, history=history, best_epoch=result.best_epoch,
+                                  best_state=best_state, network=network, label=config.progress_label))
             if checkpointer is not None and checkpointer.due(epoch):
                 checkpointer.write(epoch=epoch, network=network, optimizer=optimizer, scheduler=scheduler,
                                    generator=generator, best=best, best_state=best_state,

@@ -295,3 +295,16 @@ def test_unequal_lengths_and_predict_shapes(n, c, lengths, c_pred, t_pred):
         return
     assert c_pred == c
     assert proba.shape == (3, 2) and np.allclose(proba.sum(1), 1)
+
+
+def test_sktime_pandas_panels_are_refused_with_a_pointer_to_the_adapter():
+    from sktime.datasets import load_basic_motions
+    from sktime.datatypes import convert_to
+
+    X, y = load_basic_motions(split="train", return_X_y=True)  # nested_univ: cells are pd.Series
+    for frame, kind in ((X, "nested_univ"), (convert_to(X, to_type="pd-multiindex"), "pd-multiindex")):
+        with pytest.raises(TypeError) as info:
+            MLSTMFCNClassifier(epochs=1).fit(frame, y)
+        message = str(info.value)
+        assert kind in message and "MLSTMFCNSktime" in message and "convert_to" in message
+        assert len(message) < 600 and "dtype: float64" not in message  # not the whole Series printed

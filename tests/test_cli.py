@@ -208,3 +208,48 @@ def test_fit_with_a_preset_and_variant_options(tmp_path, capsys):
     assert tuple(clf.filters) == (8, 8, 8) and clf.epochs == 2  # options override the preset
     code, _, _ = run(capsys, "fit", "BasicMotions", "--out", tmp_path / "n.model", "--scaling", "none", *TINY)
     assert code == 0 and cli._load_model(tmp_path / "n.model").scaling is None
+
+
+def test_fit_summary_gives_the_saved_models_own_figures(tmp_path, capsys):
+    # "train accuracy" is what the saved model scores on the training split, as evaluate says.
+    out_path = tmp_path / "m.model"
+    code, out, _ = run(capsys, "fit", "RacketSports", "--out", out_path, "--json", *TINY)
+    fitted = json.loads(out)
+    code2, out2, _ = run(capsys, "evaluate", out_path, "RacketSports", "--split", "train", "--json")
+    assert code == code2 == 0
+    assert fitted["train_accuracy"] == pytest.approx(json.loads(out2)["accuracy"])
+    assert 1 <= fitted["best_epoch"] <= fitted["epochs"] == 2  # epochs counted from 1, as in Python
+
+
+@pytest.mark.parametrize("option", [["--epochs", "-3"], ["--batch-size", "0"], ["--learning-rate", "0"],
+                                    ["--validation-split", "1.5"], ["--n-estimators", "x"]])
+def test_options_are_checked_before_any_data_is_read(capsys, monkeypatch, option):
+    read = []
+    monkeypatch.setattr(cli, "_load_data", lambda *a: read.append(a))
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["fit", "BasicMotions", *option])
+    assert exc.value.code == 2 and read == []
+    assert option[0] in capsys.readouterr().err
+
+
+def test_dataset_names_match_without_case_and_near_misses_get_a_suggestion(capsys, tmp_path):
+    code, out, _ = run(capsys, "fit", "basicmotions", "--out", tmp_path / "m.model", "--json", *TINY)
+    assert code == 0 and json.loads(out)["dataset"] == "BasicMotions (train)"
+    code, _, err = run(capsys, "fit", "BasicMotion", *TINY)
+    assert code == 1 and "Did you mean 'BasicMotions'?" in err
+
+
+def test_a_folder_is_a_dataset_folder_or_said_to_be_a_folder(model_file, capsys, tmp_path):
+    code, out, _ = run(capsys, "evaluate", model_file, BUNDLED_DIR / "BasicMotions", "--json")
+    assert code == 0 and json.loads(out)["n_series"] == 40
+    code, _, err = run(capsys, "evaluate", model_file, tmp_path)
+    assert code == 1 and "is a folder, not a .ts file" in err and "no such .ts file" not in err
+
+
+def test_a_closed_pipe_ends_quietly(model_file):
+    # `mlstm-fcn predict ... | head -4`: the reader leaves early; no error message, no traceback.
+    proc = subprocess.run(
+        f"{sys.executable} -m mlstm_fcn predict {model_file} BasicMotions --proba | head -4",
+        shell=True, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=300)
+    assert len(proc.stdout.splitlines()) == 4
+    assert proc.stderr == "", proc.stderr

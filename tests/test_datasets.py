@@ -260,3 +260,18 @@ def test_channels_of_different_lengths_in_one_case(tmp_path):
 def test_missing_file():
     with pytest.raises(FileNotFoundError, match="nowhere.ts"):
         load_ts("nowhere.ts")
+
+
+def test_names_match_without_case_and_near_misses_are_suggested(isolated):
+    X, _ = load_uea("basicmotions", data_dir=isolated)
+    assert X.shape == (40, 6, 100)
+    with pytest.raises(FileNotFoundError, match="Did you mean 'BasicMotions'"):
+        load_uea("BasicMotion", data_dir=isolated)
+    # A local dataset outside the catalogue matches without case too.
+    folder = isolated / "MyData"
+    folder.mkdir()
+    for split in ("TRAIN", "TEST"):
+        (folder / f"MyData_{split}.ts").write_bytes((BUNDLED_DIR / "ERing" / f"ERing_{split}.ts").read_bytes())
+    assert datasets.find_uea("mydata", isolated) == folder
+    assert load_uea("MYDATA", "test", data_dir=isolated)[0].shape == (270, 4, 65)
+    assert "MyData" in datasets.closest_names("MyDta", isolated)

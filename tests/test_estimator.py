@@ -116,9 +116,9 @@ def test_validation_split_and_early_stopping(tiny_data):
                              learning_rate=1e-2, random_state=0).fit(X, y_random)
     assert {"val_loss", "val_accuracy"} <= set(clf.history_)
     assert clf.n_epochs_ < 60
-    assert clf.n_epochs_ - 1 - clf.best_epoch_ == 5
+    assert clf.n_epochs_ - clf.best_epoch_ == 5
     best = int(np.argmin(clf.history_["val_loss"]))
-    assert clf.best_epoch_ == best
+    assert clf.best_epoch_ == clf.history_["epoch"][best] == best + 1  # epochs count from 1
 
 
 @pytest.mark.parametrize("class_weight", [None, "balanced", {"a": 2.0, "b": 1.0, "c": 1.0}])

@@ -61,7 +61,12 @@ def test_fit_halves_the_batch_and_trains_as_with_the_smaller_batch(tiny_data, me
         warnings.simplefilter("always")
         clf = MLSTMFCNClassifier(**params, batch_size=32).fit(X, y)
     messages = _oom_warnings(caught)
-    assert len(messages) == 2 and "training" in messages[0]  # 32 -> 16 -> 8, once for the whole fit
+    training = [m for m in messages if "training" in m]
+    assert len(training) == 2  # 32 -> 16 -> 8, once for the whole fit
+    # The passes after training (BatchNorm statistics of three layers, then the final figures)
+    # halve 1024 -> 8 once between them: seven halvings, all in the first pass.
+    after = messages[len(training):]
+    assert len(after) == 7 and all("batch-norm statistics" in m for m in after)
     assert clf.batch_size == 32 and clf.n_epochs_ == 4
     memory_limit[0] = None
     # The failed batch is redone in smaller ones before any step: same steps as batch_size=8.

@@ -26,10 +26,17 @@ ESTIMATORS = [
     Resampler(length=5),
 ]
 
-#: Checks expected to fail, each with its reason. Empty: every check passes.
+#: Checks expected to fail, each with its reason.
 #: (The classifier has no ``sample_weight``, so sklearn generates no
 #: sample-weight checks for it.)
-EXPECTED_FAILED: dict[str, dict[str, str]] = {}
+EXPECTED_FAILED: dict[str, dict[str, str]] = {
+    "MLSTMFCNClassifier": {
+        # The check wants predict_proba of one row alone to equal the full call's to 1e-7, but
+        # float32 convolutions and matrix products pick kernels by batch size (1e-6 apart here;
+        # test_predict_depends_on_the_batch_size_only_at_float32_rounding bounds it).
+        "check_methods_subset_invariance": "float32 kernels differ by batch size at the 1e-6 level",
+    },
+}
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -68,3 +75,15 @@ def test_2d_input_is_univariate_with_sklearn_feature_messages():
         clf.predict(X[:, :5])
     with pytest.raises(ValueError, match="Reshape your data"):
         clf.predict(X[0])
+
+
+def test_predict_depends_on_the_batch_size_only_at_float32_rounding():
+    # What check_methods_subset_invariance is listed as failing for, measured: one row at a time
+    # against all rows at once agree to float32 rounding, never more.
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(30, 2, 12)).astype(np.float32), np.arange(30) % 3
+    clf = MLSTMFCNClassifier(**CHECK_CONFIG).fit(X, y)
+    full = clf.predict_proba(X)
+    rows = np.concatenate([clf.predict_proba(X[i:i + 1]) for i in range(len(X))])
+    np.testing.assert_allclose(rows, full, rtol=0, atol=1e-5)
+    np.testing.assert_array_equal(clf.predict(X), full.argmax(1))

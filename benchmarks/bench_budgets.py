@@ -1,0 +1,179 @@
+"""Time to accuracy: test accuracy and training time of each budget, running vs recomputed statistics.
+
+For each dataset and seed, one run of the paper protocol for ``MAX_EPOCHS``
+epochs with BatchNorm's running statistics; every budget of ``budgets.py``
+(50, 100, 200, 500 epochs; optimizer-step budgets; stop rules on the training
+loss) is read off that run (see :mod:`budgets`), scored on the TEST split
+with the running statistics and with statistics recomputed on the TRAIN
+split. Rows go to ``budgets.csv`` (resumable: finished dataset/seed pairs
+are skipped; ``--time-budget`` stops starting new ones), and ``budgets.md``
+/ ``budgets.png`` report accuracy against training time.
+
+    python benchmarks/bench_budgets.py --archive ../shared/uea --seeds 0 \\
+        --out-dir benchmarks/results/budgets --time-budget 3600
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from budgets import BUDGETS, MAX_EPOCHS, fit_with_snapshots, n_batches, score_snapshots  # noqa: E402
+from published import PUBLISHED  # noqa: E402
+from results_io import device_label, read_rows  # noqa: E402
+
+FIELDS = ["dataset", "seed", "budget", "statistics", "stop_epoch", "best_epoch", "accuracy", "train_accuracy",
+          "train_seconds", "recompute_seconds", "n_train", "batches_per_epoch", "device", "torch", "mlstm_fcn"]
+
+#: The 12 shared datasets, cheapest first (series x length), so that a time budget cuts the costly ones.
+BY_COST = ["ERing", "BasicMotions", "RacketSports", "Libras", "JapaneseVowels", "NATOPS", "AtrialFibrillation",
+           "FingerMovements", "Epilepsy", "StandWalkJump", "ArticularyWordRecognition", "PenDigits"]
+
+
+def run(args) -> None:
+    import torch
+    from tqdm.auto import tqdm
+
+    import mlstm_fcn
+    from mlstm_fcn.datasets import load_uea
+    from mlstm_fcn.presets import get_preset
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    out = Path(args.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    csv_path = out / "budgets.csv"
+    done = {(r["dataset"], r["seed"]) for r in read_rows(csv_path)}
+    jobs = [(d, s) for d in args.datasets for s in args.seeds if (d, str(s)) not in done]
+    new_file = not csv_path.exists()
+    started = time.perf_counter()
+    with csv_path.open("a", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=FIELDS)
+        if new_file:
+            writer.writeheader()
+        for dataset, seed in tqdm(jobs, desc="budgets", unit="run"):
+            if args.time_budget and time.perf_counter() - started > args.time_budget:
+                print(f"time budget of {args.time_budget} s spent; rerun to resume", flush=True)
+                break
+            X, y = load_uea(dataset, "train", data_dir=args.archive)
+            Xt, yt = load_uea(dataset, "test", data_dir=args.archive)
+            params = {**get_preset("paper"), "random_state": seed, "device": args.device}
+            clf, snapshots = fit_with_snapshots(params, X, y, list(BUDGETS), args.max_epochs)
+            common = {"dataset": dataset, "seed": seed, "n_train": len(y),
+                      "batches_per_epoch": n_batches(len(y), params["batch_size"]),
+                      "device": device_label(clf), "torch": torch.__version__, "mlstm_fcn": mlstm_fcn.__version__}
+            for row in score_snapshots(clf, snapshots, X, y, Xt, yt):  # all rows of a run, then one flush
+                writer.writerow({**common, **row})
+            fh.flush()
+
+
+def _mean(values) -> float:
+    return float(np.mean(values)) if values else float("nan")
+
+
+def report(out: Path) -> str:
+    """Write ``budgets.md`` and ``budgets.png`` from ``budgets.csv``; return the summary table."""
+    rows = read_rows(out / "budgets.csv")
+    if not rows:
+        return "no rows yet"
+    budgets = [b for b in BUDGETS if any(r["budget"] == b for r in rows)]
+    datasets = [d for d in PUBLISHED if any(r["dataset"] == d for r in rows)]
+    seeds = sorted({int(r["seed"]) for r in rows})
+
+    def cell(d, b, stats, key="accuracy"):
+        return [float(r[key]) for r in rows if r["dataset"] == d and r["budget"] == b and r["statistics"] == stats]
+
+    def seconds(d, b):
+        return [float(r["train_seconds"]) + float(r["recompute_seconds"]) for r in rows
+                if r["dataset"] == d and r["budget"] == b and r["statistics"] == "recomputed"]
+
+    total_paper = sum(_mean(seconds(d, "e500")) for d in datasets)
+    paper_running = _mean([_mean(cell(d, "e500", "running")) for d in datasets])
+    summary = ["| budget | mean test accuracy, running statistics | mean test accuracy, recomputed | "
+               "training time over the datasets (s) | share of the paper protocol's time |",
+               "|---|---|---|---|---|"]
+    points = []
+    for b in budgets:
+        run_acc = _mean([_mean(cell(d, b, "running")) for d in datasets])
+        rec_acc = _mean([_mean(cell(d, b, "recomputed")) for d in datasets])
+        total = sum(_mean(seconds(d, b)) for d in datasets)
+        points.append((b, total, run_acc, rec_acc))
+        share = f"{total / total_paper:.2f}" if np.isfinite(total_paper) and total_paper else "–"
+        summary.append(f"| {b} | {run_acc:.4f} | {rec_acc:.4f} | {total:.0f} | {share} |")
+    per = ["| dataset | " + " | ".join(f"{b} run / rec" for b in budgets) + " |", "|---|" + "---|" * len(budgets)]
+    for d in datasets:
+        cells = [f"{_mean(cell(d, b, 'running')):.3f} / {_mean(cell(d, b, 'recomputed')):.3f}" for b in budgets]
+        per.append(f"| {d} | " + " | ".join(cells) + " |")
+    stops = ["| dataset | " + " | ".join(budgets) + " |", "|---|" + "---|" * len(budgets)]
+    for d in datasets:
+        stops.append(f"| {d} | " + " | ".join(f"{_mean(cell(d, b, 'recomputed', 'stop_epoch')):.0f}"
+                                               for b in budgets) + " |")
+    devices = sorted({r["device"] for r in rows})
+    text = ("# Time to accuracy: training budgets, running vs recomputed BatchNorm statistics\n\n"
+            f"Paper protocol, TEST split, {len(datasets)} datasets, seeds {seeds} "
+            f"({len(rows) // (2 * len(budgets))} runs), device(s): {', '.join(devices)}. "
+            "Every budget is read off one 500-epoch run per dataset and seed (`benchmarks/budgets.py`); "
+            "training time is the run's time at the budget's stopping epoch plus the recomputation. "
+            f"Paper protocol (e500, running statistics): mean accuracy {paper_running:.4f}.\n"
+            "Reproduce: `python benchmarks/bench_budgets.py --archive <UEA dir> --seeds 0`.\n\n"
+            "## Accuracy against training time\n\n" + "\n".join(summary) + "\n\n"
+            "## Per dataset (test accuracy, running / recomputed)\n\n" + "\n".join(per) + "\n\n"
+            "## Stopping epoch per dataset\n\n" + "\n".join(stops) + "\n")
+    (out / "budgets.md").write_text(text)
+    _plot(out / "budgets.png", points)
+    return "\n".join(summary)
+
+
+def _plot(path: Path, points) -> None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    for b, total, run_acc, rec_acc in points:
+        ax.plot([total, total], [run_acc, rec_acc], color="0.8", lw=1, zorder=1)
+        ax.scatter(total, run_acc, color="C1", zorder=2)
+        ax.scatter(total, rec_acc, color="C0", zorder=2)
+        ax.annotate(b, (total, rec_acc), textcoords="offset points", xytext=(4, 4), fontsize=8)
+    ax.scatter([], [], color="C1", label="running statistics (as the paper's code)")
+    ax.scatter([], [], color="C0", label="recomputed statistics")
+    ax.set_xscale("log")
+    ax.set_xlabel("training time over the datasets (s, log scale)")
+    ax.set_ylabel("mean test accuracy")
+    ax.legend(fontsize=8, loc="lower right")
+    ax.set_title("Accuracy against training time", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--archive", default=None, help="UEA archive directory")
+    parser.add_argument("--datasets", nargs="+", default=BY_COST)
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0])
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--max-epochs", type=int, default=MAX_EPOCHS, help="length of each run (tests: a few)")
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    parser.add_argument("--time-budget", type=float, default=None, help="stop starting runs after N seconds")
+    parser.add_argument("--out-dir", default=str(Path(__file__).resolve().parent / "results" / "budgets"))
+    parser.add_argument("--report-only", action="store_true")
+    args = parser.parse_args()
+    if not args.report_only:
+        run(args)
+    print(report(Path(args.out_dir)))
+
+
+if __name__ == "__main__":
+    main()
