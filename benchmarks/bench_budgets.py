@@ -79,57 +79,78 @@ def _mean(values) -> float:
     return float(np.mean(values)) if values else float("nan")
 
 
+class _Table:
+    """``budgets.csv`` rows read per dataset, budget and statistics."""
+
+    def __init__(self, rows: list[dict]) -> None:
+        self.rows = rows
+        self.budgets = [b for b in BUDGETS if any(r["budget"] == b for r in rows)]
+        self.datasets = [d for d in PUBLISHED if any(r["dataset"] == d for r in rows)]
+
+    def values(self, d: str, b: str, stats: str, key: str = "accuracy") -> list[float]:
+        return [float(r[key]) for r in self.rows
+                if r["dataset"] == d and r["budget"] == b and r["statistics"] == stats]
+
+    def seconds(self, d: str, b: str) -> float:
+        """Mean training time of budget ``b`` on ``d``, recomputation included."""
+        return _mean([float(r["train_seconds"]) + float(r["recompute_seconds"]) for r in self.rows
+                      if r["dataset"] == d and r["budget"] == b and r["statistics"] == "recomputed"])
+
+    def mean_accuracy(self, b: str, stats: str) -> float:
+        return _mean([_mean(self.values(d, b, stats)) for d in self.datasets])
+
+    def total_seconds(self, b: str) -> float:
+        return float(sum(self.seconds(d, b) for d in self.datasets))
+
+
+def summary_table(rows: list[dict]) -> str:
+    """Markdown: each budget's mean test accuracy (running / recomputed) and total training time."""
+    t = _Table(rows)
+    paper = t.total_seconds("e500") if "e500" in t.budgets else float("nan")
+    lines = [f"| budget | mean test accuracy over {len(t.datasets)} datasets, running statistics | "
+             "recomputed statistics | training time, all datasets (s) | share of the paper protocol's |",
+             "|---|---|---|---|---|"]
+    for b in t.budgets:
+        total = t.total_seconds(b)
+        share = f"{total / paper:.2f}" if np.isfinite(paper) and paper else "–"
+        lines.append(f"| {b} | {t.mean_accuracy(b, 'running'):.4f} | {t.mean_accuracy(b, 'recomputed'):.4f} | "
+                     f"{total:.0f} | {share} |")
+    return "\n".join(lines)
+
+
 def report(out: Path) -> str:
     """Write ``budgets.md`` and ``budgets.png`` from ``budgets.csv``; return the summary table."""
     rows = read_rows(out / "budgets.csv")
     if not rows:
         return "no rows yet"
-    budgets = [b for b in BUDGETS if any(r["budget"] == b for r in rows)]
-    datasets = [d for d in PUBLISHED if any(r["dataset"] == d for r in rows)]
+    t = _Table(rows)
     seeds = sorted({int(r["seed"]) for r in rows})
-
-    def cell(d, b, stats, key="accuracy"):
-        return [float(r[key]) for r in rows if r["dataset"] == d and r["budget"] == b and r["statistics"] == stats]
-
-    def seconds(d, b):
-        return [float(r["train_seconds"]) + float(r["recompute_seconds"]) for r in rows
-                if r["dataset"] == d and r["budget"] == b and r["statistics"] == "recomputed"]
-
-    total_paper = sum(_mean(seconds(d, "e500")) for d in datasets)
-    paper_running = _mean([_mean(cell(d, "e500", "running")) for d in datasets])
-    summary = ["| budget | mean test accuracy, running statistics | mean test accuracy, recomputed | "
-               "training time over the datasets (s) | share of the paper protocol's time |",
-               "|---|---|---|---|---|"]
-    points = []
-    for b in budgets:
-        run_acc = _mean([_mean(cell(d, b, "running")) for d in datasets])
-        rec_acc = _mean([_mean(cell(d, b, "recomputed")) for d in datasets])
-        total = sum(_mean(seconds(d, b)) for d in datasets)
-        points.append((b, total, run_acc, rec_acc))
-        share = f"{total / total_paper:.2f}" if np.isfinite(total_paper) and total_paper else "–"
-        summary.append(f"| {b} | {run_acc:.4f} | {rec_acc:.4f} | {total:.0f} | {share} |")
-    per = ["| dataset | " + " | ".join(f"{b} run / rec" for b in budgets) + " |", "|---|" + "---|" * len(budgets)]
-    for d in datasets:
-        cells = [f"{_mean(cell(d, b, 'running')):.3f} / {_mean(cell(d, b, 'recomputed')):.3f}" for b in budgets]
-        per.append(f"| {d} | " + " | ".join(cells) + " |")
-    stops = ["| dataset | " + " | ".join(budgets) + " |", "|---|" + "---|" * len(budgets)]
-    for d in datasets:
-        stops.append(f"| {d} | " + " | ".join(f"{_mean(cell(d, b, 'recomputed', 'stop_epoch')):.0f}"
-                                               for b in budgets) + " |")
+    runs = len({(r["dataset"], r["seed"]) for r in rows})
+    summary = summary_table(rows)
+    per = ["| dataset | " + " | ".join(f"{b} run / rec" for b in t.budgets) + " |",
+           "|---|" + "---|" * len(t.budgets)]
+    stops = ["| dataset | " + " | ".join(t.budgets) + " |", "|---|" + "---|" * len(t.budgets)]
+    for d in t.datasets:
+        per.append(f"| {d} | " + " | ".join(f"{_mean(t.values(d, b, 'running')):.3f} / "
+                                            f"{_mean(t.values(d, b, 'recomputed')):.3f}" for b in t.budgets) + " |")
+        stops.append(f"| {d} | " + " | ".join(f"{_mean(t.values(d, b, 'recomputed', 'stop_epoch')):.0f}"
+                                              for b in t.budgets) + " |")
     devices = sorted({r["device"] for r in rows})
+    paper_running = t.mean_accuracy("e500", "running") if "e500" in t.budgets else float("nan")
     text = ("# Time to accuracy: training budgets, running vs recomputed BatchNorm statistics\n\n"
-            f"Paper protocol, TEST split, {len(datasets)} datasets, seeds {seeds} "
-            f"({len(rows) // (2 * len(budgets))} runs), device(s): {', '.join(devices)}. "
-            "Every budget is read off one 500-epoch run per dataset and seed (`benchmarks/budgets.py`); "
-            "training time is the run's time at the budget's stopping epoch plus the recomputation. "
+            f"Paper protocol, TEST split, {len(t.datasets)} datasets, seeds {seeds} ({runs} runs), "
+            f"device(s): {', '.join(devices)}. Every budget is read off one 500-epoch run per dataset and "
+            "seed (`benchmarks/budgets.py`); training time is the run's time at the budget's stopping epoch "
+            "plus the recomputation. "
             f"Paper protocol (e500, running statistics): mean accuracy {paper_running:.4f}.\n"
             "Reproduce: `python benchmarks/bench_budgets.py --archive <UEA dir> --seeds 0`.\n\n"
-            "## Accuracy against training time\n\n" + "\n".join(summary) + "\n\n"
+            "## Accuracy against training time\n\n" + summary + "\n\n"
             "## Per dataset (test accuracy, running / recomputed)\n\n" + "\n".join(per) + "\n\n"
             "## Stopping epoch per dataset\n\n" + "\n".join(stops) + "\n")
     (out / "budgets.md").write_text(text)
-    _plot(out / "budgets.png", points)
-    return "\n".join(summary)
+    _plot(out / "budgets.png", [(b, t.total_seconds(b), t.mean_accuracy(b, "running"),
+                                 t.mean_accuracy(b, "recomputed")) for b in t.budgets])
+    return summary
 
 
 def _plot(path: Path, points) -> None:

@@ -1,10 +1,11 @@
 """Input scaling inside the classifier (its ``scaling`` parameter).
 
 Works on the zero-padded ``(n, C, T)`` float32 arrays and lengths that
-:func:`~mlstm_fcn._validation.check_X` returns: statistics count valid steps
+:func:`~mlstm_fcn._inputs.check_X` returns: statistics count valid steps
 only, and padding is zero again after scaling, as the network expects.
-For the same in a :class:`~sklearn.pipeline.Pipeline`, see
-:class:`~mlstm_fcn.preprocessing.ChannelStandardScaler`.
+:func:`channel_statistics` is also what
+:class:`~mlstm_fcn.preprocessing.ChannelStandardScaler` (the same in a
+:class:`~sklearn.pipeline.Pipeline`) learns, so the two agree.
 """
 
 from __future__ import annotations
@@ -13,7 +14,15 @@ import numpy as np
 
 #: Values of the ``scaling`` parameter.
 SCALINGS = (None, "channel", "instance")
-_TINY = 1e-8  # a constant channel is divided by 1, not blown up
+
+#: A channel is constant (divided by 1, not blown up) when its standard deviation
+#: is at most this fraction of its mean's magnitude. Relative, because all the
+#: std a constant channel shows is the rounding error of its float64 mean, which
+#: grows with the values: none for float32 input, a few eps * |mean| for float64
+#: input, at worst one eps more per block of series. An absolute cut either
+#: misses those (10 eps: most constant float64 channels above 10 in magnitude)
+#: or leaves genuinely small signals unscaled (1e-8: any channel of std 1e-9).
+CONSTANT_RTOL = 1e-12
 _CHUNK = 1024  # series per block of float64 work
 
 
@@ -41,10 +50,32 @@ def _chunks(n: int):
         yield slice(start, min(start + _CHUNK, n))
 
 
-def fit_scaling(X: np.ndarray, lengths: np.ndarray | None, mode: str | None) -> dict[str, np.ndarray]:
-    """Statistics that ``mode`` learns from training data (``{}`` when it learns none)."""
-    if mode != "channel":
-        return {}
+def _divisor(mean: np.ndarray, std: np.ndarray) -> np.ndarray:
+    """``std``, or 1 where the data are constant (see :data:`CONSTANT_RTOL`)."""
+    return np.where(std <= CONSTANT_RTOL * np.abs(mean), 1.0, std)
+
+
+def channel_statistics(X: np.ndarray, lengths: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and divisor of each channel over every series' valid steps.
+
+    The one channel standardisation, behind ``scaling="channel"`` and
+    :class:`~mlstm_fcn.preprocessing.ChannelStandardScaler` alike.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, C, T)
+        Series, padded (with anything, NaN included) past ``lengths``.
+    lengths : ndarray of shape (n,) or None
+        Valid steps of each series; ``None`` when all have length ``T``.
+
+    Returns
+    -------
+    mean : ndarray of shape (C,), float64
+        Mean of each channel's valid values.
+    scale : ndarray of shape (C,), float64
+        Their standard deviation, or 1 for a constant channel (see
+        :data:`CONSTANT_RTOL`).
+    """
     valid = _valid(X, lengths)
     count = np.zeros(X.shape[1])
     total = np.zeros(X.shape[1])
@@ -58,8 +89,15 @@ def fit_scaling(X: np.ndarray, lengths: np.ndarray | None, mode: str | None) -> 
     for rows in _chunks(X.shape[0]):
         dev = (X[rows].astype(np.float64) - mean[None, :, None]) ** 2
         squares += (dev if valid is None else np.where(valid[rows], dev, 0.0)).sum(axis=(0, 2))
-    std = np.sqrt(squares / np.maximum(count, 1))
-    return {"mean": mean, "scale": np.where(std < _TINY, 1.0, std)}
+    return mean, _divisor(mean, np.sqrt(squares / np.maximum(count, 1)))
+
+
+def fit_scaling(X: np.ndarray, lengths: np.ndarray | None, mode: str | None) -> dict[str, np.ndarray]:
+    """Statistics that ``mode`` learns from training data (``{}`` when it learns none)."""
+    if mode != "channel":
+        return {}
+    mean, scale = channel_statistics(X, lengths)
+    return {"mean": mean, "scale": scale}
 
 
 def apply_scaling(X: np.ndarray, lengths: np.ndarray | None, mode: str | None,
@@ -79,7 +117,7 @@ def apply_scaling(X: np.ndarray, lengths: np.ndarray | None, mode: str | None,
             mean, scale = stats["mean"][None, :, None], stats["scale"][None, :, None]
         else:
             mean, std = _moments(block, v, axis=2)
-            scale = np.where(std < _TINY, 1.0, std)
+            scale = _divisor(mean, std)
         scaled = (block - mean) / scale
         out[rows] = scaled if v is None else np.where(v, scaled, 0.0)
     return out

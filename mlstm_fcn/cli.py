@@ -16,17 +16,18 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
+import inspect
 import os
 import sys
 import time
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from . import __version__
+from ._text_output import emit, pairs, table
 from .presets import PRESETS, get_preset
 
 PROG = "mlstm-fcn"
@@ -86,42 +87,12 @@ def _load_data(spec: str, split: str, data_dir: str | None) -> tuple[np.ndarray,
     return X, _labels_or_none(y), f"{folder.name} ({split})"
 
 
-def _has_labels(path: Path) -> bool:
-    """Whether a .ts file's header declares class labels (``@classLabel true ...``)."""
-    with open(path, encoding="utf-8", errors="replace") as fh:
-        for line in fh:
-            key = line.strip().lower()
-            if key.startswith("@classlabel"):
-                return key.split()[1:2] == ["true"]
-            if key.startswith("@data"):
-                break
-    return True  # let the loader report what is wrong with the file
-
-
 def _read_ts(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
     """``(X, y)`` of a .ts file; ``y`` is None for a file without labels."""
     from .datasets import load_ts
 
-    if _has_labels(path):
-        X, y = load_ts(path)
-        return X, _labels_or_none(y)
-    # datasets.load_ts expects labels (and sktime's load_from_tsfile fails on
-    # a file without them); until load_ts reads unlabelled files, read them
-    # here with sktime's lower-level reader (lazily imported, as everywhere).
-    from sktime.datasets import load_from_tsfile_to_dataframe
-
-    try:
-        X_df = load_from_tsfile_to_dataframe(str(path))
-    except Exception as exc:  # sktime raises several types; say which file broke
-        raise CLIError(f"could not read {path}: {exc}") from exc
-    if isinstance(X_df, tuple):
-        X_df = X_df[0]
-    series = [np.stack([np.asarray(X_df.iat[i, j], dtype=np.float32) for j in range(X_df.shape[1])])
-              for i in range(X_df.shape[0])]
-    X = np.full((len(series), series[0].shape[0], max(a.shape[1] for a in series)), np.nan, dtype=np.float32)
-    for i, a in enumerate(series):
-        X[i, :, : a.shape[1]] = a
-    return X, None
+    X, y = load_ts(path, require_labels=False)
+    return X, _labels_or_none(y)
 
 
 def _labels_or_none(y) -> np.ndarray | None:
@@ -139,56 +110,6 @@ def _lengths_note(X: np.ndarray) -> str:
     if lengths.min() == lengths.max():
         return f"length {X.shape[2]}"
     return f"lengths {lengths.min()}-{lengths.max()}"
-
-
-# ------------------------------------------------------------------- output
-def _plain(value):
-    """JSON-friendly version of numpy scalars and arrays."""
-    if isinstance(value, np.ndarray):
-        return [_plain(v) for v in value.tolist()]
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, Path):
-        return str(value)
-    return value
-
-
-def _fmt(value) -> str:
-    if isinstance(value, (float, np.floating)):
-        return f"{value:.4f}"
-    return "" if value is None else str(value)
-
-
-def _table(headers: Sequence[str], rows: Sequence[Sequence]) -> str:
-    """Rows as an aligned text table; numbers right-aligned."""
-    cells = [[_fmt(v) for v in row] for row in rows]
-    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
-    numeric = [all(isinstance(row[i], (int, float, np.number)) and not isinstance(row[i], bool)
-                   for row in rows) and bool(rows) for i in range(len(headers))]
-
-    def line(values):
-        return "  ".join(v.rjust(w) if num else v.ljust(w)
-                         for v, w, num in zip(values, widths, numeric)).rstrip()
-
-    out = [line(headers), line(["-" * w for w in widths])]
-    out += [line(r) for r in cells]
-    return "\n".join(out)
-
-
-def _pairs(items: Sequence[tuple[str, object]]) -> str:
-    width = max(len(k) for k, _ in items)
-    return "\n".join(f"{k.ljust(width)}  {_fmt(v)}" for k, v in items)
-
-
-def _emit(args, payload: dict, text: str) -> None:
-    if args.json:
-        print(json.dumps(_plain(payload), indent=2))
-    else:
-        print(text)
 
 
 # ------------------------------------------------------------------ commands
@@ -211,39 +132,30 @@ def cmd_datasets(args) -> None:
         if entries else ["name", "where"]
     rows = [[e.get(k) for k in columns] for e in entries]
     n_local = sum(e["local"] is not None for e in entries)
-    text = _table(columns, rows) + f"\n\n{len(entries)} dataset(s), {n_local} available locally"
-    _emit(args, {"datasets": entries}, text)
+    text = table(columns, rows) + f"\n\n{len(entries)} dataset(s), {n_local} available locally"
+    emit(args.json, {"datasets": entries}, text)
 
 
-def _positive_int(text: str) -> int:
-    # Checked while parsing, so that a wrong option fails before any data is read.
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
+def _number(convert, accept, what: str):
+    """An argparse type: ``convert(text)``, refused unless ``accept(value)``.
+
+    Checked while parsing, so that a wrong option fails before any data is read.
+    """
+    def parse(text: str):
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if not accept(value):
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+        return value
+
+    return parse
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
-
-
-def _fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}") from None
-    if not 0.0 < value < 1.0:
-        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1 (exclusive), got {text!r}")
-    return value
+_positive_int = _number(int, lambda v: v >= 1, "a positive integer")
+_positive_float = _number(float, lambda v: v > 0, "a positive number")
+_fraction = _number(float, lambda v: 0.0 < v < 1.0, "a number between 0 and 1 (exclusive)")
 
 
 def _parse_ints(text: str) -> tuple[int, ...]:
@@ -256,9 +168,41 @@ def _parse_ints(text: str) -> tuple[int, ...]:
     return values
 
 
+#: fit's options that set an estimator parameter of the same name: (flag, parameter, argparse
+#: keywords). The help shows the estimator's default, read from its signature.
+_ESTIMATOR_OPTIONS = [
+    ("--epochs", "epochs", dict(type=_positive_int, help="training epochs")),
+    ("--lstm-units", "lstm_units", dict(type=_positive_int, help="LSTM cells")),
+    ("--lstm-orientation", "lstm_orientation", dict(
+        choices=("channels", "time"),
+        help="what the LSTM steps over: channels (the paper's dimension shuffle) or time")),
+    ("--filters", "filters", dict(type=_parse_ints, metavar="N,N,N", help="filters of the convolution blocks")),
+    ("--kernel-sizes", "kernel_sizes", dict(type=_parse_ints, metavar="K,K,K",
+                                            help="kernel sizes of the convolution blocks")),
+    ("--se-reduction", "se_reduction", dict(type=_positive_int, metavar="R",
+                                            help="squeeze-and-excitation reduction")),
+    ("--scaling", "scaling", dict(choices=("none", "channel", "instance"),
+                                  help="input scaling: none, per channel over the training data, or per series")),
+    ("--n-estimators", "n_estimators", dict(
+        type=_positive_int, metavar="K", help="train K networks with different seeds and average their probabilities")),
+    ("--batch-size", "batch_size", dict(type=_positive_int, help="mini-batch size")),
+    ("--learning-rate", "learning_rate", dict(type=_positive_float, help="initial learning rate")),
+    ("--validation-split", "validation_split", dict(
+        type=_fraction, metavar="F", help="fraction of the training data held out to choose the best epoch")),
+    ("--early-stopping", "early_stopping", dict(type=_positive_int, metavar="N",
+                                                help="stop after N epochs without improvement")),
+]
+
+
+def _estimator_defaults() -> dict:
+    from .estimator import MLSTMFCNClassifier
+
+    return {k: v.default for k, v in inspect.signature(MLSTMFCNClassifier).parameters.items()}
+
+
 def cmd_fit(args) -> None:
     """Train on a dataset's training split and write the model file."""
-    from ._device import resolve_device
+    from ._runtime import resolve_device
     from .estimator import MLSTMFCNClassifier
 
     resolve_device(args.device)  # a bad --device fails before any data is read
@@ -273,9 +217,7 @@ def cmd_fit(args) -> None:
     params.update(device=args.device, random_state=args.seed, verbose=0 if args.quiet else 1)
     if args.attention:
         params["attention"] = True
-    for name in ("epochs", "lstm_units", "lstm_orientation", "filters", "kernel_sizes", "se_reduction",
-                 "scaling", "n_estimators", "batch_size", "learning_rate", "validation_split",
-                 "early_stopping"):
+    for _, name, _ in _ESTIMATOR_OPTIONS:
         if getattr(args, name) is not None:
             params[name] = getattr(args, name)
     if params.get("scaling") == "none":
@@ -303,18 +245,15 @@ def cmd_fit(args) -> None:
         row = h["epoch"].index(best)
         result.update(val_loss=h["val_loss"][row], val_accuracy=h["val_accuracy"][row])
     items = [(k.replace("_", " "), f"{v:.1f}" if k == "seconds" else v) for k, v in result.items()]
-    text = _pairs(items) + f"\n\nevaluate with: {PROG} evaluate {out} {args.dataset}"
-    _emit(args, result, text)
+    text = pairs(items) + f"\n\nevaluate with: {PROG} evaluate {out} {args.dataset}"
+    emit(args.json, result, text)
 
 
 def _predict_proba(clf, X: np.ndarray, quiet: bool) -> np.ndarray:
-    """Probabilities in chunks, with a progress bar when there are several chunks."""
-    from tqdm.auto import tqdm
+    """Probabilities, with a progress bar over the series when there are many."""
+    from .inference import predict_proba
 
-    step = clf.predict_batch_size
-    starts = range(0, X.shape[0], step)
-    bar = tqdm(starts, desc="predict", unit="batch", disable=quiet or len(starts) < 4, file=sys.stderr)
-    return np.concatenate([clf.predict_proba(X[s:s + step]) for s in bar])
+    return predict_proba(clf, X, progress=not quiet)
 
 
 def cmd_evaluate(args) -> None:
@@ -336,14 +275,14 @@ def cmd_evaluate(args) -> None:
     }
     names = [str(c) for c in labels]
     cm_rows = [[f"true {n}"] + [int(v) for v in row] for n, row in zip(names, cm)]
-    text = (_pairs([("dataset", what), ("series", X.shape[0]), ("accuracy", result["accuracy"]),
+    text = (pairs([("dataset", what), ("series", X.shape[0]), ("accuracy", result["accuracy"]),
                     ("balanced accuracy", result["balanced_accuracy"])])
             + "\n\nconfusion matrix (rows: true, columns: predicted)\n"
-            + _table([""] + names, cm_rows))
+            + table([""] + names, cm_rows))
     unseen = sorted(set(map(str, y)) - set(map(str, clf.classes_)))
     if unseen:
         text += f"\n\nlabels not seen in training (never predicted): {', '.join(unseen)}"
-    _emit(args, result, text)
+    emit(args.json, result, text)
 
 
 def _match_label_type(y: np.ndarray, classes: np.ndarray) -> np.ndarray:
@@ -375,8 +314,8 @@ def cmd_predict(args) -> None:
     headers += [f"p({c})" for c in clf.classes_] if args.proba else []
     rows = [[r["index"], r["prediction"]] + ([r["label"]] if y is not None else [])
             + (list(proba[i]) if args.proba else []) for i, r in enumerate(records)]
-    _emit(args, {"model": str(args.model), "series": what, "classes": clf.classes_, "predictions": records},
-          _table(headers, rows))
+    emit(args.json, {"model": str(args.model), "series": what, "classes": clf.classes_, "predictions": records},
+          table(headers, rows))
 
 
 # -------------------------------------------------------------------- parser
@@ -409,27 +348,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="FILE", help="model file to write (default: <dataset>.model)")
     p.add_argument("--preset", choices=sorted(PRESETS), help="start from a named configuration: 'paper' is "
                    "the faithful MLSTM-FCN, 'paper-attention' MALSTM-FCN; other options override it")
-    p.add_argument("--epochs", type=_positive_int, help="training epochs (default: 500)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     p.add_argument("--attention", action="store_true", help="MALSTM-FCN: attention LSTM")
-    p.add_argument("--lstm-units", type=_positive_int, help="LSTM cells (default: 8)")
-    p.add_argument("--lstm-orientation", choices=("channels", "time"),
-                   help="what the LSTM steps over: channels (the paper's dimension shuffle, default) or time")
-    p.add_argument("--filters", type=_parse_ints, metavar="N,N,N",
-                   help="filters of the convolution blocks (default: 128,256,128)")
-    p.add_argument("--kernel-sizes", type=_parse_ints, metavar="K,K,K",
-                   help="kernel sizes of the convolution blocks (default: 8,5,3)")
-    p.add_argument("--se-reduction", type=_positive_int, metavar="R", help="squeeze-and-excitation reduction (default: 16)")
-    p.add_argument("--scaling", choices=("none", "channel", "instance"),
-                   help="input scaling: none (default), per channel over the training data, or per series")
-    p.add_argument("--n-estimators", type=_positive_int, metavar="K",
-                   help="train K networks with different seeds and average their probabilities (default: 1)")
-    p.add_argument("--batch-size", type=_positive_int, help="mini-batch size (default: 128)")
-    p.add_argument("--learning-rate", type=_positive_float, help="initial learning rate (default: 1e-3)")
-    p.add_argument("--validation-split", type=_fraction, metavar="F",
-                   help="fraction of the training data held out to choose the best epoch")
-    p.add_argument("--early-stopping", type=_positive_int, metavar="N", help="stop after N epochs without improvement")
+    defaults = _estimator_defaults()
+    for flag, name, kwargs in _ESTIMATOR_OPTIONS:
+        shown = defaults[name]
+        shown = ",".join(map(str, shown)) if isinstance(shown, tuple) else "none" if shown is None else shown
+        p.add_argument(flag, dest=name, **{**kwargs, "help": f"{kwargs['help']} (default: {shown})"})
     p.set_defaults(func=cmd_fit)
 
     p = sub.add_parser("evaluate", parents=[common], help="accuracy and confusion matrix on a dataset",

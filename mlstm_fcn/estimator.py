@@ -1,67 +1,50 @@
-"""``MLSTMFCNClassifier``: MLSTM-FCN as a scikit-learn classifier."""
+"""``MLSTMFCNClassifier``: MLSTM-FCN as a scikit-learn classifier.
+
+The estimator orchestrates: it declares and checks its parameters, then
+hands each job to its home: input checks (:mod:`mlstm_fcn._inputs`), device,
+precision and seeds (:mod:`mlstm_fcn._runtime`), input scaling
+(:mod:`mlstm_fcn._scaling`), the network (:mod:`mlstm_fcn.nn`), training and
+checkpoints (:mod:`mlstm_fcn.training`), prediction
+(:mod:`mlstm_fcn.inference`) and files (:mod:`mlstm_fcn.io`).
+"""
 
 from __future__ import annotations
 
-import contextlib
-import io
-import numbers
 import os
-import warnings
 from collections.abc import Sequence
+from numbers import Integral, Real
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import train_test_split
-from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils._param_validation import InvalidParameterError, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted
 
-from . import persistence
-from ._compat import fill_missing_params, upgrade_fitted_state
-from ._device import resolve_device
-from ._memory import BatchSizer, map_batches
+from . import inference
+from ._batch_halving import BatchSizer
+from ._inputs import check_X, check_y, is_2d
+from ._runtime import (PRECISIONS, autocast_dtype, cudnn_benchmark, forked_rng, member_seeds, resolve_device,
+                       seed_from, seed_torch)
 from ._scaling import SCALINGS, apply_scaling, fit_scaling
-from ._validation import check_X, check_y
-from .batchnorm_statistics import recompute_batchnorm_statistics
-from .checkpoint import Checkpointer, run_id
-from .nn import MLSTMFCN, MLSTMFCNEnsemble, build_network
+from ._warnings import warn
+from .io import model_file, pickling
+from .nn import MLSTMFCN, MLSTMFCNEnsemble
+from .nn import defaults as paper
 from .nn.lstm import ORIENTATIONS
-from .training import TrainConfig, TrainData, autocast_context, evaluate, train
-
-#: Learning-rate factor of the paper's reduce-on-plateau schedule.
-LR_FACTOR = 1.0 / 2 ** (1.0 / 3.0)
+from .training import (Checkpointer, SeriesOnDevice, TrainConfig, class_weights, evaluate,
+                       recompute_batchnorm_statistics, run_id, train)
+from .training import protocol
 
 #: Values of ``bn_statistics``.
 BN_STATISTICS = ("recompute", "running")
 
-
-@contextlib.contextmanager
-def _cudnn_benchmark(enabled: bool):
-    """Set cuDNN's benchmark flag for the duration of a fit, then restore the caller's."""
-    previous = torch.backends.cudnn.benchmark
-    torch.backends.cudnn.benchmark = enabled or previous
-    try:
-        yield
-    finally:
-        torch.backends.cudnn.benchmark = previous
-
-
-def _member_seeds(seed: int, k: int) -> list[int]:
-    """Seeds of ``k`` ensemble networks: the first is ``seed`` itself (so that
-    ``n_estimators=1`` trains exactly the single network of that seed), the
-    others independent streams derived from it."""
-    extra = np.random.SeedSequence(seed).generate_state(max(k - 1, 0), dtype=np.uint32)
-    return [seed] + [int(v) % (2**31 - 1) for v in extra]
-
-
-def _is_2d(X) -> bool:
-    if hasattr(X, "ndim"):
-        return X.ndim == 2
-    try:
-        return np.asarray(X).ndim == 2  # __array__ only: array-likes may refuse numpy's functions
-    except (ValueError, TypeError):  # a ragged list of series
-        return False
+_POSITIVE_INT = [Interval(Integral, 1, None, closed="left")]
+_POSITIVE_REAL = [Interval(Real, 0, None, closed="neither")]
+#: Parameters that are counts or rates: True and False are numbers to Python, never one of these.
+_NUMBERS = ("lstm_units", "se_reduction", "dropout", "n_estimators", "epochs", "batch_size", "learning_rate",
+            "min_learning_rate", "lr_patience", "validation_split", "early_stopping", "predict_batch_size",
+            "checkpoint_every", "random_state")
 
 
 class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
@@ -123,7 +106,8 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         rate is multiplied by ``1 / cbrt(2)``.
     class_weight : "balanced", dict or None, default="balanced"
         Weights of the classes in the loss; "balanced" weights them inversely
-        to their frequency in the training data.
+        to their frequency in the series trained on (without the part that
+        ``validation_split`` holds out).
     validation_split : float or None, default=None
         Fraction of the training data held out (stratified) to select the
         best epoch; ``None`` selects on the training loss, as the paper's
@@ -236,15 +220,51 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
     (2,)
     """
 
-    def __init__(self, lstm_units: int = 8, attention: bool = False, lstm_orientation: str = "channels",
-                 filters: Sequence[int] = (128, 256, 128), kernel_sizes: Sequence[int] = (8, 5, 3),
-                 se_reduction: int = 16, dropout: float = 0.8, scaling: str | None = None,
-                 n_estimators: int = 1, epochs: int = 500,
-                 batch_size: int = 128, learning_rate: float = 1e-3, min_learning_rate: float = 1e-4,
-                 lr_patience: int = 100, class_weight="balanced", validation_split: float | None = None,
-                 early_stopping: int | None = None, bn_statistics: str = "recompute", device="auto", precision: str = "auto",
-                 cuda_graph: bool = True, cudnn_benchmark: bool = True, predict_batch_size: int = 1024,
-                 random_state=None, verbose: int = 0, callbacks: Sequence | None = None, checkpoint_dir: str | os.PathLike | None = None,
+
+    _parameter_constraints: dict = {
+        "lstm_units": _POSITIVE_INT,
+        "attention": ["boolean"],
+        "lstm_orientation": [StrOptions(set(ORIENTATIONS))],
+        "filters": [tuple, list],
+        "kernel_sizes": [tuple, list],
+        "se_reduction": _POSITIVE_INT,
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "scaling": [StrOptions(set(SCALINGS)), None],
+        "n_estimators": _POSITIVE_INT,
+        "epochs": _POSITIVE_INT,
+        "batch_size": _POSITIVE_INT,
+        "learning_rate": _POSITIVE_REAL,
+        "min_learning_rate": _POSITIVE_REAL,
+        "lr_patience": _POSITIVE_INT,
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+        "validation_split": [Interval(Real, 0, 1, closed="neither"), None],
+        "early_stopping": [Interval(Integral, 1, None, closed="left"), None],
+        "bn_statistics": [StrOptions(set(BN_STATISTICS))],
+        "device": [str, torch.device],
+        "precision": [StrOptions(set(PRECISIONS))],
+        "cuda_graph": ["boolean"],
+        "cudnn_benchmark": ["boolean"],
+        "predict_batch_size": _POSITIVE_INT,
+        "random_state": [Interval(Integral, None, None, closed="neither"), np.random.RandomState,
+                         np.random.Generator, None],
+        "verbose": ["verbose"],
+        "callbacks": [list, tuple, None],
+        "checkpoint_dir": [str, os.PathLike, None],
+        "checkpoint_every": _POSITIVE_INT,
+    }
+
+    def __init__(self, lstm_units: int = paper.LSTM_UNITS, attention: bool = False,
+                 lstm_orientation: str = paper.LSTM_ORIENTATION, filters: Sequence[int] = paper.FILTERS,
+                 kernel_sizes: Sequence[int] = paper.KERNEL_SIZES, se_reduction: int = paper.SE_REDUCTION,
+                 dropout: float = paper.DROPOUT, scaling: str | None = None, n_estimators: int = 1,
+                 epochs: int = 500, batch_size: int = protocol.BATCH_SIZE,
+                 learning_rate: float = protocol.LEARNING_RATE,
+                 min_learning_rate: float = protocol.MIN_LEARNING_RATE, lr_patience: int = protocol.LR_PATIENCE,
+                 class_weight="balanced", validation_split: float | None = None,
+                 early_stopping: int | None = None, bn_statistics: str = "recompute", device="auto",
+                 precision: str = "auto", cuda_graph: bool = True, cudnn_benchmark: bool = True,
+                 predict_batch_size: int = 1024, random_state=None, verbose: int = 0,
+                 callbacks: Sequence | None = None, checkpoint_dir: str | os.PathLike | None = None,
                  checkpoint_every: int = 10) -> None:
         self.lstm_units = lstm_units
         self.attention = attention
@@ -306,102 +326,28 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ checks
     def _check_params(self) -> None:
-        def positive_int(name, allow_none=False):
-            v = getattr(self, name)
-            if allow_none and v is None:
-                return
-            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
-                raise ValueError(f"{name} must be a positive integer, got {v!r}.")
-
-        for name in ("lstm_units", "n_estimators", "epochs", "batch_size", "se_reduction", "lr_patience",
-                     "predict_batch_size", "checkpoint_every"):
-            positive_int(name)
-        positive_int("early_stopping", allow_none=True)
-        if not isinstance(self.verbose, numbers.Integral) or self.verbose < 0:
-            raise ValueError(f"verbose must be a non-negative integer, got {self.verbose!r}.")
-        for name in ("filters", "kernel_sizes"):
-            v = getattr(self, name)
-            if (not isinstance(v, (tuple, list)) or not v or
-                    any(isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1 for k in v)):
-                raise ValueError(f"{name} must be a non-empty sequence of positive integers, got {v!r}.")
+        """scikit-learn's checks of ``_parameter_constraints``, then what they cannot say."""
+        self._validate_params()
+        name = type(self).__name__
+        for p in _NUMBERS:
+            if isinstance(getattr(self, p), (bool, np.bool_)):
+                raise InvalidParameterError(f"The {p!r} parameter of {name} must be a number, "
+                                            f"got {getattr(self, p)!r}.")
+        for p in ("filters", "kernel_sizes"):
+            v = getattr(self, p)
+            if not v or any(isinstance(k, (bool, np.bool_)) or not isinstance(k, Integral) or k < 1 for k in v):
+                raise InvalidParameterError(f"The {p!r} parameter of {name} must be a non-empty sequence of "
+                                            f"positive integers, got {v!r}.")
         if len(self.filters) != len(self.kernel_sizes):
-            raise ValueError(f"filters and kernel_sizes must have the same length, got "
-                             f"{len(self.filters)} and {len(self.kernel_sizes)}.")
-        def real(v) -> bool:  # True/False are Real to Python, but never a rate
-            return isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
-
-        if not real(self.dropout) or not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}.")
-        for name in ("learning_rate", "min_learning_rate"):
-            v = getattr(self, name)
-            if not real(v) or not v > 0:
-                raise ValueError(f"{name} must be a positive number, got {v!r}.")
-        if self.validation_split is not None and (
-                not real(self.validation_split) or not 0.0 < self.validation_split < 1.0):
-            raise ValueError(f"validation_split must be None or in (0, 1), got {self.validation_split!r}.")
-        cw = self.class_weight
-        if not (cw is None or isinstance(cw, dict) or (isinstance(cw, str) and cw == "balanced")):
-            raise ValueError(f"class_weight must be 'balanced', a dict or None, got {self.class_weight!r}.")
-        for name in ("attention", "cuda_graph", "cudnn_benchmark"):
-            if not isinstance(getattr(self, name), (bool, np.bool_)):
-                raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}.")
-        if not isinstance(self.lstm_orientation, str) or self.lstm_orientation not in ORIENTATIONS:
-            raise ValueError(f"lstm_orientation must be 'channels' or 'time', got {self.lstm_orientation!r}.")
-        if not (self.scaling is None or (isinstance(self.scaling, str) and self.scaling in SCALINGS)):
-            raise ValueError(f"scaling must be None, 'channel' or 'instance', got {self.scaling!r}.")
-        if not (isinstance(self.bn_statistics, str) and self.bn_statistics in BN_STATISTICS):
-            raise ValueError(f"bn_statistics must be 'recompute' or 'running', got {self.bn_statistics!r}.")
-        if self.callbacks is not None and (not isinstance(self.callbacks, (list, tuple))
-                                           or not all(callable(c) for c in self.callbacks)):
-            raise ValueError(f"callbacks must be None or a list of callables, got {self.callbacks!r}.")
-        if self.precision not in ("auto", "fp32", "bf16"):
-            raise ValueError(f"precision must be 'auto', 'fp32' or 'bf16', got {self.precision!r}.")
-        if self.checkpoint_dir is not None and not isinstance(self.checkpoint_dir, (str, os.PathLike)):
-            raise ValueError(f"checkpoint_dir must be None or a path, got {self.checkpoint_dir!r}.")
+            raise InvalidParameterError(f"filters and kernel_sizes must have the same length, got "
+                                        f"{len(self.filters)} and {len(self.kernel_sizes)}.")
+        if self.callbacks is not None and not all(callable(c) for c in self.callbacks):
+            raise InvalidParameterError(f"callbacks must be None or a list of callables, got {self.callbacks!r}.")
         try:
             resolve_device(self.device)
         except ValueError as exc:
             raise ValueError(str(exc)) from None
 
-    def _autocast_dtype(self, device: torch.device) -> torch.dtype | None:
-        if self.precision == "fp32":
-            return None
-        if self.precision == "bf16":
-            if device.type != "cuda":
-                # oneDNN's LSTM has no bf16 kernel on most CPUs: it would fail deep in torch.
-                raise ValueError("precision='bf16' needs a CUDA GPU; use precision='fp32' or 'auto' on a CPU.")
-            if not torch.cuda.is_bf16_supported():
-                raise ValueError("precision='bf16' was asked for, but this GPU does not support bfloat16.")
-            return torch.bfloat16
-        return torch.bfloat16 if device.type == "cuda" and torch.cuda.is_bf16_supported() else None
-
-    def _seed(self) -> int:
-        rs = self.random_state
-        if rs is None:
-            # Fresh entropy, not the global numpy state: fitting leaves that alone.
-            return int(np.random.default_rng().integers(2**31 - 1))
-        if isinstance(rs, (bool, np.bool_)) or not isinstance(rs, (numbers.Integral, np.random.RandomState,
-                                                                    np.random.Generator)):
-            raise ValueError(f"random_state must be None, an int, a RandomState or a Generator, got {rs!r}.")
-        if isinstance(rs, numbers.Integral):
-            return int(rs) % (2**31 - 1)
-        return int(rs.randint(2**31 - 1) if isinstance(rs, np.random.RandomState) else rs.integers(2**31 - 1))
-
-    def _class_weights(self, y_idx: np.ndarray) -> np.ndarray:
-        n_classes = len(self.classes_)
-        if self.class_weight is None:
-            return np.ones(n_classes)
-        if self.class_weight == "balanced":
-            present = np.unique(y_idx)
-            w = np.ones(n_classes)
-            w[present] = compute_class_weight("balanced", classes=present, y=y_idx)
-            return w
-        unknown = set(self.class_weight) - set(self.classes_.tolist())
-        if unknown:
-            raise ValueError(f"class_weight names labels not in y: {sorted(map(str, unknown))}.")
-        return np.array([float(self.class_weight.get(c, 1.0)) for c in self.classes_])
-
-    # --------------------------------------------------------------------- fit
     def fit(self, X, y) -> "MLSTMFCNClassifier":
         """Train on ``X`` ``(n, C, T)`` (or ``(n, T)``, or a list of ``(C, T_i)``) and labels ``y``.
 
@@ -441,49 +387,29 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
                              "one class is not enough.")
         _, c, t = X_arr.shape
         self.n_channels_, self.n_timepoints_ = c, t
-        self.n_features_in_ = t if _is_2d(X) else c  # X.shape[1], whatever container X came in
+        self.n_features_in_ = t if is_2d(X) else c  # X.shape[1], whatever container X came in
         self.equal_length_ = lengths is None
         stats = fit_scaling(X_arr, lengths, self.scaling)
         self.scaling_ = self.scaling  # what predict applies, whatever set_params does later
         self.input_mean_, self.input_scale_ = stats.get("mean"), stats.get("scale")
         X_arr = apply_scaling(X_arr, lengths, self.scaling, stats)
-        self.device_ = resolve_device(self.device)
-        self.autocast_dtype_ = self._autocast_dtype(self.device_)
-        checkpointers = [None] * self.n_estimators
-        saved = None
-        if self.checkpoint_dir is not None:
-            run = run_id(self.get_params(deep=False), self.device_, [X_arr, lengths, y_idx, self.classes_])
-            # One checkpoint per network: a killed ensemble fit resumes at the network it was on.
-            runs = [run] if self.n_estimators == 1 else [f"{run}-{i}" for i in range(self.n_estimators)]
-            checkpointers = [Checkpointer(self.checkpoint_dir, r, self.checkpoint_every) for r in runs]
-            saved = checkpointers[0].read()
-            for ckpt in checkpointers[1:]:
-                ckpt.read()
-        # A resumed run keeps its original seed (validation split, RNG streams).
-        seed = int(saved["seed"]) if saved is not None else self._seed()
-        for ckpt in checkpointers:
-            if ckpt is not None:
-                ckpt.seed = seed
-        class_weight = self._class_weights(y_idx)
-
-        device = self.device_
-        fork_devices = [device.index] if device.type == "cuda" else []
-        networks, results, trained = [], [], []
+        self.device_ = device = resolve_device(self.device)
+        self.autocast_dtype_ = autocast_dtype(self.precision, device)
+        checkpointers, seed = self._checkpointers([X_arr, lengths, y_idx, self.classes_])
         # The passes after training (statistics, final figures) halve batches on OOM once for all.
         post_sizer = BatchSizer(self.predict_batch_size)
-        with torch.random.fork_rng(devices=fork_devices), _cudnn_benchmark(
-                device.type == "cuda" and self.cudnn_benchmark):
-            seeds = _member_seeds(seed, self.n_estimators)
-            for i, (member_seed, checkpointer) in enumerate(zip(seeds, checkpointers)):
+        networks, results, trained = [], [], []
+        with forked_rng(device), cudnn_benchmark(device.type == "cuda" and self.cudnn_benchmark):
+            for i, (member_seed, checkpointer) in enumerate(zip(member_seeds(seed, self.n_estimators),
+                                                                checkpointers)):
                 label = "fit" if self.n_estimators == 1 else f"fit {i + 1}/{self.n_estimators}"
-                network, result, trained_idx = self._fit_network(X_arr, lengths, y_idx, class_weight,
-                                                                 member_seed, checkpointer, label, post_sizer)
+                network, result, trained_idx = self._fit_network(X_arr, lengths, y_idx, member_seed,
+                                                                 checkpointer, label, post_sizer)
                 if result.interrupted and networks:
                     # An ensemble keeps the networks that finished; a part-trained one would
                     # weigh as much as they do in the average.
-                    warnings.warn(f"Ensemble training interrupted: keeping the {len(networks)} of "
-                                  f"{self.n_estimators} networks that finished training.", RuntimeWarning,
-                                  stacklevel=3)
+                    warn(f"Ensemble training interrupted: keeping the {len(networks)} of {self.n_estimators} "
+                         "networks that finished training.", RuntimeWarning)
                     break
                 networks.append(network)
                 results.append(result)
@@ -500,24 +426,42 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         self.n_epochs_ = len(self.history_["epoch"])
         # The figures of the model the caller gets, beside the history of how it was trained.
         idx = trained[0] if self.n_estimators == 1 else np.arange(X_arr.shape[0])
-        data = TrainData(torch.from_numpy(X_arr[idx]).to(device),
-                         torch.from_numpy(y_idx[idx].astype(np.int64)).to(device),
-                         None if lengths is None else torch.from_numpy(lengths[idx]).to(device))
-        self.train_loss_, self.train_accuracy_ = evaluate(
-            self.network_, data, torch.tensor(class_weight, dtype=torch.float32, device=device),
-            post_sizer, self.autocast_dtype_, "the final figures")
+        data = SeriesOnDevice.from_numpy(X_arr[idx], y_idx[idx], None if lengths is None else lengths[idx], device)
+        weight = torch.tensor(class_weights(self.class_weight, self.classes_, y_idx[idx]), dtype=torch.float32,
+                              device=device)
+        self.train_loss_, self.train_accuracy_ = evaluate(self.network_, data, weight, post_sizer,
+                                                          self.autocast_dtype_, "the final figures")
         return self
 
-    def _fit_network(self, X_arr: np.ndarray, lengths: np.ndarray | None, y_idx: np.ndarray,
-                     class_weight: np.ndarray, seed: int, checkpointer: Checkpointer | None,
-                     label: str = "fit", post_sizer: BatchSizer | None = None):
-        """Train one network from ``seed`` (inside ``fit``'s forked RNG); return it and its result."""
+    def _checkpointers(self, arrays: list) -> tuple[list[Checkpointer | None], int]:
+        """One checkpointer per network (or None each without ``checkpoint_dir``), and the run's seed.
+
+        A killed ensemble fit resumes at the network it was on; a resumed run keeps its
+        original seed (validation split, random streams), read from its checkpoint.
+        """
+        if self.checkpoint_dir is None:
+            return [None] * self.n_estimators, seed_from(self.random_state)
+        run = run_id(self.get_params(deep=False), self.device_, arrays)
+        runs = [run] if self.n_estimators == 1 else [f"{run}-{i}" for i in range(self.n_estimators)]
+        checkpointers = [Checkpointer(self.checkpoint_dir, r, self.checkpoint_every) for r in runs]
+        saved = checkpointers[0].read()
+        for ckpt in checkpointers[1:]:
+            ckpt.read()
+        seed = int(saved["seed"]) if saved is not None else seed_from(self.random_state)
+        for ckpt in checkpointers:
+            ckpt.seed = seed
+        return checkpointers, seed
+
+    def _fit_network(self, X_arr: np.ndarray, lengths: np.ndarray | None, y_idx: np.ndarray, seed: int,
+                     checkpointer: Checkpointer | None, label: str, post_sizer: BatchSizer):
+        """Train one network from ``seed`` (inside ``fit``'s forked RNG).
+
+        Returns the network, its :class:`~mlstm_fcn.training.TrainResult` and
+        the indices of the series it trained on.
+        """
         n = X_arr.shape[0]
         device = self.device_
-        torch.default_generator.manual_seed(seed)
-        if device.type == "cuda":
-            with torch.cuda.device(device):
-                torch.cuda.manual_seed(seed)
+        seed_torch(seed, device)
         train_idx, val_idx = np.arange(n), None
         if self.validation_split is not None:
             try:
@@ -531,26 +475,24 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         generator = torch.Generator(device=device)
         generator.manual_seed(seed)
 
-        def to_data(idx):
-            return TrainData(
-                torch.from_numpy(X_arr[idx]).to(device),
-                torch.from_numpy(y_idx[idx].astype(np.int64)).to(device),
-                None if lengths is None else torch.from_numpy(lengths[idx]).to(device))
+        def on_device(idx):
+            return SeriesOnDevice.from_numpy(X_arr[idx], y_idx[idx], None if lengths is None else lengths[idx],
+                                             device)
 
-        config = TrainConfig(epochs=self.epochs, batch_size=self.batch_size,
-                             learning_rate=self.learning_rate, min_learning_rate=self.min_learning_rate,
-                             lr_factor=LR_FACTOR, lr_patience=self.lr_patience,
-                             early_stopping=self.early_stopping, verbose=self.verbose,
-                             progress_label=label, autocast_dtype=self.autocast_dtype_,
-                             cuda_graph=bool(self.cuda_graph) and device.type == "cuda",
-                             callbacks=tuple(self.callbacks or ()))
-        train_data = to_data(train_idx)
-        result = train(network, train_data, torch.tensor(class_weight, dtype=torch.float32, device=device),
-                       config, generator, None if val_idx is None else to_data(val_idx),
-                       checkpointer=checkpointer)
+        config = TrainConfig(epochs=self.epochs, batch_size=self.batch_size, learning_rate=self.learning_rate,
+                             min_learning_rate=self.min_learning_rate, lr_factor=protocol.LR_FACTOR,
+                             lr_patience=self.lr_patience, early_stopping=self.early_stopping,
+                             autocast_dtype=self.autocast_dtype_,
+                             cuda_graph=bool(self.cuda_graph) and device.type == "cuda")
+        # Class weights from the series this network trains on, not the part held out.
+        weight = torch.tensor(class_weights(self.class_weight, self.classes_, y_idx[train_idx]),
+                              dtype=torch.float32, device=device)
+        train_data = on_device(train_idx)
+        result = train(network, train_data, weight, config, generator,
+                       None if val_idx is None else on_device(val_idx), checkpointer=checkpointer,
+                       verbose=self.verbose, label=label, callbacks=tuple(self.callbacks or ()))
         if self.bn_statistics == "recompute":
-            recompute_batchnorm_statistics(network, train_data.X, train_data.lengths,
-                                           batch_size=post_sizer or self.predict_batch_size,
+            recompute_batchnorm_statistics(network, train_data.X, train_data.lengths, batch_size=post_sizer,
                                            autocast_dtype=self.autocast_dtype_)
         return network, result, train_idx
 
@@ -568,71 +510,6 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         return tags
 
     # ----------------------------------------------------------------- predict
-    def _check_predict_X(self, X) -> tuple[np.ndarray, np.ndarray | None]:
-        """``X`` as the network reads it: validated, padded or cut to the fitted length, scaled."""
-        X_arr, lengths = self._fitted_length_X(X)
-        stats = {"mean": getattr(self, "input_mean_", None), "scale": getattr(self, "input_scale_", None)}
-        return apply_scaling(X_arr, lengths, getattr(self, "scaling_", None), stats), lengths
-
-    def _fitted_length_X(self, X) -> tuple[np.ndarray, np.ndarray | None]:
-        check_is_fitted(self, "network_")
-        X_arr, lengths = check_X(X)
-        n, c, t = X_arr.shape
-        if c != self.n_channels_:
-            raise ValueError(f"X has {c} channels, but {type(self).__name__} was fitted on "
-                             f"{self.n_channels_} channels.")
-        if self.equal_length_:
-            if t != self.n_timepoints_ or lengths is not None:
-                got = t if lengths is None else f"{lengths.min()}-{t}"
-                name = type(self).__name__
-                # A 2D X holds univariate series, one time step per column: say it in
-                # scikit-learn's words too, as its n_features_in_ check expects.
-                sk = (f"X has {t} features, but {name} is expecting {self.n_timepoints_} features as "
-                      "input (2D X: one column per time step). " if _is_2d(X) else "")
-                raise ValueError(f"{sk}X has series of length {got}, but {name} was fitted on "
-                                 f"series of length {self.n_timepoints_}; resample or pad them first.")
-            return X_arr, None
-        if lengths is None:
-            lengths = np.full(n, t, dtype=np.int64)
-        if t > self.n_timepoints_:
-            longest = int(lengths.max())
-            if longest > self.n_timepoints_:  # columns of padding alone are cut silently
-                warnings.warn(f"X has series up to {longest} steps, longer than the longest seen in fit "
-                              f"({self.n_timepoints_}); they are truncated to {self.n_timepoints_} steps.",
-                              # 6 = the user's call: predict[_proba] -> torch's inference_mode
-                              # wrapper -> _logits -> _check_predict_X -> here.
-                              UserWarning, stacklevel=6)
-            X_arr = np.ascontiguousarray(X_arr[:, :, : self.n_timepoints_])
-            lengths = np.minimum(lengths, self.n_timepoints_)
-        elif t < self.n_timepoints_:
-            X_arr = np.pad(X_arr, ((0, 0), (0, 0), (0, self.n_timepoints_ - t)))
-        return X_arr, lengths
-
-    def _predict_device(self) -> torch.device:
-        dev = self.device_
-        if dev.type == "cuda" and not torch.cuda.is_available():
-            return torch.device("cpu")
-        if dev.type == "cuda" and (dev.index or 0) >= torch.cuda.device_count():
-            # Fitted on a GPU this machine does not have (cuda:1 opened where there is one GPU).
-            return torch.device("cuda", torch.cuda.current_device())
-        return dev
-
-    @torch.inference_mode()
-    def _logits(self, X) -> np.ndarray:
-        X_arr, lengths = self._check_predict_X(X)
-        device = self._predict_device()
-        network = self.network_.to(device).eval()
-        dtype = getattr(self, "autocast_dtype_", None) if device.type == "cuda" else None
-
-        def batch(start: int, stop: int) -> torch.Tensor:
-            xb = torch.from_numpy(X_arr[start:stop]).to(device, non_blocking=True)
-            lb = None if lengths is None else torch.from_numpy(lengths[start:stop]).to(device)
-            with autocast_context(device, dtype):
-                logits = network(xb, lb)
-            return logits.float().cpu()  # results stay on the host: GPU memory stays bounded
-
-        return torch.cat(map_batches(batch, X_arr.shape[0], self.predict_batch_size, "predict")).numpy()
-
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, shape ``(n_instances, n_classes)``, columns in ``classes_`` order.
 
@@ -645,10 +522,7 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         -------
         proba : ndarray of shape (n_instances, n_classes)
         """
-        logits = self._logits(X).astype(np.float64)
-        logits -= logits.max(axis=1, keepdims=True)
-        proba = np.exp(logits)
-        return proba / proba.sum(axis=1, keepdims=True)
+        return inference.predict_proba(self, X)
 
     def predict(self, X) -> np.ndarray:
         """Predicted labels, shape ``(n_instances,)``, taken from ``classes_``.
@@ -662,8 +536,8 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         -------
         labels : ndarray of shape (n_instances,)
         """
-        logits = self._logits(X)
-        return self.classes_[logits.argmax(axis=1)]
+        winners = inference.logits(self, X).argmax(axis=1)  # first: an unfitted model says so
+        return self.classes_[winners]
 
     def recompute_bn_statistics(self, X) -> "MLSTMFCNClassifier":
         """Set the fitted network's BatchNorm statistics to their exact values on ``X``.
@@ -683,47 +557,22 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         -------
         self : MLSTMFCNClassifier
         """
-        X_arr, lengths = self._check_predict_X(X)
-        device = self._predict_device()
-        network = self.network_.to(device)
-        members = network.members if isinstance(network, MLSTMFCNEnsemble) else [network]
-        xt = torch.from_numpy(X_arr).to(device)
-        lt = None if lengths is None else torch.from_numpy(lengths).to(device)
-        dtype = getattr(self, "autocast_dtype_", None) if device.type == "cuda" else None
+        series = inference.prepare(self, X)
+        members = self.network_.members if isinstance(self.network_, MLSTMFCNEnsemble) else [self.network_]
+        xt = torch.from_numpy(series.X).to(series.device)
+        lt = None if series.lengths is None else torch.from_numpy(series.lengths).to(series.device)
+        sizer = BatchSizer(series.batch_size)
         for member in members:
-            recompute_batchnorm_statistics(member, xt, lt, batch_size=self.predict_batch_size,
-                                           autocast_dtype=dtype)
+            recompute_batchnorm_statistics(member, xt, lt, batch_size=sizer, autocast_dtype=series.autocast_dtype)
         return self
 
     # ---------------------------------------------------------------- pickling
     def __getstate__(self) -> dict:
         state = super().__getstate__() if hasattr(super(), "__getstate__") else self.__dict__.copy()
-        state = dict(state)
-        network = state.pop("network_", None)
-        if network is not None:
-            # Weights are stored as CPU tensors, so that a model fitted on a GPU
-            # unpickles on a machine without one (as skorch does).
-            buffer = io.BytesIO()
-            torch.save({k: v.detach().cpu() for k, v in network.state_dict().items()}, buffer)
-            state["_network_config"] = dict(network.config)
-            state["_network_state"] = buffer.getvalue()
-        if "device_" in state:
-            state["device_"] = str(state["device_"])
-        return state
+        return pickling.pickled_state(state)
 
     def __setstate__(self, state: dict) -> None:
-        state = dict(state)
-        config = state.pop("_network_config", None)
-        weights = state.pop("_network_state", None)
-        if "device_" in state:
-            state["device_"] = torch.device(state["device_"])
-        fill_missing_params(state, type(self))
-        upgrade_fitted_state(state)
-        self.__dict__.update(state)
-        if config is not None:
-            network = build_network(config).to(torch.float32)
-            network.load_state_dict(torch.load(io.BytesIO(weights), map_location="cpu", weights_only=True))
-            self.network_ = network.to(self._predict_device()).eval()
+        self.__dict__.update(pickling.unpickled_state(state, type(self)))
 
     # -------------------------------------------------------------- save/load
     def save(self, path: str | os.PathLike) -> None:
@@ -731,14 +580,14 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
 
         Weights go in safetensors format, everything else (parameters,
         ``classes_``, history) in its JSON metadata, with format and package
-        versions and a SHA-256 checksum. See :mod:`mlstm_fcn.persistence`.
+        versions and a SHA-256 checksum. See :mod:`mlstm_fcn.io.model_file`.
 
         Parameters
         ----------
         path : str or path-like
             Destination file (``.safetensors`` is a fitting suffix).
         """
-        persistence.save_model(self, path)
+        model_file.save_model(self, path)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "MLSTMFCNClassifier":
@@ -759,4 +608,4 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         ValueError
             If the file is not such a model file, or is truncated or altered.
         """
-        return persistence.load_model(cls, path)
+        return model_file.load_model(cls, path)

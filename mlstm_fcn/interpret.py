@@ -21,15 +21,14 @@ the logit of class ``c`` (the LSTM branch and the bias add the rest).
 from __future__ import annotations
 
 import numbers
-from collections.abc import Iterator
 
 import numpy as np
 import torch
 from sklearn.utils.validation import check_is_fitted
 
+from .inference import prepare, run_batches
 from .nn import MLSTMFCN, MLSTMFCNEnsemble
 from .nn.masking import lengths_to_mask
-from .training import autocast_context
 
 __all__ = ["se_gates", "se_gates_by_class", "class_activation_maps", "member_probabilities"]
 
@@ -47,23 +46,6 @@ def _network(clf, member: int) -> MLSTMFCN:
     if member != 0:
         raise ValueError(f"member={member!r}, but the classifier holds a single network (member 0).")
     return network
-
-
-def _batches(clf, X) -> Iterator[tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]]:
-    """Validated input in batches on the model's device: ``(x, lengths, mask)``.
-
-    Uses the estimator's own input check, so unequal-length series, padding
-    and truncation are handled exactly as in ``predict``.
-    """
-    check_is_fitted(clf, "network_")
-    X_arr, lengths = clf._check_predict_X(X)
-    device = clf._predict_device()
-    clf.network_.to(device).eval()
-    step = clf.predict_batch_size
-    for start in range(0, X_arr.shape[0], step):
-        xb = torch.from_numpy(X_arr[start:start + step]).to(device)
-        lb = None if lengths is None else torch.from_numpy(lengths[start:start + step]).to(device)
-        yield xb, lb, lengths_to_mask(lb, xb.shape[-1], xb.dtype)
 
 
 @torch.inference_mode()
@@ -98,10 +80,13 @@ def se_gates(clf, X, member: int = 0) -> list[np.ndarray]:
             collected[i].append(module.gate(*args).float().cpu())
         return hook
 
+    def batch(xb: torch.Tensor, lb: torch.Tensor | None) -> None:
+        branch.feature_maps(xb, lengths_to_mask(lb, xb.shape[-1], xb.dtype))  # the hooks collect
+
+    series = prepare(clf, X)
     handles = [se.register_forward_pre_hook(make_hook(i)) for i, se in enumerate(blocks)]
     try:
-        for xb, _, mask in _batches(clf, X):
-            branch.feature_maps(xb, mask)
+        run_batches(batch, series, "SE gates")
     finally:
         for h in handles:
             h.remove()
@@ -172,14 +157,16 @@ def class_activation_maps(clf, X, member: int = 0) -> np.ndarray:
     network = _network(clf, member)
     n_lstm = network.lstm_branch.out_features
     weight = network.head.weight[:, n_lstm:]  # (n_classes, last block's filters): lstm features come first
-    out = []
-    for xb, _, mask in _batches(clf, X):
+
+    def batch(xb: torch.Tensor, lb: torch.Tensor | None) -> torch.Tensor:
+        mask = lengths_to_mask(lb, xb.shape[-1], xb.dtype)
         last = network.fcn_branch.feature_maps(xb, mask)[-1]
         cam = torch.einsum("ck,nkt->nct", weight.to(last.dtype), last).float()
         if mask is not None:
             cam = cam.masked_fill(mask == 0, float("nan"))
-        out.append(cam.cpu())
-    return torch.cat(out).numpy()
+        return cam.cpu()
+
+    return torch.cat(run_batches(batch, prepare(clf, X), "class activation maps")).numpy()
 
 
 @torch.inference_mode()
@@ -204,10 +191,6 @@ def member_probabilities(clf, X) -> np.ndarray:
     check_is_fitted(clf, "network_")
     network = clf.network_
     members = list(network.members) if isinstance(network, MLSTMFCNEnsemble) else [network]
-    dtype = getattr(clf, "autocast_dtype_", None)
-    out: list[list[torch.Tensor]] = [[] for _ in members]
-    for xb, lb, _ in _batches(clf, X):
-        with autocast_context(xb.device, dtype if xb.device.type == "cuda" else None):
-            for parts, member in zip(out, members):
-                parts.append(member(xb, lb).float().softmax(dim=-1).cpu())
-    return torch.stack([torch.cat(parts) for parts in out]).numpy()
+    parts = run_batches(lambda xb, lb: torch.stack([m(xb, lb).float().softmax(dim=-1).cpu() for m in members]),
+                        prepare(clf, X), "member probabilities")
+    return torch.cat(parts, dim=1).numpy()

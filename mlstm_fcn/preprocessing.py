@@ -28,7 +28,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import _as_numpy, _from_list, _is_ragged, check_X
+from ._inputs import as_numpy, check_X, is_ragged, series_from_list
+from ._scaling import channel_statistics
 
 
 def _validate(X, name: str = "X") -> tuple[np.ndarray, np.ndarray, bool]:
@@ -41,9 +42,9 @@ def _validate(X, name: str = "X") -> tuple[np.ndarray, np.ndarray, bool]:
     if sp.issparse(X):
         raise TypeError(f"Sparse data was passed for {name}, but dense data is required; use "
                         f"{name}.toarray() to convert it to a dense array.")
-    X = _as_numpy(X)
-    if _is_ragged(X):
-        X3, lengths = _from_list(X)  # float32, NaN-padded; also checks every series
+    X = as_numpy(X)
+    if is_ragged(X):
+        X3, lengths = series_from_list(X)  # float32, NaN-padded; also checks every series
         check_X(X3, name=name)  # the rules on NaN and infinity
         return X3, lengths, False
     X = check_array(X, ensure_2d=False, allow_nd=True, dtype=[np.float64, np.float32],
@@ -63,13 +64,62 @@ def _check_length(value, name: str = "length") -> None:
 
 
 class _SeriesTransformer(TransformerMixin, BaseEstimator):
-    """Shared fit/transform bookkeeping: input checks, channel and column counts."""
+    """Shared fit/transform: input checks, channel and column counts, 2D in and out.
+
+    Subclasses implement :meth:`_fit_series` and :meth:`_transform_series` on
+    the validated ``(n, C, T)`` array and its lengths, and may extend
+    :meth:`_check_params`.
+    """
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+    def _check_params(self) -> None:
+        """Refuse bad parameters, before any input is read (none here)."""
+
+    def _fit_series(self, X3: np.ndarray, lengths: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def _transform_series(self, X3: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def fit(self, X, y=None) -> "_SeriesTransformer":
+        """Learn from ``X`` what :meth:`transform` needs (see the class's description).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_instances, n_channels, n_timepoints)
+            Training series (2D: univariate; list or NaN padding: unequal lengths).
+        y : ignored
+
+        Returns
+        -------
+        self : object
+            The fitted transformer.
+        """
+        self._check_params()
+        X3, lengths, _ = self._fit_input(X)
+        self._fit_series(X3, lengths)
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        """Transform ``X`` with what ``fit`` learnt (see the class's description).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_instances, n_channels, n_timepoints)
+
+        Returns
+        -------
+        X_new : ndarray
+            2D for 2D input, else 3D (also for list input); the time axis is
+            that of ``X`` or ``length_`` (see the class).
+        """
+        X3, lengths, was_2d = self._transform_input(X)
+        return self._output(self._transform_series(X3, lengths), was_2d)
 
     def _fit_input(self, X) -> tuple[np.ndarray, np.ndarray, bool]:
         X3, lengths, was_2d = _validate(X)
@@ -109,7 +159,7 @@ class ChannelStandardScaler(_SeriesTransformer):
         Subtract the channel means.
     with_std : bool, default=True
         Divide by the channel standard deviations (a constant channel is
-        divided by 1).
+        divided by 1, by the rule of the classifier's ``scaling="channel"``).
 
     Attributes
     ----------
@@ -137,47 +187,15 @@ class ChannelStandardScaler(_SeriesTransformer):
         self.with_mean = with_mean
         self.with_std = with_std
 
-    def fit(self, X, y=None) -> "ChannelStandardScaler":
-        """Learn per-channel mean and standard deviation from ``X`` (padding excluded).
+    def _fit_series(self, X3: np.ndarray, lengths: np.ndarray) -> None:
+        # The classifier's scaling="channel" statistics, so the two standardise alike.
+        mean, scale = channel_statistics(X3, lengths)
+        self.mean_ = mean if self.with_mean else np.zeros_like(mean)
+        self.scale_ = scale if self.with_std else np.ones_like(scale)
 
-        Parameters
-        ----------
-        X : array-like of shape (n_instances, n_channels, n_timepoints)
-            Training series (2D: univariate; list or NaN padding: unequal lengths).
-        y : ignored
-
-        Returns
-        -------
-        self : ChannelStandardScaler
-        """
-        X3, _, _ = self._fit_input(X)
-        # float64 accumulation: long float32 series would otherwise lose precision.
-        values = X3.astype(np.float64, copy=False)
-        c = X3.shape[1]
-        self.mean_ = np.nanmean(values, axis=(0, 2)) if self.with_mean else np.zeros(c)
-        if self.with_std:
-            std = np.sqrt(np.nanmean((values - self.mean_[None, :, None]) ** 2, axis=(0, 2)))
-            # Constant channels: dividing by ~0 would blow them up; sklearn uses 1 too.
-            self.scale_ = np.where(std < 10 * np.finfo(np.float64).eps, 1.0, std)
-        else:
-            self.scale_ = np.ones(c)
-        return self
-
-    def transform(self, X) -> np.ndarray:
-        """Standardise ``X`` with the training statistics; NaN padding stays NaN.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_instances, n_channels, n_timepoints)
-
-        Returns
-        -------
-        X_new : ndarray, same shape as ``X`` (3D for list input)
-        """
-        X3, _, was_2d = self._transform_input(X)
-        dtype = X3.dtype
-        out = (X3 - self.mean_[None, :, None]) / self.scale_[None, :, None]
-        return self._output(out.astype(dtype, copy=False), was_2d)
+    def _transform_series(self, X3: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        out = (X3 - self.mean_[None, :, None]) / self.scale_[None, :, None]  # NaN padding stays NaN
+        return out.astype(X3.dtype, copy=False)
 
     def inverse_transform(self, X) -> np.ndarray:
         """Undo :meth:`transform`.
@@ -195,7 +213,22 @@ class ChannelStandardScaler(_SeriesTransformer):
         return self._output(out.astype(X3.dtype, copy=False), was_2d)
 
 
-class PadTruncate(_SeriesTransformer):
+class _LengthTransformer(_SeriesTransformer):
+    """Shared parameter and fit of the transformers that bring every series to ``length_`` steps.
+
+    Subclasses have a ``length`` parameter and implement :meth:`_transform_series`.
+    """
+
+    length: int | None
+
+    def _check_params(self) -> None:
+        _check_length(self.length)
+
+    def _fit_series(self, X3: np.ndarray, lengths: np.ndarray) -> None:
+        self.length_ = int(self.length if self.length is not None else lengths.max())
+
+
+class PadTruncate(_LengthTransformer):
     """Bring every series to one length: pad the end or cut it.
 
     Parameters
@@ -211,12 +244,8 @@ class PadTruncate(_SeriesTransformer):
     ----------
     length_ : int
         The length of every output series.
-    n_channels_ : int
-        Channels seen in ``fit``.
-    n_features_in_ : int
-        ``X.shape[1]`` of the training data, as in scikit-learn.
-    fitted_on_2d_ : bool
-        Whether ``fit`` saw a 2D X.
+    n_channels_, n_features_in_, fitted_on_2d_
+        What ``fit`` saw, as in :class:`ChannelStandardScaler`.
 
     Examples
     --------
@@ -231,46 +260,22 @@ class PadTruncate(_SeriesTransformer):
         self.length = length
         self.fill_value = fill_value
 
-    def fit(self, X, y=None) -> "PadTruncate":
-        """Record the channels and, with ``length=None``, the longest training series.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_instances, n_channels, n_timepoints)
-        y : ignored
-
-        Returns
-        -------
-        self : PadTruncate
-        """
-        _check_length(self.length)
+    def _check_params(self) -> None:
+        super()._check_params()
         if not isinstance(self.fill_value, numbers.Real) or np.isinf(self.fill_value):
             raise ValueError(f"fill_value must be a finite number or NaN, got {self.fill_value!r}.")
-        _, lengths, _ = self._fit_input(X)
-        self.length_ = int(self.length if self.length is not None else lengths.max())
-        return self
 
-    def transform(self, X) -> np.ndarray:
-        """Pad (with ``fill_value``) or truncate every series to ``length_`` steps.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_instances, n_channels, n_timepoints)
-
-        Returns
-        -------
-        X_new : ndarray of shape (n_instances, n_channels, length_)
-            (n_instances, length_) for 2D input.
-        """
-        X3, lengths, was_2d = self._transform_input(X)
+    def _transform_series(self, X3: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        # Not _padding.pad_series: the output has length_ steps however long the series
+        # are, and fill_value need not be NaN.
         n, c, _ = X3.shape
         out = np.full((n, c, self.length_), self.fill_value, dtype=X3.dtype)
         for i, valid in enumerate(np.minimum(lengths, self.length_)):
             out[i, :, :valid] = X3[i, :, :valid]
-        return self._output(out, was_2d)
+        return out
 
 
-class Resampler(_SeriesTransformer):
+class Resampler(_LengthTransformer):
     """Resample every series to one length by linear interpolation over its valid steps.
 
     A series of ``T_i`` valid steps is read as samples at ``T_i`` evenly
@@ -286,14 +291,8 @@ class Resampler(_SeriesTransformer):
 
     Attributes
     ----------
-    length_ : int
-        The length of every output series.
-    n_channels_ : int
-        Channels seen in ``fit``.
-    n_features_in_ : int
-        ``X.shape[1]`` of the training data, as in scikit-learn.
-    fitted_on_2d_ : bool
-        Whether ``fit`` saw a 2D X.
+    length_, n_channels_, n_features_in_, fitted_on_2d_
+        As in :class:`PadTruncate`.
 
     Examples
     --------
@@ -306,36 +305,7 @@ class Resampler(_SeriesTransformer):
     def __init__(self, length: int | None = None) -> None:
         self.length = length
 
-    def fit(self, X, y=None) -> "Resampler":
-        """Record the channels and, with ``length=None``, the longest training series.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_instances, n_channels, n_timepoints)
-        y : ignored
-
-        Returns
-        -------
-        self : Resampler
-        """
-        _check_length(self.length)
-        _, lengths, _ = self._fit_input(X)
-        self.length_ = int(self.length if self.length is not None else lengths.max())
-        return self
-
-    def transform(self, X) -> np.ndarray:
-        """Interpolate every series onto ``length_`` evenly spaced steps.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_instances, n_channels, n_timepoints)
-
-        Returns
-        -------
-        X_new : ndarray of shape (n_instances, n_channels, length_)
-            (n_instances, length_) for 2D input.
-        """
-        X3, lengths, was_2d = self._transform_input(X)
+    def _transform_series(self, X3: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         n, c, _ = X3.shape
         out = np.empty((n, c, self.length_), dtype=X3.dtype)
         target = np.linspace(0.0, 1.0, self.length_)
@@ -346,4 +316,4 @@ class Resampler(_SeriesTransformer):
             source = np.linspace(0.0, 1.0, int(valid))
             for ch in range(c):
                 out[i, ch] = np.interp(target, source, X3[i, ch, :valid])
-        return self._output(out, was_2d)
+        return out

@@ -17,17 +17,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from .nn import defaults as network
+from .training import protocol
+
 _PAPER: dict[str, Any] = dict(
-    # The network of the paper: 128/256/128 filters of kernel 8/5/3, SE with r = 16 after
-    # the first two blocks, an 8-cell LSTM over the channels (dimension shuffle), dropout 0.8.
-    lstm_units=8, attention=False, lstm_orientation="channels", filters=(128, 256, 128),
-    kernel_sizes=(8, 5, 3), se_reduction=16, dropout=0.8,
+    # The network of the paper (mlstm_fcn.nn.defaults): 128/256/128 filters of kernel 8/5/3, SE
+    # with r = 16 after the first two blocks, an 8-cell LSTM over the channels, dropout 0.8.
+    lstm_units=network.LSTM_UNITS, attention=False, lstm_orientation=network.LSTM_ORIENTATION,
+    filters=network.FILTERS, kernel_sizes=network.KERNEL_SIZES, se_reduction=network.SE_REDUCTION,
+    dropout=network.DROPOUT,
     # Its input: the series as given, one network.
     scaling=None, n_estimators=1,
-    # Its training protocol: Adam 1e-3, batch 128, reduce-on-plateau by 1/cbrt(2) to 1e-4,
-    # balanced class weights, best epoch on the training loss. The paper trained 250-2000
-    # epochs per dataset; 500 is this library's choice inside that range.
-    epochs=500, batch_size=128, learning_rate=1e-3, min_learning_rate=1e-4, lr_patience=100,
+    # Its training protocol (mlstm_fcn.training.protocol): Adam 1e-3, batch 128, reduce-on-plateau
+    # by 1/cbrt(2) to 1e-4, balanced class weights, best epoch on the training loss, 500 epochs.
+    epochs=protocol.PAPER_EPOCHS, batch_size=protocol.BATCH_SIZE, learning_rate=protocol.LEARNING_RATE,
+    min_learning_rate=protocol.MIN_LEARNING_RATE, lr_patience=protocol.LR_PATIENCE,
     class_weight="balanced", validation_split=None, early_stopping=None,
     # Prediction with BatchNorm's running averages (Keras' momentum 0.99), as the Keras code did.
     bn_statistics="running",

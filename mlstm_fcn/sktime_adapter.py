@@ -13,7 +13,6 @@ the same parameters.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Sequence
 
 import numpy as np
 from sktime.classification.base import BaseClassifier
@@ -72,50 +71,26 @@ class MLSTMFCNSktime(BaseClassifier):
         "property:randomness": "derandomized",
     }
 
-    def __init__(self, lstm_units: int = 8, attention: bool = False, lstm_orientation: str = "channels",
-                 filters: Sequence[int] = (128, 256, 128), kernel_sizes: Sequence[int] = (8, 5, 3),
-                 se_reduction: int = 16, dropout: float = 0.8, scaling: str | None = None,
-                 n_estimators: int = 1, epochs: int = 500,
-                 batch_size: int = 128, learning_rate: float = 1e-3, min_learning_rate: float = 1e-4,
-                 lr_patience: int = 100, class_weight="balanced", validation_split: float | None = None,
-                 early_stopping: int | None = None, bn_statistics: str = "recompute", device="auto",
-                 precision: str = "auto", cuda_graph: bool = True, cudnn_benchmark: bool = True,
-                 predict_batch_size: int = 1024, random_state=None, verbose: int = 0, callbacks=None,
-                 checkpoint_dir=None,
-                 checkpoint_every: int = 10) -> None:
-        self.lstm_units = lstm_units
-        self.attention = attention
-        self.lstm_orientation = lstm_orientation
-        self.filters = filters
-        self.kernel_sizes = kernel_sizes
-        self.se_reduction = se_reduction
-        self.dropout = dropout
-        self.scaling = scaling
-        self.n_estimators = n_estimators
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.min_learning_rate = min_learning_rate
-        self.lr_patience = lr_patience
-        self.class_weight = class_weight
-        self.validation_split = validation_split
-        self.early_stopping = early_stopping
-        self.bn_statistics = bn_statistics
-        self.device = device
-        self.precision = precision
-        self.cuda_graph = cuda_graph
-        self.cudnn_benchmark = cudnn_benchmark
-        self.predict_batch_size = predict_batch_size
-        self.random_state = random_state
-        self.verbose = verbose
-        self.callbacks = callbacks
-        self.checkpoint_dir = checkpoint_dir
-        self.checkpoint_every = checkpoint_every
+    #: The parameters: MLSTMFCNClassifier's, names, defaults and order (see the signature below).
+    _PARAMETERS = [p for p in inspect.signature(MLSTMFCNClassifier.__init__).parameters.values()
+                   if p.name != "self"]
+
+    def __init__(self, **params) -> None:
+        # The signature is MLSTMFCNClassifier's (set below), so that sktime and scikit-learn see
+        # the same named parameters, defaults included, without a copy of the list here.
+        unknown = set(params) - {p.name for p in self._PARAMETERS}
+        if unknown:
+            raise TypeError(f"{type(self).__name__} got unexpected parameters {sorted(unknown)}.")
+        for p in self._PARAMETERS:
+            setattr(self, p.name, params.get(p.name, p.default))
         super().__init__()
 
+    __init__.__signature__ = inspect.Signature(
+        [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+        + [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in _PARAMETERS])
+
     def _estimator_params(self) -> dict:
-        names = inspect.signature(MLSTMFCNClassifier.__init__).parameters
-        return {name: getattr(self, name) for name in names if name != "self"}
+        return {p.name: getattr(self, p.name) for p in self._PARAMETERS}
 
     def _fit(self, X, y) -> "MLSTMFCNSktime":
         self.estimator_ = MLSTMFCNClassifier(**self._estimator_params()).fit(_to_estimator_input(X), y)

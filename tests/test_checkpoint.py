@@ -14,7 +14,9 @@ import numpy as np
 import pytest
 import torch
 
-from mlstm_fcn import MLSTMFCNClassifier, checkpoint, training
+from mlstm_fcn import MLSTMFCNClassifier
+from mlstm_fcn.training import checkpoint
+from mlstm_fcn.training import epoch as training  # where an epoch's steps and loss are looked up
 
 from .conftest import FAST
 
@@ -50,7 +52,8 @@ def _checkpoints(directory):
 _CHILD = textwrap.dedent("""
     import sys, time
     import numpy as np, torch
-    from mlstm_fcn import MLSTMFCNClassifier, training
+    from mlstm_fcn import MLSTMFCNClassifier
+    from mlstm_fcn.training import epoch as training
     data_path, ckpt_dir, threads, block_at = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     torch.set_num_threads(threads)
     original, calls = training.weighted_loss, [0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import shutil
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 
 from mlstm_fcn import datasets
-from mlstm_fcn.datasets import BUNDLED_DIR, list_uea, load_ts, load_uea, series_lengths
+from mlstm_fcn.datasets import BUNDLED_DIR, archive, list_uea, load_ts, load_uea, series_lengths
 
 # name: (channels, length, classes, n_train, n_test) from the archive paper (arXiv:1811.00075)
 BUNDLED = {
@@ -41,7 +42,8 @@ needs_shared = pytest.mark.skipif(not MANIFEST, reason=f"no UEA archive director
 def isolated(tmp_path, monkeypatch):
     """No $MLSTM_FCN_DATA and an empty user cache: only data_dir= and the bundled folder count."""
     monkeypatch.delenv(datasets.DATA_ENV, raising=False)
-    monkeypatch.setattr(datasets, "user_cache_dir", lambda: tmp_path / "empty-cache")
+    # Patched where it is looked up: the search path is built in datasets.archive.
+    monkeypatch.setattr(archive, "user_cache_dir", lambda: tmp_path / "empty-cache")
     return tmp_path
 
 
@@ -106,7 +108,7 @@ def fake_copy(root: Path, name: str, n_cases: int) -> Path:
 
 def test_look_up_order(isolated, monkeypatch):
     explicit, env, cache = (isolated / d for d in ("explicit", "env", "cache"))
-    monkeypatch.setattr(datasets, "user_cache_dir", lambda: cache)
+    monkeypatch.setattr(archive, "user_cache_dir", lambda: cache)
     assert load_uea("ERing")[0].shape[0] == 30  # bundled
     fake_copy(cache, "ERing", 3)
     assert load_uea("ERing")[0].shape[0] == 3  # user cache before bundled
@@ -134,7 +136,7 @@ def test_missing_dataset_names_the_places_searched_and_how_to_get_it(isolated):
 
 
 def test_user_cache_dir_follows_xdg(monkeypatch, tmp_path):
-    if datasets.os.name == "nt" or datasets.os.uname().sysname == "Darwin":
+    if os.name == "nt" or os.uname().sysname == "Darwin":
         pytest.skip("XDG convention applies to Linux and other Unix systems")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert datasets.user_cache_dir() == tmp_path / "mlstm-fcn" / "uea"
@@ -255,6 +257,49 @@ def test_channels_of_different_lengths_in_one_case(tmp_path):
     header = HEADER.replace("@equalLength true", "@equalLength false").replace("@seriesLength 3\n", "")
     with pytest.raises(ValueError, match="Bad_TRAIN.ts: case 1 has channels of different lengths"):
         load_ts(write(tmp_path, header + "1,2,3:4,5,6:a\n1,2,3:4,5:b\n"))
+
+
+def unlabelled_copy(labelled: Path, dest: Path) -> Path:
+    """``labelled`` as a file without labels: ``@classLabel false`` and no ``:label`` on data lines."""
+    head, data = labelled.read_text().split("@data\n")
+    head = "\n".join("@classLabel false" if line.lower().startswith("@classlabel") else line
+                     for line in head.splitlines()) + "\n"
+    rows = [line.rsplit(":", 1)[0] for line in data.splitlines() if line.strip()]
+    dest.write_text(head + "@data\n" + "\n".join(rows) + "\n")
+    return dest
+
+
+@pytest.mark.parametrize("name", ["BasicMotions", "JapaneseVowels"])  # equal and unequal length
+def test_a_file_without_labels_with_require_labels_false(tmp_path, name):
+    labelled = BUNDLED_DIR / name / f"{name}_TEST.ts"
+    path = unlabelled_copy(labelled, tmp_path / "unlabelled.ts")
+    assert "@classLabel false" in path.read_text()
+    X_labelled, y_labelled = load_ts(labelled)
+    X, y = load_ts(path, require_labels=False)
+    assert y is None and X.dtype == np.float32
+    np.testing.assert_array_equal(X, X_labelled)  # NaN padding included
+    with pytest.raises(ValueError, match="unlabelled.ts.*does not declare class labels"):
+        load_ts(path)  # require_labels=True: classification files only
+    # A labelled file reads as with require_labels=True.
+    X_again, y_again = load_ts(labelled, require_labels=False)
+    np.testing.assert_array_equal(X_again, X_labelled)
+    np.testing.assert_array_equal(y_again, y_labelled)
+
+
+UNLABELLED = HEADER.replace("@classLabel true a b", "@classLabel false")
+
+
+def test_unlabelled_files_with_missing_values_and_errors(tmp_path):
+    X, y = load_ts(write(tmp_path, UNLABELLED + "1,?,3:4,5,6\n1,2,3:4,5,NaN\n"), require_labels=False)
+    assert y is None and X.shape == (2, 2, 3) and np.isnan(X).sum() == 2
+    for rows, message in [("1,2,3:4,5,6\n1,2,3\n", "line 11 has 1 dimension.s. but the header declares 2"),
+                          ("1,2,3:4,five,6\n", "line 10, dimension 1: 'five' is not a number"),
+                          ("", "no data")]:
+        with pytest.raises(ValueError, match=f"(?s)Bad_TRAIN.ts.*{message}"):
+            load_ts(write(tmp_path, UNLABELLED + rows), require_labels=False)
+    no_tag = HEADER.replace("@classLabel true a b\n", "")
+    with pytest.raises(ValueError, match="Bad_TRAIN.ts: the header has no @classLabel line"):
+        load_ts(write(tmp_path, no_tag + "1,2,3:4,5,6\n"), require_labels=False)
 
 
 def test_missing_file():

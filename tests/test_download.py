@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from mlstm_fcn import datasets
-from mlstm_fcn.datasets import DownloadError, download_uea, load_uea
+from mlstm_fcn.datasets import DownloadError, archive, download_uea, load_uea
 
 TS = """# a toy dataset
 @problemName Toy
@@ -99,7 +99,8 @@ def cache(tmp_path, monkeypatch):
     """An empty user cache, and no $MLSTM_FCN_DATA, so that nothing real is read or written."""
     monkeypatch.delenv(datasets.DATA_ENV, raising=False)
     monkeypatch.delenv(datasets.URL_ENV, raising=False)
-    monkeypatch.setattr(datasets, "user_cache_dir", lambda: tmp_path / "cache")
+    # Patched where it is looked up: load_uea and the search path live in datasets.archive.
+    monkeypatch.setattr(archive, "user_cache_dir", lambda: tmp_path / "cache")
     return tmp_path / "cache"
 
 

@@ -189,7 +189,7 @@ def test_predict_with_other_shape_says_so(tiny_data):
 
 def test_keyboard_interrupt_keeps_best_weights(tiny_data, monkeypatch):
     X, y = tiny_data
-    from mlstm_fcn import training
+    from mlstm_fcn.training import epoch as training
 
     calls = {"n": 0}
     original = training.weighted_loss
@@ -215,3 +215,31 @@ def test_bf16_on_cpu_is_a_clear_error(tiny_data):
         MLSTMFCNClassifier(**FAST, precision="bf16").fit(X, y)
     clf = MLSTMFCNClassifier(**FAST, precision="auto", random_state=0).fit(X, y)
     assert clf.autocast_dtype_ is None  # float32 on a CPU
+
+
+def test_balanced_class_weights_come_from_the_series_trained_on(tiny_data, monkeypatch):
+    # With a validation split, "balanced" weighs the classes of the training part, not of all of y.
+    from sklearn.model_selection import train_test_split
+    from sklearn.utils.class_weight import compute_class_weight
+
+    from mlstm_fcn.training import loop
+
+    X, y = tiny_data
+    y = y.copy()
+    y[:6] = "a"  # unbalanced: 16 a, 10 b, 10 c
+    seen = []
+    real_train = loop.train
+
+    def spy(network, train_data, class_weight, *args, **kwargs):
+        seen.append(class_weight.cpu().numpy())
+        return real_train(network, train_data, class_weight, *args, **kwargs)
+
+    from mlstm_fcn import estimator
+
+    monkeypatch.setattr(estimator, "train", spy)
+    MLSTMFCNClassifier(**FAST, validation_split=0.25, random_state=0).fit(X, y)
+    y_idx = np.unique(y, return_inverse=True)[1]
+    train_idx, _ = train_test_split(np.arange(len(y)), test_size=0.25, stratify=y_idx, random_state=0)
+    expected = compute_class_weight("balanced", classes=np.arange(3), y=y_idx[train_idx])
+    np.testing.assert_allclose(seen[0], expected, rtol=1e-6)
+    assert not np.allclose(expected, compute_class_weight("balanced", classes=np.arange(3), y=y_idx))

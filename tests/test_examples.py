@@ -1,6 +1,7 @@
 """Every example runs end to end in smoke mode (tiny network, 2 epochs) and writes what it promises."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,17 @@ CASES = {
     "save_load.py": ["racket_sports.model"],
     "gpu_training.py": [],
     "ensembles_and_presets.py": ["ensemble.png"],
+}
+
+
+# example -> where its output gives an accuracy (the figures the example exists to show)
+ACCURACY = {
+    "quickstart.py": r"^test accuracy: (\d\.\d{4})$",
+    "unequal_length.py": r"^test accuracy: (\d\.\d{4})$",
+    "channel_attention.py": r"^test accuracy: (\d\.\d{4})$",
+    "save_load.py": r"^RacketSports test accuracy: (\d\.\d{4})$",
+    "gpu_training.py": r"ms/epoch\); test accuracy (\d\.\d{4})$",
+    "ensembles_and_presets.py": r"(?:paper preset|ensemble of \d+) (\d\.\d{4})",
 }
 
 
@@ -39,10 +51,18 @@ def test_example_smoke(name, tmp_path):
     for fname in CASES[name]:
         assert (tmp_path / fname).stat().st_size > 0, fname
     if name == "gpu_training.py":
-        assert "GPU" in proc.stdout  # either the GPU's name or the fall-back message
+        import torch
+
+        if torch.cuda.is_available():
+            assert f"GPU: {torch.cuda.get_device_name()}" in proc.stdout
+        else:
+            assert "No CUDA GPU available" in proc.stdout and " on cpu: 2 epochs" in proc.stdout
     if name == "unequal_length.py":
         assert "same probabilities as the padded array: True" in proc.stdout
         assert "same as in the batch: True" in proc.stdout
     if name == "save_load.py":
         assert "loaded model gives the same probabilities: True" in proc.stdout
-    assert "accuracy" in proc.stdout
+    # Every example reports a test accuracy: found where its output says, and a probability.
+    found = [float(v) for v in re.findall(ACCURACY[name], proc.stdout, re.MULTILINE)]
+    assert found, (ACCURACY[name], proc.stdout[-2000:])
+    assert all(0.0 <= v <= 1.0 for v in found)

@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from mlstm_fcn import MLSTMFCNClassifier
+from mlstm_fcn.inference import prepare
 from mlstm_fcn.interpret import class_activation_maps, se_gates, se_gates_by_class
 
 from .conftest import FAST
@@ -101,7 +102,8 @@ def test_unequal_length_series_are_masked(fitted_unequal):
         np.testing.assert_allclose(cam[i, :, :L], alone_c[0, :, :L], rtol=1e-4, atol=1e-4)
     # time mean over valid steps + LSTM part + bias = logits, with masking
     net = clf.network_
-    Xp, lp = clf._check_predict_X(X)
+    prepared = prepare(clf, X)
+    Xp, lp = prepared.X, prepared.lengths
     with torch.no_grad():
         k = net.lstm_branch.out_features
         lstm_part = net.lstm_branch(torch.from_numpy(Xp)).numpy() @ net.head.weight.numpy()[:, :k].T

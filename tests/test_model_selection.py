@@ -27,7 +27,7 @@ def tiny_pipe(**params):
 def test_grid_search_on_3d_pipeline(basic_motions):
     X_train, y_train, X_test, y_test = basic_motions
     grid = {"mlstmfcnclassifier__lstm_units": [2, 6], "mlstmfcnclassifier__attention": [False, True]}
-    search = GridSearchCV(tiny_pipe(), grid, cv=StratifiedKFold(3, shuffle=True, random_state=0))
+    search = GridSearchCV(tiny_pipe(epochs=30), grid, cv=StratifiedKFold(3, shuffle=True, random_state=0))
     search.fit(X_train, y_train)
     assert len(search.cv_results_["params"]) == 4
     assert search.best_params_ in search.cv_results_["params"]
@@ -35,7 +35,8 @@ def test_grid_search_on_3d_pipeline(basic_motions):
     assert best.lstm_units == search.best_params_["mlstmfcnclassifier__lstm_units"]
     assert best.n_channels_ == 6 and best.network_ is not None
     assert search.predict(X_test).shape == (len(X_test),)
-    assert 0.0 <= search.score(X_test, y_test) <= 1.0
+    # Four classes: chance is 0.25. The search finds networks that learn, and its refit does too.
+    assert search.best_score_ > 0.5 and search.score(X_test, y_test) > 0.5
     # The recorded best score is the mean of its folds, re-computable by hand.
     i = search.best_index_
     folds = [search.cv_results_[f"split{k}_test_score"][i] for k in range(3)]
@@ -74,9 +75,10 @@ def test_cross_validate_scaler_sees_only_each_folds_training_data(basic_motions)
 
 def test_cross_val_score_5_folds_and_clone(basic_motions):
     X_train, y_train, _, _ = basic_motions
-    pipe = tiny_pipe(epochs=2)
+    pipe = tiny_pipe(epochs=20)
     scores = cross_val_score(pipe, X_train, y_train, cv=5)
-    assert scores.shape == (5,) and np.all((0 <= scores) & (scores <= 1))
+    assert scores.shape == (5,) and scores.mean() > 0.5  # four classes: chance is 0.25
+    assert np.all(np.isclose(scores * 8, np.round(scores * 8)))  # accuracies of folds of 8 series
     # Same seed, same folds: same scores (CPU training is deterministic).
     np.testing.assert_array_equal(cross_val_score(clone(pipe), X_train, y_train, cv=5), scores)
     fitted = clone(pipe).fit(X_train, y_train)

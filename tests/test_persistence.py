@@ -10,7 +10,8 @@ import pytest
 import torch
 from sklearn.exceptions import NotFittedError
 
-from mlstm_fcn import MLSTMFCNClassifier, persistence
+from mlstm_fcn import MLSTMFCNClassifier
+from mlstm_fcn.io import model_file as persistence
 
 from .conftest import FAST
 

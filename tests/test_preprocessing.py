@@ -110,3 +110,32 @@ def test_transformers_refuse_inner_nan_and_infinity(transformer):
     X[1, 0, 2] = np.inf
     with pytest.raises(ValueError, match="infinity"):
         transformer.fit(X)
+
+
+def test_scaler_learns_the_classifiers_channel_statistics():
+    from mlstm_fcn._scaling import fit_scaling
+
+    rng = np.random.default_rng(0)
+    # float32 values (as the classifier holds them) in a float64 array, NaN-padded to unequal lengths.
+    X = rng.normal(loc=[[2.0], [-1.0], [0.0]], scale=[[3.0], [0.1], [1.0]], size=(9, 3, 20))
+    X[:, 2] = 7.3  # a constant channel
+    X = X.astype(np.float32).astype(np.float64)
+    lengths = rng.integers(4, 21, size=9)
+    for i, n in enumerate(lengths):
+        X[i, :, n:] = np.nan
+    scaler = ChannelStandardScaler().fit(X)
+    X_padded = np.nan_to_num(X, nan=0.0).astype(np.float32)  # what the classifier scales: zeros past lengths
+    stats = fit_scaling(X_padded, series_lengths(X), "channel")
+    np.testing.assert_array_equal(scaler.mean_, stats["mean"])
+    np.testing.assert_array_equal(scaler.scale_, stats["scale"])
+    assert scaler.scale_[2] == 1.0 and scaler.scale_[1] != 1.0
+
+
+def test_scaler_keeps_a_float64_constant_channel_constant():
+    # 1234.5678 has no exact float64 mean over many steps: the rounding must not be blown up to +-1.
+    X = np.full((40, 2, 30), 1234.5678)
+    X[:, 1] = np.random.default_rng(0).normal(size=(40, 30)) * 1e-9  # a small signal is still a signal
+    scaler = ChannelStandardScaler().fit(X)
+    Z = scaler.transform(X)
+    assert scaler.scale_[0] == 1.0 and np.abs(Z[:, 0]).max() < 1e-9
+    np.testing.assert_allclose(Z[:, 1].std(), 1.0, rtol=1e-9)

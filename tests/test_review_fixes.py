@@ -6,8 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from mlstm_fcn import MLSTMFCNClassifier, training
-from mlstm_fcn.checkpoint import run_id
+from mlstm_fcn import MLSTMFCNClassifier
+from mlstm_fcn._runtime import usable_device
+from mlstm_fcn.training import epoch, loop
+from mlstm_fcn.training.checkpoint import run_id
 
 from .conftest import FAST
 
@@ -24,16 +26,16 @@ def test_resume_trains_on_the_optimizers_own_learning_rate_tensor(tiny_data, tmp
         made.append(lr)
         return torch.optim.Adam(network.parameters(), lr=lr, foreach=False)
 
-    class Recording(training.EpochRunner):
+    class Recording(epoch.EpochRunner):
         def __init__(self, network, optimizer, *args, **kwargs):
             bound.append(optimizer.param_groups[0]["lr"] is made[-1])
             super().__init__(network, optimizer, *args, **kwargs)
 
-    monkeypatch.setattr(training, "_make_optimizer", make_optimizer)
-    monkeypatch.setattr(training, "EpochRunner", Recording)
+    monkeypatch.setattr(loop, "make_optimizer", make_optimizer)
+    monkeypatch.setattr(loop, "EpochRunner", Recording)
     params = {**FAST, "epochs": 8, "lr_patience": 1, "checkpoint_every": 2, "random_state": 0}
     calls = {"n": 0}
-    original = training.weighted_loss
+    original = epoch.weighted_loss
 
     def interrupting(*args):
         calls["n"] += 1
@@ -41,10 +43,10 @@ def test_resume_trains_on_the_optimizers_own_learning_rate_tensor(tiny_data, tmp
             raise KeyboardInterrupt
         return original(*args)
 
-    monkeypatch.setattr(training, "weighted_loss", interrupting)
+    monkeypatch.setattr(epoch, "weighted_loss", interrupting)
     with pytest.warns(RuntimeWarning, match="interrupted"):
         MLSTMFCNClassifier(**params, checkpoint_dir=tmp_path).fit(X, y)
-    monkeypatch.setattr(training, "weighted_loss", original)
+    monkeypatch.setattr(epoch, "weighted_loss", original)
     resumed = MLSTMFCNClassifier(**params, checkpoint_dir=tmp_path).fit(X, y)
     assert bound == [True, True]
     assert resumed.n_epochs_ == 8
@@ -63,7 +65,7 @@ def test_label_tensors_keep_their_dtype(tiny_data):
 def test_interrupt_during_validation_leaves_history_of_complete_epochs(tiny_data, monkeypatch):
     X, y = tiny_data
     calls = {"n": 0}
-    original = training.evaluate
+    original = loop.evaluate
 
     def interrupting(*args, **kwargs):
         calls["n"] += 1
@@ -71,7 +73,7 @@ def test_interrupt_during_validation_leaves_history_of_complete_epochs(tiny_data
             raise KeyboardInterrupt
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(training, "evaluate", interrupting)
+    monkeypatch.setattr(loop, "evaluate", interrupting)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         clf = MLSTMFCNClassifier(**{**FAST, "epochs": 10}, validation_split=0.25, random_state=0).fit(X, y)
@@ -86,9 +88,9 @@ def test_gpu_index_missing_here_falls_back_to_the_current_gpu(tiny_data, monkeyp
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
     monkeypatch.setattr(torch.cuda, "current_device", lambda: 0)
-    assert clf._predict_device() == torch.device("cuda", 0)
+    assert usable_device(clf.device_) == torch.device("cuda", 0)
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    assert clf._predict_device() == torch.device("cpu")
+    assert usable_device(clf.device_) == torch.device("cpu")
 
 
 def test_n_features_in_does_not_depend_on_the_container(tiny_data):

@@ -256,7 +256,7 @@ def test_member_probabilities_average_to_predict_proba(tiny_data, ensemble):
 
 @pytest.mark.filterwarnings("ignore:Training interrupted after:RuntimeWarning")  # the network's own notice
 def test_interrupted_ensemble_keeps_the_networks_that_finished(tiny_data, monkeypatch):
-    from mlstm_fcn import training
+    from mlstm_fcn.training import epoch as training
 
     X, y = tiny_data
     real_run, calls = training.EpochRunner.run, []

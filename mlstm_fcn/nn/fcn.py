@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from .defaults import FILTERS, KERNEL_SIZES, SE_REDUCTION
 from .masking import MaskedBatchNorm1d, masked_mean
 from .se import SqueezeExcite1d
 
@@ -56,8 +57,8 @@ class FCNBranch(nn.Module):
         ``None`` drops them (LSTM-FCN).
     """
 
-    def __init__(self, in_channels: int, filters: Sequence[int] = (128, 256, 128),
-                 kernel_sizes: Sequence[int] = (8, 5, 3), se_reduction: int | None = 16) -> None:
+    def __init__(self, in_channels: int, filters: Sequence[int] = FILTERS,
+                 kernel_sizes: Sequence[int] = KERNEL_SIZES, se_reduction: int | None = SE_REDUCTION) -> None:
         super().__init__()
         if len(filters) != len(kernel_sizes) or not filters:
             raise ValueError("filters and kernel_sizes must be non-empty and of equal length")

@@ -18,6 +18,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from .defaults import DROPOUT, LSTM_ORIENTATION, LSTM_UNITS
+
 
 def _keras_lstm_init(weight_ih: Tensor, weight_hh: Tensor, bias_ih: Tensor | None,
                      bias_hh: Tensor | None, hidden: int) -> None:
@@ -52,8 +54,67 @@ def _last_valid(outputs: Tensor, lengths: Tensor) -> Tensor:
     return outputs.gather(1, idx).squeeze(1)
 
 
-class LSTMBranch(nn.Module):
-    """LSTM over the channel axis (or the time axis), returning its last hidden state, with dropout.
+class RecurrentBranch(nn.Module):
+    """A recurrent cell over the channel axis (or the time axis), returning its last hidden state, with dropout.
+
+    The one wrapper of the plain and the attention variant: orientation,
+    lengths (they matter for ``"time"`` only: with ``"channels"`` every step,
+    a channel, is valid), the last valid hidden state, dropout.
+
+    Parameters
+    ----------
+    cell : torch.nn.LSTM or AttentionLSTM
+        The recurrence. An :class:`~torch.nn.LSTM` (batch-first, forwards
+        only, no projection) is read at each series' last valid step. Any
+        other module is called as ``cell(steps, lengths=lengths)`` and
+        returns that hidden state ``(n, hidden_size)`` itself, as
+        :class:`AttentionLSTM` does: its attention must skip the padding, so
+        the lengths go into the recurrence, not only into the read-out.
+    dropout : float, default=0.8
+        Dropout on the branch's output.
+    orientation : {"channels", "time"}, default="channels"
+        What the cell steps over (see the module's docstring).
+
+    Attributes
+    ----------
+    lstm : torch.nn.Module
+        The cell (its name is the prefix of its state-dict keys).
+    out_features : int
+        Features of the output: the cell's ``hidden_size``.
+    """
+
+    def __init__(self, cell: nn.Module, dropout: float = DROPOUT, orientation: str = LSTM_ORIENTATION) -> None:
+        super().__init__()
+        _check_orientation(orientation)
+        if isinstance(cell, nn.LSTM) and (not cell.batch_first or cell.bidirectional or cell.proj_size):
+            # forward reads h_n[-1] and outputs (n, steps, hidden_size): one direction, no projection.
+            raise ValueError("an nn.LSTM cell must be batch_first, one-directional and without proj_size.")
+        self.orientation = orientation
+        self.lstm = cell
+        self.dropout = nn.Dropout(dropout)
+        self.out_features: int = cell.hidden_size
+
+    def forward(self, x: Tensor, lengths: Tensor | None = None) -> Tensor:
+        """Features ``(n, out_features)`` of ``x`` ``(n, C, T)``; ``lengths`` matter for ``"time"`` only."""
+        steps = _steps(x, self.orientation)
+        lengths = lengths if self.orientation == "time" else None
+        if isinstance(self.lstm, nn.LSTM):
+            outputs, (h_n, _) = self.lstm(steps)
+            last = h_n[-1] if lengths is None else _last_valid(outputs, lengths)
+        else:
+            last = self.lstm(steps, lengths=lengths)
+        return self.dropout(last)
+
+
+def _keras_lstm(input_size: int, units: int) -> nn.LSTM:
+    """A batch-first :class:`~torch.nn.LSTM` with Keras's initialisation."""
+    lstm = nn.LSTM(input_size, units, batch_first=True)
+    _keras_lstm_init(lstm.weight_ih_l0, lstm.weight_hh_l0, lstm.bias_ih_l0, lstm.bias_hh_l0, units)
+    return lstm
+
+
+class LSTMBranch(RecurrentBranch):
+    """:class:`RecurrentBranch` with a plain :class:`~torch.nn.LSTM` (Keras initialisation).
 
     Parameters
     ----------
@@ -69,23 +130,9 @@ class LSTMBranch(nn.Module):
         What the LSTM steps over (see the module's docstring).
     """
 
-    def __init__(self, input_size: int, units: int = 8, dropout: float = 0.8,
-                 orientation: str = "channels") -> None:
-        super().__init__()
-        _check_orientation(orientation)
-        self.orientation = orientation
-        self.lstm = nn.LSTM(input_size, units, batch_first=True)
-        self.dropout = nn.Dropout(dropout)
-        self.out_features = units
-        _keras_lstm_init(self.lstm.weight_ih_l0, self.lstm.weight_hh_l0,
-                         self.lstm.bias_ih_l0, self.lstm.bias_hh_l0, units)
-
-    def forward(self, x: Tensor, lengths: Tensor | None = None) -> Tensor:
-        """Features ``(n, units)`` of ``x`` ``(n, C, T)``; ``lengths`` matter for ``"time"`` only."""
-        outputs, (h_n, _) = self.lstm(_steps(x, self.orientation))
-        if self.orientation == "time" and lengths is not None:
-            return self.dropout(_last_valid(outputs, lengths))
-        return self.dropout(h_n[-1])
+    def __init__(self, input_size: int, units: int = LSTM_UNITS, dropout: float = DROPOUT,
+                 orientation: str = LSTM_ORIENTATION) -> None:
+        super().__init__(_keras_lstm(input_size, units), dropout, orientation)
 
 
 class AttentionLSTM(nn.Module):
@@ -159,25 +206,15 @@ class AttentionLSTM(nn.Module):
         return h
 
 
-class AttentionLSTMBranch(nn.Module):
-    """:class:`AttentionLSTM` over the channel axis (or the time axis), with dropout (MALSTM-FCN).
+class AttentionLSTMBranch(RecurrentBranch):
+    """:class:`RecurrentBranch` with an :class:`AttentionLSTM` (MALSTM-FCN).
 
     Parameters are those of :class:`LSTMBranch`.
     """
 
-    def __init__(self, input_size: int, units: int = 8, dropout: float = 0.8,
-                 orientation: str = "channels") -> None:
-        super().__init__()
-        _check_orientation(orientation)
-        self.orientation = orientation
-        self.lstm = AttentionLSTM(input_size, units)
-        self.dropout = nn.Dropout(dropout)
-        self.out_features = units
-
-    def forward(self, x: Tensor, lengths: Tensor | None = None) -> Tensor:
-        """Features ``(n, units)`` of ``x`` ``(n, C, T)``; ``lengths`` matter for ``"time"`` only."""
-        lengths = lengths if self.orientation == "time" else None
-        return self.dropout(self.lstm(_steps(x, self.orientation), lengths=lengths))
+    def __init__(self, input_size: int, units: int = LSTM_UNITS, dropout: float = DROPOUT,
+                 orientation: str = LSTM_ORIENTATION) -> None:
+        super().__init__(AttentionLSTM(input_size, units), dropout, orientation)
 
 
-__all__ = ["LSTMBranch", "AttentionLSTM", "AttentionLSTMBranch", "ORIENTATIONS"]
+__all__ = ["RecurrentBranch", "LSTMBranch", "AttentionLSTM", "AttentionLSTMBranch", "ORIENTATIONS"]

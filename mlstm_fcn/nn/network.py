@@ -8,6 +8,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from .defaults import DROPOUT, FILTERS, KERNEL_SIZES, LSTM_ORIENTATION, LSTM_UNITS, SE_REDUCTION
 from .fcn import FCNBranch
 from .lstm import AttentionLSTMBranch, LSTMBranch
 from .masking import lengths_to_mask
@@ -40,10 +41,10 @@ class MLSTMFCN(nn.Module):
     """
 
     def __init__(self, n_channels: int, n_timepoints: int, n_classes: int, *,
-                 lstm_units: int = 8, attention: bool = False,
-                 filters: Sequence[int] = (128, 256, 128), kernel_sizes: Sequence[int] = (8, 5, 3),
-                 se_reduction: int | None = 16, dropout: float = 0.8,
-                 lstm_orientation: str = "channels") -> None:
+                 lstm_units: int = LSTM_UNITS, attention: bool = False,
+                 filters: Sequence[int] = FILTERS, kernel_sizes: Sequence[int] = KERNEL_SIZES,
+                 se_reduction: int | None = SE_REDUCTION, dropout: float = DROPOUT,
+                 lstm_orientation: str = LSTM_ORIENTATION) -> None:
         super().__init__()
         self.config: dict[str, Any] = dict(
             n_channels=n_channels, n_timepoints=n_timepoints, n_classes=n_classes,

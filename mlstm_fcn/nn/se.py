@@ -6,6 +6,7 @@ import math
 
 from torch import Tensor, nn
 
+from .defaults import SE_REDUCTION
 from .masking import masked_mean
 
 
@@ -24,7 +25,7 @@ class SqueezeExcite1d(nn.Module):
         Reduction ratio ``r`` of the bottleneck.
     """
 
-    def __init__(self, channels: int, reduction: int = 16) -> None:
+    def __init__(self, channels: int, reduction: int = SE_REDUCTION) -> None:
         super().__init__()
         if channels < 1 or reduction < 1:
             raise ValueError(f"channels and reduction must be >= 1, got {channels} and {reduction}")

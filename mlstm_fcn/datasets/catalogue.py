@@ -92,18 +92,47 @@ class UEADataset:
 
 
 def archive_2018() -> list[UEADataset]:
-    """The 30 datasets of the 2018 archive, in alphabetical order, without local paths."""
+    """The 30 datasets of the 2018 archive.
+
+    Returns
+    -------
+    datasets : list of UEADataset
+        In alphabetical order (regardless of case), without local paths.
+    """
     return [UEADataset(name, c, "unequal" if length is None else length, max_length, k, n_train, n_test)
             for name, (c, length, max_length, k, n_train, n_test)
             in sorted(_ARCHIVE_2018.items(), key=lambda kv: kv[0].lower())]
 
 
 def canonical_name(name: str) -> str:
-    """The archive's spelling of ``name`` when it matches one case-insensitively, else ``name``."""
+    """The archive's spelling of a dataset name.
+
+    Parameters
+    ----------
+    name : str
+        A dataset name in any case, e.g. ``"basicmotions"``.
+
+    Returns
+    -------
+    name : str
+        The 2018 archive's spelling when ``name`` matches one of its datasets
+        without regard to case (``"BasicMotions"``), else ``name`` unchanged.
+    """
     lookup = {n.lower(): n for n in _ARCHIVE_2018}
     return lookup.get(name.lower(), name)
 
 
 def with_path(record: UEADataset, path: Path | None) -> UEADataset:
-    """A copy of ``record`` with its local ``path`` set."""
+    """A copy of ``record`` with its local ``path`` set (the records are frozen).
+
+    Parameters
+    ----------
+    record : UEADataset
+    path : Path or None
+        Where the dataset was found; ``None`` for nowhere.
+
+    Returns
+    -------
+    record : UEADataset
+    """
     return replace(record, path=path)

@@ -22,8 +22,6 @@ import hashlib
 import json
 import os
 import pickle
-import warnings
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +29,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._compat import one_based_epochs
+from .._warnings import warn
+from ..io.atomic import atomic_write
+from ..io.upgrade import one_based_epochs
+from .state import LoopState
 
 #: Version of the checkpoint contents; a file of another version is not resumed.
 CHECKPOINT_VERSION = 1
@@ -68,19 +69,6 @@ def run_id(params: dict[str, Any], device: torch.device, arrays: list[np.ndarray
         else:
             h.update(a.tobytes())
     return h.hexdigest()[:32]
-
-
-@dataclass
-class Resumed:
-    """Loop state read back from a checkpoint (see :meth:`Checkpointer.restore`)."""
-
-    epoch: int
-    best: float
-    best_state: dict | None
-    best_epoch: int
-    since_best: int
-    history: dict[str, list[float]]
-    finished: bool
 
 
 class Checkpointer:
@@ -124,19 +112,18 @@ class Checkpointer:
         try:
             payload = torch.load(self.path, map_location="cpu", weights_only=True)
         except (RuntimeError, EOFError, OSError, ValueError, pickle.UnpicklingError) as exc:
-            warnings.warn(f"Ignoring unreadable checkpoint {self.path} ({type(exc).__name__}); "
-                          "training starts from scratch.", RuntimeWarning, stacklevel=3)
+            warn(f"Ignoring unreadable checkpoint {self.path} ({type(exc).__name__}); "
+                 "training starts from scratch.", RuntimeWarning)
             return None
         if (not isinstance(payload, dict) or payload.get("version") != CHECKPOINT_VERSION
                 or payload.get("run") != self.run):
-            warnings.warn(f"Ignoring checkpoint {self.path}: not a checkpoint of this run.",
-                          RuntimeWarning, stacklevel=3)
+            warn(f"Ignoring checkpoint {self.path}: not a checkpoint of this run.", RuntimeWarning)
             return None
         self._payload = payload
         return payload
 
     def restore(self, network: nn.Module, optimizer: torch.optim.Optimizer, scheduler: Any,
-                generator: torch.Generator) -> Resumed | None:
+                generator: torch.Generator) -> LoopState | None:
         """Load the checkpoint read by :meth:`read` into the training objects.
 
         Also sets the global RNG state (CPU, and the current CUDA device when
@@ -158,18 +145,18 @@ class Checkpointer:
             best_state = {k: v.to(device) for k, v in best_state.items()}
         history, best_epoch = one_based_epochs({k: list(v) for k, v in p["history"].items()},
                                                int(p["best_epoch"]))
-        return Resumed(epoch=int(p["epoch"]), best=float(p["best"]), best_state=best_state,
-                       best_epoch=best_epoch, since_best=int(p["since_best"]), history=history,
-                       finished=bool(p["finished"]))
+        # The file counts its "epoch" as the loop index of the last finished epoch (from 0).
+        return LoopState(epochs_done=int(p["epoch"]) + 1, best=float(p["best"]), best_state=best_state,
+                         best_epoch=best_epoch, since_best=int(p["since_best"]), history=history,
+                         finished=bool(p["finished"]))
 
-    def due(self, epoch: int) -> bool:
-        """Whether a checkpoint is written after ``epoch`` (0-based)."""
-        return (epoch + 1) % self.every == 0
+    def due(self, epochs_done: int) -> bool:
+        """Whether a checkpoint is written once ``epochs_done`` epochs have finished."""
+        return epochs_done % self.every == 0
 
-    def write(self, *, epoch: int, network: nn.Module, optimizer: torch.optim.Optimizer, scheduler: Any,
-              generator: torch.Generator, best: float, best_state: dict | None, best_epoch: int,
-              since_best: int, history: dict[str, list[float]], finished: bool = False) -> None:
-        """Atomically write the state after ``epoch`` (temporary file + ``os.replace``)."""
+    def write(self, state: LoopState, network: nn.Module, optimizer: torch.optim.Optimizer, scheduler: Any,
+              generator: torch.Generator) -> None:
+        """Atomically write ``state`` and the training objects (temporary file + ``os.replace``)."""
         device = next(network.parameters()).device
 
         def cpu(state):
@@ -181,32 +168,23 @@ class Checkpointer:
             "version": CHECKPOINT_VERSION,
             "run": self.run,
             "seed": self.seed,
-            "epoch": epoch,
-            "finished": finished,
+            "epoch": state.epochs_done - 1,
+            "finished": state.finished,
             "network": cpu(network.state_dict()),
             "optimizer": _to_cpu(optimizer.state_dict()),
             "scheduler": copy.deepcopy(scheduler.state_dict()),
             "generator": generator.get_state(),
             "cpu_rng": torch.get_rng_state(),
             "cuda_rng": torch.cuda.get_rng_state(device) if device.type == "cuda" else None,
-            "best": best,
-            "best_state": cpu(best_state),
-            "best_epoch": best_epoch,
-            "since_best": since_best,
+            "best": state.best,
+            "best_state": cpu(state.best_state),
+            "best_epoch": state.best_epoch,
+            "since_best": state.since_best,
             # JSON round trip: plain floats/ints only, whatever the history holds.
-            "history": json.loads(json.dumps(history)),
+            "history": json.loads(json.dumps(state.history)),
         }
         self.directory.mkdir(parents=True, exist_ok=True)
-        tmp = self.directory / f".{self.path.name}.{os.getpid()}.tmp"
-        try:
-            with open(tmp, "wb") as f:
-                torch.save(payload, f)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-        finally:
-            if tmp.exists():
-                tmp.unlink()
+        atomic_write(self.path, lambda f: torch.save(payload, f))
 
 
 def _to_cpu(obj):

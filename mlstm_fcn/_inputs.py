@@ -1,4 +1,8 @@
-"""Turning what users pass as X into one padded float32 array plus lengths.
+"""What users pass as X and y, checked: one padded float32 array plus lengths, and labels.
+
+Also fitting inputs to the series length a model was trained on
+(:func:`to_trained_length`), which ``predict`` and the interpretation
+functions need alike.
 
 Accepted: a numpy array or torch tensor of shape ``(n, C, T)``, or ``(n, T)``
 taken as univariate; a list of ``(C, T_i)`` (or ``(T_i,)``) arrays of unequal
@@ -10,7 +14,6 @@ has the full length), the convention the network's masking relies on.
 from __future__ import annotations
 
 import numbers
-import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -18,8 +21,12 @@ import scipy.sparse as sp
 from sklearn.exceptions import DataConversionWarning
 from sklearn.utils import check_array
 
+from ._padding import pad_series, trailing_padding
+from ._warnings import warn
 
-def _as_numpy(X, name: str = "X"):
+
+def as_numpy(X, name: str = "X"):
+    """A torch tensor as a float32 numpy array (on the CPU); anything else as it is."""
     try:
         import torch
     except ImportError:  # pragma: no cover - torch is a hard dependency
@@ -66,7 +73,7 @@ def _to_float32(X, name: str) -> np.ndarray:
 
 
 def _check_series(a, i: int) -> np.ndarray:
-    a = _to_float32(_as_numpy(a, f"X[{i}]"), f"X[{i}]")
+    a = _to_float32(as_numpy(a, f"X[{i}]"), f"X[{i}]")
     if a.ndim == 1:
         a = a[None, :]
     if a.ndim != 2:
@@ -74,22 +81,21 @@ def _check_series(a, i: int) -> np.ndarray:
     return a
 
 
-def _from_list(X: Sequence) -> tuple[np.ndarray, np.ndarray]:
+def series_from_list(X: Sequence) -> tuple[np.ndarray, np.ndarray]:
+    """A list of ``(C, T_i)`` series as a NaN-padded ``(n, C, max T_i)`` array and the lengths."""
     series = [_check_series(a, i) for i, a in enumerate(X)]
     channels = {a.shape[0] for a in series}
     if len(channels) > 1:
         raise ValueError(f"Every series in X must have the same number of channels; found {sorted(channels)}.")
     lengths = np.array([a.shape[1] for a in series], dtype=np.int64)
-    out = np.full((len(series), series[0].shape[0], int(lengths.max())), np.nan, dtype=np.float32)
-    for i, a in enumerate(series):
-        out[i, :, : a.shape[1]] = a
-    return out, lengths
+    return pad_series(series), lengths
 
 
-def _is_ragged(X) -> bool:
+def is_ragged(X) -> bool:
+    """Whether ``X`` is a list or tuple of series of different shapes."""
     if not isinstance(X, (list, tuple)) or not X:
         return False
-    shapes = {np.shape(_as_numpy(a)) for a in X}
+    shapes = {np.shape(as_numpy(a)) for a in X}
     return len(shapes) > 1
 
 
@@ -144,11 +150,11 @@ def check_X(X, *, name: str = "X") -> tuple[np.ndarray, np.ndarray | None]:
     if X is None or isinstance(X, (str, bytes, dict)):
         raise TypeError(f"{name} must be an array-like of series, got {type(X).__name__}.")
     _refuse_sktime_frames(X, name)
-    if _is_ragged(X):
-        X, lengths = _from_list(X)
+    if is_ragged(X):
+        X, lengths = series_from_list(X)
     else:
-        X = _as_numpy(X, name)
-        if isinstance(X, (list, tuple)) and X and all(np.ndim(_as_numpy(a)) >= 1 for a in X):
+        X = as_numpy(X, name)
+        if isinstance(X, (list, tuple)) and X and all(np.ndim(as_numpy(a)) >= 1 for a in X):
             X = np.stack([_check_series(a, i) for i, a in enumerate(X)])
         X = _to_float32(X, name)
         if X.ndim == 2:
@@ -168,9 +174,7 @@ def check_X(X, *, name: str = "X") -> tuple[np.ndarray, np.ndarray | None]:
         raise ValueError(f"{name} contains infinity (series {i}, channel {ch}, step {s}).")
     nan = np.isnan(X)
     if nan.any():
-        # A step is padding when every channel is NaN there and at every later step.
-        all_nan_step = nan.all(axis=1)
-        trailing = np.flip(np.logical_and.accumulate(np.flip(all_nan_step, axis=1), axis=1), axis=1)
+        trailing = trailing_padding(X)
         inner = nan & ~trailing[:, None, :]
         if inner.any():
             i, ch, s = np.argwhere(inner)[0]
@@ -196,9 +200,8 @@ def check_y(y, n_samples: int) -> np.ndarray:
     # Labels keep their dtype (X's float32 cast would merge large integers and turn bools to floats).
     y = np.asarray(y.detach().cpu().numpy() if isinstance(y, torch.Tensor) else y)
     if y.ndim == 2 and y.shape[1] == 1:
-        warnings.warn("A column-vector y was passed when a 1d array was expected. Please change "
-                      "the shape of y to (n_samples,), for example using ravel().",
-                      DataConversionWarning, stacklevel=4)  # check_y -> _fit -> fit -> the caller
+        warn("A column-vector y was passed when a 1d array was expected. Please change "
+             "the shape of y to (n_samples,), for example using ravel().", DataConversionWarning)
         y = y.ravel()
     if y.ndim != 1:
         raise ValueError(f"y must be 1D (one label per series), got shape {y.shape}.")
@@ -216,3 +219,53 @@ def check_y(y, n_samples: int) -> np.ndarray:
         if len(kinds) > 1:
             raise TypeError(f"y mixes label types ({', '.join(sorted(kinds))}); use one type for all labels.")
     return y
+
+
+def is_2d(X) -> bool:
+    """Whether ``X`` came as a 2D array (univariate series, one column per time step)."""
+    if hasattr(X, "ndim"):
+        return X.ndim == 2
+    try:
+        return np.asarray(X).ndim == 2  # __array__ only: array-likes may refuse numpy's functions
+    except (ValueError, TypeError):  # a ragged list of series
+        return False
+
+
+def to_trained_length(X, X_arr: np.ndarray, lengths: np.ndarray | None, *, n_channels: int, n_timepoints: int,
+                      equal_length: bool, estimator: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """Checked series ``X_arr`` (of input ``X``) fitted to what a model was trained on.
+
+    A model trained on equal-length series takes exactly that length. One
+    trained on unequal lengths takes shorter series (padded, masked) and cuts
+    longer ones to its longest, with a warning when that cuts valid steps.
+
+    Raises
+    ------
+    ValueError
+        Another channel count, or another length for an equal-length model.
+    """
+    n, c, t = X_arr.shape
+    if c != n_channels:
+        raise ValueError(f"X has {c} channels, but {estimator} was fitted on {n_channels} channels.")
+    if equal_length:
+        if t != n_timepoints or lengths is not None:
+            got = t if lengths is None else f"{lengths.min()}-{t}"
+            # A 2D X holds univariate series, one time step per column: say it in
+            # scikit-learn's words too, as its n_features_in_ check expects.
+            sk = (f"X has {t} features, but {estimator} is expecting {n_timepoints} features as "
+                  "input (2D X: one column per time step). " if is_2d(X) else "")
+            raise ValueError(f"{sk}X has series of length {got}, but {estimator} was fitted on "
+                             f"series of length {n_timepoints}; resample or pad them first.")
+        return X_arr, None
+    if lengths is None:
+        lengths = np.full(n, t, dtype=np.int64)
+    if t > n_timepoints:
+        longest = int(lengths.max())
+        if longest > n_timepoints:  # columns of padding alone are cut silently
+            warn(f"X has series up to {longest} steps, longer than the longest seen in fit ({n_timepoints}); "
+                 f"they are truncated to {n_timepoints} steps.", UserWarning)
+        X_arr = np.ascontiguousarray(X_arr[:, :, :n_timepoints])
+        lengths = np.minimum(lengths, n_timepoints)
+    elif t < n_timepoints:
+        X_arr = np.pad(X_arr, ((0, 0), (0, 0), (0, n_timepoints - t)))
+    return X_arr, lengths

@@ -49,3 +49,4 @@ def upgrade_fitted_state(state: dict) -> None:
     state.setdefault("scaling_", None)
     state.setdefault("input_mean_", None)
     state.setdefault("input_scale_", None)
+    state.setdefault("autocast_dtype_", None)  # float32, all that models before mixed precision used

@@ -22,9 +22,7 @@ import hashlib
 import json
 import os
 import struct
-import warnings
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
@@ -32,7 +30,12 @@ from safetensors import SafetensorError
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
-from ._compat import fill_missing_params, upgrade_fitted_state
+from .._runtime import usable_device
+from .._warnings import warn
+from .atomic import atomic_write
+from .json_codec import decode, decode_array, encode, encode_array
+from .network_state import cpu_weights, rebuild_network
+from .upgrade import fill_missing_params, upgrade_fitted_state
 
 #: Version of the file layout written by :func:`save_model`; bump on incompatible change.
 FORMAT_VERSION = 1
@@ -42,86 +45,9 @@ _MAX_HEADER = 64 * 2**20
 
 
 def _package_version() -> str:
-    from . import __version__
+    from .. import __version__
 
     return __version__
-
-
-# ------------------------------------------------------------------ JSON codec
-# JSON has no tuples, numpy scalars or non-string dict keys; parameters use
-# all three (filters=(128, 256, 128), class_weight={1: 2.0}), so values are
-# written with small tags and rebuilt exactly.
-
-def _encode(value: Any, where: str) -> Any:
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if isinstance(value, (np.bool_,)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return float(value)
-    if isinstance(value, os.PathLike):
-        return os.fspath(value)
-    if isinstance(value, tuple):
-        return {"__tuple__": [_encode(v, where) for v in value]}
-    if isinstance(value, list):
-        return [_encode(v, where) for v in value]
-    if isinstance(value, dict):
-        return {"__dict__": [[_encode(k, where), _encode(v, where)] for k, v in value.items()]}
-    if isinstance(value, torch.device):
-        return {"__device__": str(value)}
-    if isinstance(value, torch.dtype):
-        return {"__torch_dtype__": str(value).removeprefix("torch.")}
-    if isinstance(value, np.ndarray):
-        return {"__array__": encode_array(value, where)}
-    raise TypeError(f"Cannot save {where}: values of type {type(value).__name__} are not supported.")
-
-
-def _decode(value: Any) -> Any:
-    if isinstance(value, list):
-        return [_decode(v) for v in value]
-    if isinstance(value, dict):
-        if "__tuple__" in value:
-            return tuple(_decode(v) for v in value["__tuple__"])
-        if "__dict__" in value:
-            return {_decode(k): _decode(v) for k, v in value["__dict__"]}
-        if "__device__" in value:
-            return torch.device(value["__device__"])
-        if "__torch_dtype__" in value:
-            dtype = getattr(torch, str(value["__torch_dtype__"]), None)
-            if not isinstance(dtype, torch.dtype):  # a name only, never code: refuse the unknown
-                raise ValueError(f"Unknown torch dtype in model file: {value['__torch_dtype__']!r}.")
-            return dtype
-        if "__array__" in value:
-            return decode_array(value["__array__"])
-        raise ValueError(f"Unknown JSON object in model file: keys {sorted(value)}.")
-    return value
-
-
-def encode_array(a: np.ndarray, where: str = "an array") -> dict:
-    """JSON form of a 1D label array that rebuilds the same dtype and values exactly."""
-    a = np.asarray(a)
-    kind = a.dtype.kind
-    if kind in "biufU":
-        # Python's float repr, which json uses, round-trips float64 exactly;
-        # narrower floats widen to float64 and back without loss.
-        return {"dtype": a.dtype.str, "values": a.tolist()}
-    if kind == "O" and all(isinstance(v, (str, bool, int, float, np.generic)) for v in a.ravel()):
-        return {"dtype": "object", "values": [_encode(v, where) for v in a.tolist()]}
-    raise TypeError(f"Cannot save {where}: arrays of dtype {a.dtype} are not supported "
-                    "(str, int, float and bool are).")
-
-
-def decode_array(d: dict) -> np.ndarray:
-    """Inverse of :func:`encode_array`."""
-    dtype = object if d["dtype"] == "object" else np.dtype(d["dtype"])
-    values = d["values"]
-    if dtype is object:
-        out = np.empty(len(values), dtype=object)
-        out[:] = values
-        return out
-    return np.array(values, dtype=dtype)
 
 
 # ------------------------------------------------------------------ save/load
@@ -166,7 +92,7 @@ def save_model(estimator, path: str | os.PathLike) -> None:
 
     check_is_fitted(estimator, "network_")
     network = estimator.network_
-    tensors = {k: v.detach().to("cpu").contiguous().clone() for k, v in network.state_dict().items()}
+    tensors = cpu_weights(network)
     params = estimator.get_params(deep=False)
     encoded_params = {}
     for k, v in params.items():
@@ -174,8 +100,8 @@ def save_model(estimator, path: str | os.PathLike) -> None:
             v = None  # a generator object only matters for refitting; its state is not kept
         if k == "callbacks":
             v = None  # functions are code, which a model file never holds; they only act during fit
-        encoded_params[k] = _encode(v, f"parameter {k!r}")
-    fitted = {k: _encode(v, f"attribute {k!r}") for k, v in vars(estimator).items()
+        encoded_params[k] = encode(v, f"parameter {k!r}")
+    fitted = {k: encode(v, f"attribute {k!r}") for k, v in vars(estimator).items()
               if k.endswith("_") and not k.startswith("_") and k not in ("network_", "classes_")}
     meta = {
         "format": _FORMAT_NAME,
@@ -186,24 +112,14 @@ def save_model(estimator, path: str | os.PathLike) -> None:
         "params": encoded_params,
         "classes": encode_array(estimator.classes_, "classes_"),
         "fitted": fitted,
-        "network_config": _encode(dict(network.config), "network config"),
+        "network_config": encode(dict(network.config), "network config"),
     }
     meta_json = json.dumps(meta, sort_keys=True)
     # Serialise once without the digest to learn the tensor bytes, then again with it:
     # the tensor section does not depend on the metadata.
     _, data = _data_section(st_save(tensors, metadata={"mlstm_fcn": meta_json}))
     blob = st_save(tensors, metadata={"mlstm_fcn": meta_json, "sha256": _digest(meta_json, data)})
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(blob)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    atomic_write(path, lambda f: f.write(blob))
 
 
 def load_model(cls, path: str | os.PathLike):
@@ -215,8 +131,6 @@ def load_model(cls, path: str | os.PathLike):
         If the file is not an mlstm-fcn model file, is truncated or altered
         (checksum mismatch), or was written by a newer, incompatible format.
     """
-    from .nn import build_network
-
     blob = Path(path).read_bytes()
     try:
         header, data = _data_section(blob)
@@ -237,32 +151,31 @@ def load_model(cls, path: str | os.PathLike):
         raise ValueError(f"{os.fspath(path)!r} uses model format version {version!r}; this mlstm-fcn "
                          f"({_package_version()}) reads versions up to {FORMAT_VERSION}. Upgrade mlstm-fcn.")
     if meta.get("package_version") != _package_version():
-        warnings.warn(f"Model saved with mlstm-fcn {meta.get('package_version')}, loaded with "
-                      f"{_package_version()}.", UserWarning, stacklevel=3)
+        warn(f"Model saved with mlstm-fcn {meta.get('package_version')}, loaded with {_package_version()}.",
+             UserWarning)
     try:
         tensors = st_load(blob)
     except SafetensorError as exc:
         raise ValueError(f"{os.fspath(path)!r}: unreadable weights ({exc}).") from None
 
-    params = {k: _decode(v) for k, v in meta["params"].items()}
+    params = {k: decode(v) for k, v in meta["params"].items()}
     fill_missing_params(params, cls)  # files of earlier versions lack the newer parameters
     try:
         estimator = cls(**params)
     except TypeError as exc:
         raise ValueError(f"{os.fspath(path)!r} holds parameters that {cls.__name__} does not "
                          f"accept ({exc}).") from None
-    fitted = {k: _decode(v) for k, v in meta["fitted"].items()}
+    fitted = {k: decode(v) for k, v in meta["fitted"].items()}
     upgrade_fitted_state(fitted)  # files of earlier versions lack the newer records
     for k, v in fitted.items():
         setattr(estimator, k, v)
     estimator.classes_ = decode_array(meta["classes"])
-    network = build_network(_decode(meta["network_config"])).to(torch.float32)
+    if getattr(estimator, "device_", None) is not None and not isinstance(estimator.device_, torch.device):
+        estimator.device_ = torch.device(estimator.device_)
     try:
-        network.load_state_dict(tensors)
+        estimator.network_ = rebuild_network(decode(meta["network_config"]), tensors,
+                                             usable_device(estimator.device_))
     except RuntimeError as exc:
         raise ValueError(f"{os.fspath(path)!r}: weights do not match the network description ({exc}).") \
             from None
-    if getattr(estimator, "device_", None) is not None and not isinstance(estimator.device_, torch.device):
-        estimator.device_ = torch.device(estimator.device_)
-    estimator.network_ = network.to(estimator._predict_device()).eval()
     return estimator

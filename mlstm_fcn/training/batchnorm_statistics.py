@@ -24,8 +24,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from ._memory import BatchSizer, as_sizer
-from .training import autocast_context
+from .._batch_halving import BatchSizer, as_sizer
+from .._runtime import autocast_context
 
 
 class _Collected(Exception):

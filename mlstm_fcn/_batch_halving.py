@@ -1,11 +1,12 @@
-"""Falling back to smaller batches when a batch does not fit in GPU memory."""
+"""Halving the batch when it does not fit in GPU memory: training, inference and the passes after fit."""
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 
 import torch
+
+from ._warnings import warn
 
 
 def smaller_batch(batch_size: int, error: BaseException, what: str) -> int:
@@ -19,8 +20,8 @@ def smaller_batch(batch_size: int, error: BaseException, what: str) -> int:
     if torch.cuda.is_available():
         torch.cuda.empty_cache()  # release the failed batch's blocks before retrying
     new = batch_size // 2
-    warnings.warn(f"Out of GPU memory in {what} with batches of {batch_size} series; "
-                  f"retrying with batches of {new}.", RuntimeWarning, stacklevel=4)
+    warn(f"Out of GPU memory in {what} with batches of {batch_size} series; retrying with batches of {new}.",
+         RuntimeWarning)
     return new
 
 

@@ -36,14 +36,43 @@ class DownloadError(OSError):
 
 
 def check_name(name: str) -> str:
-    """Refuse names that could escape the archive directory (``..``, slashes)."""
+    """Refuse names that could escape the archive directory (``..``, slashes).
+
+    Parameters
+    ----------
+    name : str
+        A dataset name, about to become part of a path and a URL.
+
+    Returns
+    -------
+    name : str
+        ``name`` itself, when it is letters, digits, ``_`` and ``-`` only
+        (not starting with ``_`` or ``-``).
+
+    Raises
+    ------
+    ValueError
+        Otherwise.
+    """
     if not isinstance(name, str) or not _VALID_NAME.match(name):
         raise ValueError(f"Not a UEA dataset name: {name!r} (letters, digits, '_' and '-' only).")
     return name
 
 
 def dataset_url(name: str, base_url: str | None = None) -> str:
-    """URL of ``<name>.zip`` under ``base_url`` (default: ``$MLSTM_FCN_UEA_URL`` or the archive)."""
+    """URL of ``<name>.zip`` under ``base_url``.
+
+    Parameters
+    ----------
+    name : str
+        Dataset name (checked with :func:`check_name`).
+    base_url : str, optional
+        Default ``$MLSTM_FCN_UEA_URL``, else :data:`DEFAULT_BASE_URL`.
+
+    Returns
+    -------
+    url : str
+    """
     base = base_url or os.environ.get(URL_ENV) or DEFAULT_BASE_URL
     return base.rstrip("/") + "/" + check_name(name) + ".zip"
 
@@ -100,7 +129,23 @@ def _extract(archive: Path, name: str, dest: Path, url: str) -> None:
         raise DownloadError(f"{url}: not a valid zip archive ({exc}).") from exc
 
 
-def _complete(folder: Path, name: str) -> bool:
+def has_both_splits(folder: Path, name: str) -> bool:
+    """Whether ``folder`` holds both ``<name>_TRAIN.ts`` and ``<name>_TEST.ts``.
+
+    The one test of "this dataset is there": the look-up by name skips folders
+    that fail it, and a download replaces them.
+
+    Parameters
+    ----------
+    folder : Path
+        A dataset's folder (it need not exist).
+    name : str
+        The dataset's name as spelled in its file names.
+
+    Returns
+    -------
+    complete : bool
+    """
     return (folder / f"{name}_TRAIN.ts").is_file() and (folder / f"{name}_TEST.ts").is_file()
 
 
@@ -149,7 +194,7 @@ def download_uea(name: str, cache_dir: str | os.PathLike, *, base_url: str | Non
             raise DownloadError(f"{url}: sha256 mismatch, expected {sha256.lower()}, got {got}.")
         staged = work / name
         _extract(archive, name, staged, url)
-        if target.exists() and not _complete(target, name):
+        if target.exists() and not has_both_splits(target, name):
             # A folder without both files (e.g. left by hand); set it aside so
             # the rename below cannot fail on a non-empty directory.
             target.rename(work / "previous")
@@ -157,7 +202,7 @@ def download_uea(name: str, cache_dir: str | os.PathLike, *, base_url: str | Non
             staged.rename(target)
         except OSError:
             # Another process finished the same download first: use theirs.
-            if not _complete(target, name):
+            if not has_both_splits(target, name):
                 raise
     finally:
         shutil.rmtree(work, ignore_errors=True)

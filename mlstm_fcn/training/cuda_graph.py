@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from .training import EpochRunner
+from .epoch import EpochRunner
 
 
 class GraphedEpoch:

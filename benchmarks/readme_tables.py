@@ -1,0 +1,153 @@
+"""The README's result tables, made from the committed result files (never typed by hand).
+
+Each table stands in README.md between ``<!-- generated: NAME -->`` and
+``<!-- end generated -->``; this script rewrites what is between them from
+``benchmarks/results/``. ``--check`` changes nothing and exits 1 when the
+README and the results disagree (``tests/test_readme_tables.py`` runs it).
+
+    python benchmarks/readme_tables.py          # rewrite the tables
+    python benchmarks/readme_tables.py --check  # do README and results agree?
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from published import PUBLISHED  # noqa: E402
+from results_io import read_rows  # noqa: E402
+
+RESULTS = HERE / "results"
+README = HERE.parent / "README.md"
+
+#: What each method of bench_speed.py is called in the speed table.
+SPEED_LABELS = {
+    "mlstm_fcn": "mlstm-fcn",
+    "mlstm_fcn_fp32": "mlstm-fcn, fp32",
+    "mlstm_fcn_nograph": "mlstm-fcn, no graph, fp32",
+    "plain_loop": "plain DataLoader loop",
+    "sktime_lstmfcn_torch": "sktime LSTMFCNClassifierTorch",
+    "sktime_lstmfcn_tf": "sktime LSTMFCNClassifier",
+    "tsai_mlstm_fcn": "tsai MLSTM_FCN",
+}
+#: The speed runs of the table: (result file, how the row names its machine).
+SPEED_RUNS = [("speed-gpu-h100.json", "H100"), ("speed-cpu.json", "2-core CPU")]
+GPU_DEFAULT = " (graph + bf16)"  # the defaults on a GPU, said on the GPU rows of mlstm-fcn itself
+
+
+def accuracy_table(results: Path = RESULTS) -> str:
+    """The paper preset's test accuracy per dataset (mean ± sd over seeds) beside the published figures."""
+    rows = [r for r in read_rows(results / "accuracy.csv") if r["config"] == "paper"]
+    lines = ["| dataset | mlstm-fcn (mean ± sd) | MLSTM-FCN published | InceptionTime | MultiRocket |",
+             "|---|---|---|---|---|"]
+    means, published = [], []
+    for d, figures in PUBLISHED.items():
+        acc = [float(r["accuracy"]) for r in rows if r["dataset"] == d]
+        if not acc:
+            continue
+        means.append(np.mean(acc))
+        published.append(figures)
+        lines.append(f"| {d} | {np.mean(acc):.4f} ± {np.std(acc):.4f} | "
+                     + " | ".join(f"{v:.4f}" for v in figures) + " |")
+    cols = np.mean(published, axis=0)
+    lines.append(f"| **mean** | **{np.mean(means):.4f}** | " + " | ".join(f"**{v:.4f}**" for v in cols) + " |")
+    return "\n".join(lines)
+
+
+def _seconds(v: float) -> str:
+    """Three significant digits, trailing zeros kept (0.150, 1.37, 0.00433)."""
+    return f"{v:#.3g}"
+
+
+def speed_table(results: Path = RESULTS) -> str:
+    """Seconds per epoch on the GPU and CPU runs, with each peer's ratio to mlstm-fcn."""
+    runs = [(json.loads((results / name).read_text()), machine) for name, machine in SPEED_RUNS]
+    shapes: dict[str, list[int]] = {}
+    for run, _ in runs:
+        for r in run["results"]:
+            shapes.setdefault(r["dataset"], r["shape"])
+    datasets = [d for d in shapes if all(any(r["dataset"] == d for r in run["results"]) for run, _ in runs)]
+    header = "| seconds per epoch | " + " | ".join(
+        f"{d} ({' x '.join(map(str, shapes[d]))})" for d in datasets) + " |"
+    lines = [header, "|---|" + "---|" * len(datasets)]
+    for run, machine in runs:
+        ratio = {(x["dataset"], x["versus"]): x["speedup"] for x in run.get("ratios", [])}
+        methods = list(dict.fromkeys(r["method"] for r in run["results"] if r["dataset"] in datasets))
+        for m in methods:
+            cells = []
+            for d in datasets:
+                r = next((r for r in run["results"] if r["method"] == m and r["dataset"] == d), None)
+                if r is None:
+                    cells.append("–")
+                    continue
+                cell = _seconds(r["sec_per_epoch"])
+                if (d, m) in ratio:
+                    x = ratio[(d, m)]
+                    cell += f" ({x:.1f}x slower)" if x >= 2 else f" ({x:.2f}x slower)" if x > 1 else f" ({x:.2f}x)"
+                cells.append(cell)
+            label = SPEED_LABELS.get(m, m) + (GPU_DEFAULT if m == "mlstm_fcn" and machine != "2-core CPU" else "")
+            runtime = next((r.get("runtime", {}) for r in run["results"] if r["method"] == m), {})
+            if "tensorflow" in runtime:
+                label += f" on TensorFlow {runtime['tensorflow']}"
+            elif "tsai" in runtime:
+                label += f" {runtime['tsai']} on torch {runtime['torch']}"
+            lines.append(f"| {machine}: {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def budgets_table(results: Path = RESULTS) -> str:
+    """Accuracy against training time: the time-to-accuracy benchmark's summary."""
+    from bench_budgets import summary_table
+
+    return summary_table(read_rows(results / "budgets" / "budgets.csv"))
+
+
+def budgets_cv_table(results: Path = RESULTS) -> str:
+    """The CV ranking of the training budgets (TRAIN splits only)."""
+    from select_config import budgets_cv_summary
+
+    return budgets_cv_summary(read_rows(results / "budgets" / "budgets-cv.csv"))
+
+
+TABLES = {"accuracy": accuracy_table, "speed": speed_table, "budgets": budgets_table,
+          "budgets-cv": budgets_cv_table}
+_BLOCK = re.compile(r"(<!-- generated: ([\w-]+) -->\n)(.*?)(<!-- end generated -->)", re.S)
+
+
+def render(text: str, results: Path = RESULTS) -> str:
+    """``text`` (the README) with every generated block made anew from ``results``."""
+    def block(m: re.Match) -> str:
+        name = m.group(2)
+        if name not in TABLES:
+            raise ValueError(f"README names an unknown generated table {name!r}; known: {sorted(TABLES)}")
+        return m.group(1) + TABLES[name](results) + "\n" + m.group(4)
+
+    return _BLOCK.sub(block, text)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 if the README's tables are out of date")
+    args = parser.parse_args()
+    text = README.read_text()
+    new = render(text)
+    if args.check:
+        if new != text:
+            print("README.md's result tables differ from benchmarks/results/: run "
+                  "python benchmarks/readme_tables.py", file=sys.stderr)
+            return 1
+        return 0
+    README.write_text(new)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,28 @@
+"""Warnings that point at the caller's line, however deep inside the package they are raised.
+
+A fixed ``stacklevel`` is right for one call path only: the same warning
+reached through :mod:`mlstm_fcn.interpret` rather than ``predict`` would name
+a line of the package. :func:`warn` counts the frames instead.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+
+#: Modules whose frames are not the user's: this package, and the wrappers that torch's
+#: decorators (inference_mode, no_grad) and contextlib put between a call and its function.
+_INTERNAL = ("mlstm_fcn", "torch", "contextlib")
+
+
+def _internal(frame) -> bool:
+    name = frame.f_globals.get("__name__", "")
+    return any(name == m or name.startswith(m + ".") for m in _INTERNAL)
+
+
+def warn(message: str, category: type[Warning] = UserWarning) -> None:
+    """``warnings.warn(message, category)`` attributed to the first frame outside the package."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and _internal(frame):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level + 1 if frame is not None else 2)

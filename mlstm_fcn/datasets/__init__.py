@@ -1,0 +1,42 @@
+"""UEA archive datasets: by name (:func:`load_uea`), from a file (:func:`load_ts`), catalogue (:func:`list_uea`).
+
+Array convention
+    Equal-length data come back as a float32 array ``(n, C, T)``. Unequal-length
+    data (e.g. JapaneseVowels, 7-29 steps) come back as a float32 array padded
+    with NaN at the end of the time axis to the longest series of the file,
+    which :class:`~mlstm_fcn.MLSTMFCNClassifier` reads as padding (and masks in
+    the network); :func:`series_lengths` recovers the lengths.
+
+Missing values
+    A ``?`` (or ``NaN``) inside a series is returned as NaN, unchanged: the
+    loader does not impute. The classifier refuses NaN inside a series with a
+    message saying where it is, so impute first (for example with sktime's
+    ``Imputer``). A step that is missing in *every* channel up to the end of
+    the series is indistinguishable from padding and is treated as such.
+
+Where datasets are looked for
+    ``data_dir=``, then ``$MLSTM_FCN_DATA``, then the user cache
+    (:func:`user_cache_dir`), then the repository's bundled ``datasets/``, each
+    laid out as ``<Name>/<Name>_TRAIN.ts`` and ``<Name>/<Name>_TEST.ts``.
+    With ``download=True`` a dataset found nowhere is downloaded into the user
+    cache (see :func:`download_uea`).
+
+Parsing is sktime's (imported lazily).
+"""
+
+from __future__ import annotations
+
+from .._padding import series_lengths
+from .archive import (
+    BUNDLED_DIR, DATA_ENV, closest_names, find_uea, list_uea, load_uea, local_names, not_found_hint,
+    uea_search_path, user_cache_dir,
+)
+from .catalogue import UEADataset
+from .download import DEFAULT_BASE_URL, URL_ENV, DownloadError, download_uea
+from .ts_file import load_ts
+
+__all__ = [
+    "DATA_ENV", "URL_ENV", "DEFAULT_BASE_URL", "BUNDLED_DIR", "DownloadError", "UEADataset",
+    "closest_names", "download_uea", "find_uea", "list_uea", "local_names", "load_ts", "load_uea", "series_lengths",
+    "uea_search_path", "user_cache_dir", "not_found_hint",
+]

@@ -1,0 +1,203 @@
+"""Reading one ``.ts`` file (the sktime/UEA text format) into a NaN-padded float32 array.
+
+Parsing is sktime's, imported inside :func:`load_ts` only, so that importing
+:mod:`mlstm_fcn` does not import sktime. What this module adds: a header
+check before sktime runs, error messages that name the file and, where they
+can, the line (sktime's own say neither), and the conversion of sktime's
+nested DataFrame into one ``(n, C, T)`` array, NaN-padded at the end of the
+time axis when the series differ in length.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, overload
+
+import numpy as np
+
+from .._padding import pad_series
+
+if TYPE_CHECKING:  # pandas comes with sktime, and is imported with it, lazily
+    import pandas as pd
+
+__all__ = ["load_ts"]
+
+_Y_DTYPES = ("str", "int", "float")
+
+
+def _read_header(path: Path) -> dict[str, str]:
+    """``@key value`` lines before ``@data``, keys lower-cased; ValueError when malformed."""
+    header: dict[str, str] = {}
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for number, line in enumerate(f, 1):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            if not line.startswith("@"):
+                raise ValueError(f"{path}: line {number} is data before the @data tag; "
+                                 "the header is missing or malformed.")
+            key, _, value = line[1:].partition(" ")
+            if key.lower() == "data":
+                if value.strip():
+                    raise ValueError(f"{path}: line {number}: @data takes no value.")
+                return header
+            header[key.lower()] = value.strip()
+    raise ValueError(f"{path}: no @data line; not a .ts file or its header is incomplete.")
+
+
+def _declared_dimensions(header: dict[str, str]) -> int | None:
+    """Channels the header declares (``@univariate true`` or ``@dimensions N``), ``None`` if it does not say."""
+    if header.get("univariate", "").lower() == "true":
+        return 1
+    return int(header["dimensions"]) if header.get("dimensions", "").isdigit() else None
+
+
+def _declares_labels(header: dict[str, str]) -> bool:
+    """Whether the header says ``@classLabel true ...`` (in any case, as sktime reads it)."""
+    return header.get("classlabel", "").lower().split()[:1] == ["true"]
+
+
+def _diagnose_data(path: Path, header: dict[str, str], labelled: bool) -> str | None:
+    """Say which data line breaks the declared format, to make sktime's errors precise."""
+    dims = _declared_dimensions(header)
+    in_data = False
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for number, line in enumerate(f, 1):
+            line = line.strip()
+            if not in_data:
+                in_data = line.lower().startswith("@data")
+                continue
+            if not line or line.startswith("#"):
+                continue
+            fields = line.split(":")
+            values = fields[:-1] if labelled else fields  # a labelled line ends with ":<label>"
+            if dims is not None and len(values) != dims:
+                return f"line {number} has {len(values)} dimension(s) but the header declares {dims}"
+            for d, field in enumerate(values):
+                for v in field.split(","):
+                    v = v.strip()
+                    if v in ("?", ""):
+                        continue
+                    try:
+                        float(v)
+                    except ValueError:
+                        return f"line {number}, dimension {d}: {v!r} is not a number"
+    return None
+
+
+def _parse(path: Path, header: dict[str, str], labelled: bool) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """sktime's nested DataFrame (one pd.Series per cell) and raw labels (``None`` when unlabelled)."""
+    try:
+        from sktime.datasets import load_from_tsfile, load_from_tsfile_to_dataframe
+    except ImportError as exc:  # pragma: no cover - sktime is a dependency
+        raise ImportError("Reading .ts files needs sktime: pip install sktime") from exc
+    try:
+        if labelled:
+            X_df, y_raw = load_from_tsfile(str(path), return_data_type="nested_univ", y_dtype="str")
+        else:
+            # load_from_tsfile insists on labels; its lower-level reader
+            # returns the data alone for a file declaring none.
+            X_df, y_raw = load_from_tsfile_to_dataframe(str(path)), None
+    except Exception as exc:  # sktime raises several types; say which file broke and where
+        where = _diagnose_data(path, header, labelled)
+        raise ValueError(f"Could not read {path}: {where or exc}") from exc
+    if isinstance(X_df, tuple):  # sktime found labels after all (e.g. @targetLabel true): keep X only
+        X_df = X_df[0]
+    return X_df, y_raw
+
+
+def _to_array(X_df: pd.DataFrame, path: Path) -> np.ndarray:
+    """Nested DataFrame (one pd.Series per cell) -> NaN-padded float32 ``(n, C, T)``."""
+    series = []
+    for i, row in enumerate(X_df.to_numpy()):
+        channels = [cell.to_numpy(dtype=np.float32, na_value=np.nan) for cell in row]
+        lengths = sorted({len(c) for c in channels})
+        if len(lengths) > 1:
+            # Padding is per series (all channels at once), so a case whose
+            # channels differ in length has no faithful array form.
+            raise ValueError(f"{path}: case {i} has channels of different lengths {lengths}.")
+        series.append(np.stack(channels))
+    return pad_series(series, dtype=np.float32)
+
+
+@overload
+def load_ts(path: str | os.PathLike, y_dtype: str = ...,
+            require_labels: Literal[True] = ...) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+@overload
+def load_ts(path: str | os.PathLike, y_dtype: str = ...,
+            require_labels: bool = ...) -> tuple[np.ndarray, np.ndarray | None]: ...
+
+
+def load_ts(path: str | os.PathLike, y_dtype: str = "str",
+            require_labels: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+    """Load one ``.ts`` file (sktime/UEA format) into ``(X, y)``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A file in sktime's ``.ts`` format, e.g. ``"NATOPS/NATOPS_TRAIN.ts"``.
+    y_dtype : {"str", "int", "float"}, default="str"
+        Type of the labels; "str" keeps them exactly as written in the file.
+    require_labels : bool, default=True
+        When True, only classification files (``@classLabel true ...``) are
+        read. When False, a file declaring ``@classLabel false`` (data lines
+        without a trailing ``:label``) is read too, and ``y`` is ``None``;
+        labelled files are read as with True.
+
+    Returns
+    -------
+    X : ndarray of shape (n, C, T), float32
+        NaN-padded at the end when the series have unequal length; missing
+        values (``?``) are NaN (see :mod:`mlstm_fcn.datasets`).
+    y : ndarray of shape (n,) or None
+        The labels; ``None`` only for an unlabelled file read with
+        ``require_labels=False``.
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``path`` does not exist.
+    ValueError
+        When the file is malformed (bad header, wrong number of dimensions,
+        a non-numeric value...), or declares no class labels while
+        ``require_labels`` is True; the message names the file and, where it
+        can, the line.
+
+    Examples
+    --------
+    >>> from mlstm_fcn.datasets import BUNDLED_DIR, load_ts
+    >>> X, y = load_ts(BUNDLED_DIR / "BasicMotions" / "BasicMotions_TEST.ts")
+    >>> X.shape, len(y)
+    ((40, 6, 100), 40)
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"No .ts file at {path}.")
+    if y_dtype not in _Y_DTYPES:
+        raise ValueError(f"y_dtype must be one of {_Y_DTYPES}, got {y_dtype!r}.")
+    header = _read_header(path)
+    labelled = _declares_labels(header)
+    if not labelled and require_labels:
+        raise ValueError(f"{path}: the header does not declare class labels (@classLabel true ...); "
+                         "load_ts reads classification files only.")
+    if not labelled and "classlabel" not in header:
+        raise ValueError(f"{path}: the header has no @classLabel line "
+                         "(@classLabel true <labels>, or @classLabel false for a file without labels).")
+    X_df, y_raw = _parse(path, header, labelled)
+    # Labels are not checked against @classLabel: archive files disagree with
+    # their own headers in case (BasicMotions declares "Standing", uses "standing").
+    declared = _declared_dimensions(header)
+    if declared is not None and X_df.shape[1] != declared:
+        # sktime accepts extra dimensions on every line silently.
+        where = _diagnose_data(path, header, labelled) or f"cases have {X_df.shape[1]} dimensions"
+        raise ValueError(f"Could not read {path}: {where}")
+    if y_raw is None:
+        return _to_array(X_df, path), None
+    try:
+        y = np.asarray(y_raw).astype({"str": str, "int": np.int64, "float": np.float64}[y_dtype])
+    except ValueError as exc:
+        raise ValueError(f"{path}: labels cannot be read as {y_dtype} ({exc}); use y_dtype='str'.") from exc
+    return _to_array(X_df, path), y

@@ -1,0 +1,121 @@
+"""The one batched forward pass of a fitted classifier.
+
+``predict``, ``predict_proba``, the interpretation functions and the command
+line all run a fitted network over series the same way, here: the series are
+checked and fitted to the trained length and scaling (:func:`prepare`), then
+fed in batches of ``predict_batch_size`` on the model's device, under the
+precision of fit, without autograd; a batch that does not fit in GPU memory
+is retried in halves, and results go back to the host batch by batch, so
+GPU memory stays bounded for any number of series.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from sklearn.utils.validation import check_is_fitted
+from tqdm.auto import tqdm
+
+from ._batch_halving import BatchSizer
+from ._inputs import check_X, to_trained_length
+from ._runtime import autocast_context, usable_device
+from ._scaling import apply_scaling
+
+
+@dataclass
+class PreparedSeries:
+    """Series as a fitted network reads them, and where and how it runs.
+
+    Attributes
+    ----------
+    X : ndarray of shape (n, n_channels, n_timepoints), float32
+        Checked, padded or cut to the trained length, scaled as in fit.
+    lengths : ndarray of shape (n,) or None
+        Valid steps per series (None: all of them).
+    device : torch.device
+        Where the network runs (the fit's device, or the CPU where that is missing).
+    autocast_dtype : torch.dtype or None
+        Mixed precision of fit on a GPU, else None (float32).
+    batch_size : int
+        Series per forward pass (``predict_batch_size``).
+    """
+
+    X: np.ndarray
+    lengths: np.ndarray | None
+    device: torch.device
+    autocast_dtype: torch.dtype | None
+    batch_size: int
+
+    def __len__(self) -> int:
+        return self.X.shape[0]
+
+
+def prepare(clf, X) -> PreparedSeries:
+    """``X`` made ready for fitted classifier ``clf``, whose network is moved to its device.
+
+    Raises
+    ------
+    NotFittedError
+        When ``clf`` is not fitted.
+    ValueError
+        Input that ``clf`` cannot read (other channels, another length for an
+        equal-length model, invalid values).
+    """
+    check_is_fitted(clf, "network_")
+    X_arr, lengths = check_X(X)
+    X_arr, lengths = to_trained_length(X, X_arr, lengths, n_channels=clf.n_channels_,
+                                       n_timepoints=clf.n_timepoints_, equal_length=clf.equal_length_,
+                                       estimator=type(clf).__name__)
+    X_arr = apply_scaling(X_arr, lengths, clf.scaling_, {"mean": clf.input_mean_, "scale": clf.input_scale_})
+    device = usable_device(clf.device_)
+    clf.network_.to(device).eval()
+    dtype = clf.autocast_dtype_ if device.type == "cuda" else None
+    return PreparedSeries(X_arr, lengths, device, dtype, clf.predict_batch_size)
+
+
+@torch.inference_mode()
+def run_batches(fn: Callable[[torch.Tensor, torch.Tensor | None], object], series: PreparedSeries,
+                what: str = "predict", progress: bool = False) -> list:
+    """``[fn(x, lengths) for each batch]``, on the device, under the fit's precision.
+
+    ``fn`` gets a batch ``x`` ``(b, C, T)`` and its ``lengths`` (or None) as
+    device tensors and should return host (CPU) results. ``progress`` shows
+    a bar over the series when there are several batches.
+    """
+    n = len(series)
+    bar = tqdm(total=n, desc=what, unit="series", disable=not progress or n <= 3 * series.batch_size)
+
+    def batch(start: int, stop: int):
+        xb = torch.from_numpy(series.X[start:stop]).to(series.device, non_blocking=True)
+        lb = None if series.lengths is None else torch.from_numpy(series.lengths[start:stop]).to(series.device)
+        with autocast_context(series.device, series.autocast_dtype):
+            out = fn(xb, lb)
+        bar.update(stop - start)
+        return out
+
+    try:
+        return BatchSizer(series.batch_size).map(batch, n, what)
+    finally:
+        bar.close()
+
+
+def logits(clf, X, progress: bool = False) -> np.ndarray:
+    """The fitted network's output for ``X``, ``(n, n_classes)`` float32 (an ensemble's: log mean probability)."""
+    series = prepare(clf, X)
+    network = clf.network_
+    parts = run_batches(lambda xb, lb: network(xb, lb).float().cpu(), series, progress=progress)
+    return torch.cat(parts).numpy()
+
+
+def predict_proba(clf, X, progress: bool = False) -> np.ndarray:
+    """Class probabilities ``(n, n_classes)`` in ``clf.classes_`` order, as float64."""
+    z = logits(clf, X, progress).astype(np.float64)
+    z -= z.max(axis=1, keepdims=True)
+    proba = np.exp(z)
+    return proba / proba.sum(axis=1, keepdims=True)
+
+
+__all__ = ["PreparedSeries", "logits", "predict_proba", "prepare", "run_batches"]

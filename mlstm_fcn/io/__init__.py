@@ -1,0 +1,1 @@
+"""Files: fitted models (safetensors), pickling, atomic writes, and reading older versions' files."""

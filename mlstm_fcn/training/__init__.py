@@ -1,0 +1,23 @@
+"""Training a network: the loop, one epoch, the protocol, checkpoints and the passes after training.
+
+- :mod:`~mlstm_fcn.training.protocol`: the paper's optimizer, schedule and defaults (:class:`TrainConfig`);
+- :mod:`~mlstm_fcn.training.loop`: :func:`train`, which runs the epochs and keeps the best weights;
+- :mod:`~mlstm_fcn.training.epoch`: one epoch of mini-batches, and :func:`evaluate`;
+- :mod:`~mlstm_fcn.training.cuda_graph`: the epoch captured in one CUDA graph;
+- :mod:`~mlstm_fcn.training.state` and :mod:`~mlstm_fcn.training.checkpoint`: where a run stands, saved whole;
+- :mod:`~mlstm_fcn.training.batchnorm_statistics`: exact BatchNorm statistics for the kept weights;
+- :mod:`~mlstm_fcn.training.loss`, :mod:`~mlstm_fcn.training.data`, :mod:`~mlstm_fcn.training.progress`.
+"""
+
+from .batchnorm_statistics import recompute_batchnorm_statistics
+from .checkpoint import Checkpointer, run_id
+from .data import SeriesOnDevice, batch_slices
+from .epoch import EpochRunner, evaluate
+from .loop import EpochEnd, TrainResult, train
+from .loss import class_weights, weighted_loss
+from .protocol import TrainConfig
+from .state import LoopState
+
+__all__ = ["Checkpointer", "EpochEnd", "EpochRunner", "LoopState", "SeriesOnDevice", "TrainConfig", "TrainResult",
+           "batch_slices", "class_weights", "evaluate", "recompute_batchnorm_statistics", "run_id", "train",
+           "weighted_loss"]

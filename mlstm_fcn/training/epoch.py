@@ -1,0 +1,100 @@
+"""One epoch of mini-batch training, and the evaluation pass over a set of series."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from .._batch_halving import BatchSizer, as_sizer, smaller_batch
+from .._runtime import autocast_context
+from .data import SeriesOnDevice, batch_slices
+from .loss import weighted_loss
+
+
+@torch.no_grad()
+def evaluate(network: nn.Module, data: SeriesOnDevice, class_weight: Tensor, batch_size: int | BatchSizer,
+             autocast_dtype: torch.dtype | None = None, what: str = "validation") -> tuple[float, float]:
+    """Weighted loss and accuracy of ``network`` (in eval mode) on ``data``.
+
+    An integer ``batch_size`` is raised to at least 1024 (no gradients are
+    kept, so evaluation affords larger batches than training); a
+    :class:`~mlstm_fcn._batch_halving.BatchSizer` is used as it is.
+    """
+    was_training = network.training
+    network.eval()
+    n = len(data)
+
+    def batch(start: int, stop: int) -> tuple[Tensor, Tensor]:
+        xb, yb, lb = data.take(torch.arange(start, stop, device=data.X.device))
+        with autocast_context(xb.device, autocast_dtype):
+            logits = network(xb, lb)
+        return weighted_loss(logits, yb, class_weight) * (stop - start), (logits.argmax(1) == yb).sum()
+
+    sizer = batch_size if isinstance(batch_size, BatchSizer) else as_sizer(max(batch_size, 1024))
+    parts = sizer.map(batch, n, what)
+    loss = torch.stack([p[0] for p in parts]).sum()
+    correct = torch.stack([p[1] for p in parts]).sum().to(loss.dtype)
+    network.train(was_training)
+    loss_v, correct_v = torch.stack([loss, correct]).tolist()
+    return loss_v / n, correct_v / n
+
+
+class EpochRunner:
+    """One epoch of mini-batch training, eagerly: the reference the CUDA-graph path replays.
+
+    Accumulates the epoch's summed loss and correct count in device tensors,
+    so that the epoch needs no host synchronisation.
+    """
+
+    def __init__(self, network: nn.Module, optimizer: torch.optim.Optimizer, data: SeriesOnDevice,
+                 class_weight: Tensor, batch_size: int, autocast_dtype: torch.dtype | None) -> None:
+        self.network = network
+        self.optimizer = optimizer
+        self.data = data
+        self.class_weight = class_weight
+        self.batch_size = batch_size
+        self.slices = batch_slices(len(data), batch_size)
+        self.autocast_dtype = autocast_dtype
+        device = data.X.device
+        self.loss_sum = torch.zeros((), device=device)
+        self.correct = torch.zeros((), device=device)
+
+    def step(self, idx: Tensor) -> None:
+        """One optimizer step on the samples at ``idx``."""
+        xb, yb, lb = self.data.take(idx)
+        with autocast_context(xb.device, self.autocast_dtype):
+            logits = self.network(xb, lb)
+            loss = weighted_loss(logits, yb, self.class_weight)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        self.loss_sum += loss.detach() * idx.shape[0]
+        self.correct += (logits.detach().argmax(1) == yb).sum()
+
+    def body(self, perm: Tensor, retry_oom: bool = True) -> None:
+        """All steps of an epoch over the permutation ``perm``.
+
+        A batch that runs out of GPU memory is redone, with the rest of the
+        epoch, in batches half as large (and so are later epochs).
+        """
+        self.loss_sum.zero_()
+        self.correct.zero_()
+        slices, i = self.slices, 0
+        while i < len(slices):
+            start, stop = slices[i]
+            try:
+                self.step(perm[start:stop])
+            except torch.cuda.OutOfMemoryError as exc:
+                if not retry_oom:
+                    raise
+                self.batch_size = smaller_batch(self.batch_size, exc, "training")
+                rest = batch_slices(len(self.data) - start, self.batch_size)
+                slices = slices[:i] + [(start + a, start + b) for a, b in rest]
+                continue
+            i += 1
+        self.slices = batch_slices(len(self.data), self.batch_size)
+
+    def run(self, perm: Tensor) -> tuple[Tensor, Tensor]:
+        """Train one epoch; return (summed loss, correct count) as device tensors."""
+        self.body(perm)
+        return self.loss_sum, self.correct

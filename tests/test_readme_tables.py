@@ -1,0 +1,35 @@
+"""The README's result tables are the committed results, not figures typed by hand."""
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import readme_tables  # noqa: E402
+
+
+def test_readme_tables_match_the_committed_results():
+    text = readme_tables.README.read_text()
+    assert "<!-- generated: accuracy -->" in text and "<!-- generated: speed -->" in text
+    assert readme_tables.render(text) == text, "README.md is out of date: run python benchmarks/readme_tables.py"
+
+
+def test_a_changed_figure_is_caught(tmp_path):
+    # The check can fail: a result file that says otherwise makes another README.
+    text = readme_tables.README.read_text()
+    results = tmp_path / "results"
+    results.mkdir()
+    for f in readme_tables.RESULTS.iterdir():
+        if f.is_file():
+            (results / f.name).write_bytes(f.read_bytes())
+    budgets = readme_tables.RESULTS / "budgets"
+    if budgets.is_dir():
+        (results / "budgets").mkdir()
+        for f in budgets.glob("*.csv"):
+            (results / "budgets" / f.name).write_bytes(f.read_bytes())
+    csv = (results / "accuracy.csv").read_text().splitlines()
+    header, first = csv[0].split(","), csv[1].split(",")
+    first[header.index("accuracy")] = "0.1234"
+    (results / "accuracy.csv").write_text("\n".join([csv[0], ",".join(first)] + csv[2:]) + "\n")
+    assert readme_tables.render(text, results) != text
