@@ -200,15 +200,43 @@ def _budget_cv(rows: list[dict]):
     return budgets, datasets, acc, seconds
 
 
+def choose_budget(rows: list[dict]) -> tuple[str, dict]:
+    """The budget the CV supports: the cheapest within one standard error of the best.
+
+    Mean CV accuracy (recomputed statistics) is averaged over the datasets
+    with every fold done; a budget's standard error is that of its paired
+    per-dataset difference to the best budget. Among the budgets whose mean
+    is within one such standard error of the best (the "one-standard-error
+    rule" of Breiman et al.), the one with the least total fit time wins:
+    differences the CV cannot resolve are not worth training time.
+
+    Returns the chosen budget and, per budget, ``(mean, standard error of the
+    difference to the best, total fit seconds)``.
+    """
+    budgets, datasets, acc, seconds = _budget_cv(rows)
+    table = {b: np.array([acc(d, b, "recomputed") for d in datasets]) for b in budgets}
+    best = max(budgets, key=lambda b: table[b].mean())
+    stats = {}
+    for b in budgets:
+        diff = table[best] - table[b]
+        se = float(diff.std(ddof=1) / np.sqrt(len(diff))) if len(diff) > 1 else 0.0
+        stats[b] = (float(table[b].mean()), se, float(sum(seconds(d, b) for d in datasets)))
+    close = [b for b in budgets if stats[best][0] - stats[b][0] <= stats[b][1]]
+    return min(close, key=lambda b: stats[b][2]), stats
+
+
 def budgets_cv_summary(rows: list[dict]) -> str:
     """Markdown: each budget's mean CV accuracy (recomputed, running) and fit time, best first."""
     budgets, datasets, acc, seconds = _budget_cv(rows)
-    means = {b: float(np.mean([acc(d, b, "recomputed") for d in datasets])) for b in budgets}
+    chosen, stats = choose_budget(rows)
+    best = max(budgets, key=lambda b: stats[b][0])
     lines = [f"| budget | mean CV accuracy over {len(datasets)} datasets, recomputed statistics | "
-             "running statistics | fit time per fold, all datasets (s) |", "|---|---|---|---|"]
-    for b in sorted(budgets, key=lambda b: -means[b]):
+             f"standard error of the difference to {best} | running statistics | "
+             "fit time per fold, all datasets (s) |", "|---|---|---|---|---|"]
+    for b in sorted(budgets, key=lambda b: -stats[b][0]):
         running = float(np.mean([acc(d, b, "running") for d in datasets]))
-        lines.append(f"| {b} | {means[b]:.4f} | {running:.4f} | {sum(seconds(d, b) for d in datasets):.0f} |")
+        name = f"**{b}** (chosen)" if b == chosen else b
+        lines.append(f"| {name} | {stats[b][0]:.4f} | {stats[b][1]:.4f} | {running:.4f} | {stats[b][2]:.0f} |")
     return "\n".join(lines)
 
 
@@ -228,7 +256,8 @@ def report_budgets(out: Path) -> str:
             "comparison, the running statistics). "
             f"Datasets with every fold done: {len(datasets)} ({', '.join(datasets)}); seeds "
             f"{sorted({int(r['seed']) for r in rows})}; device(s): {', '.join(sorted({r['device'] for r in rows}))}."
-            "\n\n## Ranking\n\n" + budgets_cv_summary(rows)
+            "\n\n## Ranking\n\nChosen: the cheapest budget within one standard error of the best "
+            "(`choose_budget`).\n\n" + budgets_cv_summary(rows)
             + "\n\n## Per dataset (CV accuracy, recomputed statistics)\n\n" + "\n".join(lines) + "\n")
     (out / "budgets-cv.md").write_text(text)
     return text

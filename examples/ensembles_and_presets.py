@@ -61,7 +61,7 @@ def main() -> None:
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8), layout="constrained")
     for i, (h, best) in enumerate(zip(ensemble.histories_, ensemble.best_epochs_)):
         line, = left.plot(h["epoch"], h["loss"], lw=1, label=f"member {i}")
-        left.plot(best, h["loss"][best], "o", color=line.get_color(), ms=4)
+        left.plot(best, h["loss"][h["epoch"].index(best)], "o", color=line.get_color(), ms=4)
     left.set(yscale="log", xlabel="epoch", ylabel="training loss", title="members (dot: best epoch kept)")
     left.legend(fontsize=8)
     names = [f"m{i}" for i in range(len(members))] + ["ensemble", "paper"]
