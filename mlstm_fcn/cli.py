@@ -191,6 +191,8 @@ _ESTIMATOR_OPTIONS = [
         type=_fraction, metavar="F", help="fraction of the training data held out to choose the best epoch")),
     ("--early-stopping", "early_stopping", dict(type=_positive_int, metavar="N",
                                                 help="stop after N epochs without improvement")),
+    ("--stop-when-fitted", "stop_when_fitted", dict(
+        type=_positive_int, metavar="N", help="stop after N epochs in a row at training accuracy 1")),
 ]
 
 

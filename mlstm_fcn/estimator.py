@@ -43,7 +43,8 @@ _POSITIVE_INT = [Interval(Integral, 1, None, closed="left")]
 _POSITIVE_REAL = [Interval(Real, 0, None, closed="neither")]
 #: Parameters that are counts or rates: True and False are numbers to Python, never one of these.
 _NUMBERS = ("lstm_units", "se_reduction", "dropout", "n_estimators", "epochs", "batch_size", "learning_rate",
-            "min_learning_rate", "lr_patience", "validation_split", "early_stopping", "predict_batch_size",
+            "min_learning_rate", "lr_patience", "validation_split", "early_stopping", "stop_when_fitted",
+            "predict_batch_size",
             "checkpoint_every", "random_state")
 
 
@@ -114,6 +115,12 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         corrected code does. The test set is never used.
     early_stopping : int or None, default=None
         Stop after this many epochs without improvement of the monitored loss.
+    stop_when_fitted : int or None, default=None
+        Stop after this many epochs in a row in which every training series
+        was classified correctly (``history_["accuracy"]`` at 1); the best
+        weights up to then are kept as always. Data the network separates
+        early need no more epochs; data it never fits train all ``epochs``.
+        None trains all ``epochs`` (as the paper does).
     bn_statistics : {"recompute", "running"}, default="recompute"
         Statistics that BatchNorm uses in ``predict``. "recompute" sets them,
         once training has ended, to their exact values for the kept weights
@@ -239,6 +246,7 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         "class_weight": [StrOptions({"balanced"}), dict, None],
         "validation_split": [Interval(Real, 0, 1, closed="neither"), None],
         "early_stopping": [Interval(Integral, 1, None, closed="left"), None],
+        "stop_when_fitted": [Interval(Integral, 1, None, closed="left"), None],
         "bn_statistics": [StrOptions(set(BN_STATISTICS))],
         "device": [str, torch.device],
         "precision": [StrOptions(set(PRECISIONS))],
@@ -261,7 +269,8 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
                  learning_rate: float = protocol.LEARNING_RATE,
                  min_learning_rate: float = protocol.MIN_LEARNING_RATE, lr_patience: int = protocol.LR_PATIENCE,
                  class_weight="balanced", validation_split: float | None = None,
-                 early_stopping: int | None = None, bn_statistics: str = "recompute", device="auto",
+                 early_stopping: int | None = None, stop_when_fitted: int | None = None,
+                 bn_statistics: str = "recompute", device="auto",
                  precision: str = "auto", cuda_graph: bool = True, cudnn_benchmark: bool = True,
                  predict_batch_size: int = 1024, random_state=None, verbose: int = 0,
                  callbacks: Sequence | None = None, checkpoint_dir: str | os.PathLike | None = None,
@@ -283,6 +292,7 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         self.class_weight = class_weight
         self.validation_split = validation_split
         self.early_stopping = early_stopping
+        self.stop_when_fitted = stop_when_fitted
         self.bn_statistics = bn_statistics
         self.device = device
         self.precision = precision
@@ -482,6 +492,7 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         config = TrainConfig(epochs=self.epochs, batch_size=self.batch_size, learning_rate=self.learning_rate,
                              min_learning_rate=self.min_learning_rate, lr_factor=protocol.LR_FACTOR,
                              lr_patience=self.lr_patience, early_stopping=self.early_stopping,
+                             stop_when_fitted=self.stop_when_fitted,
                              autocast_dtype=self.autocast_dtype_,
                              cuda_graph=bool(self.cuda_graph) and device.type == "cuda")
         # Class weights from the series this network trains on, not the part held out.

@@ -32,7 +32,7 @@ _PAPER: dict[str, Any] = dict(
     # by 1/cbrt(2) to 1e-4, balanced class weights, best epoch on the training loss, 500 epochs.
     epochs=protocol.PAPER_EPOCHS, batch_size=protocol.BATCH_SIZE, learning_rate=protocol.LEARNING_RATE,
     min_learning_rate=protocol.MIN_LEARNING_RATE, lr_patience=protocol.LR_PATIENCE,
-    class_weight="balanced", validation_split=None, early_stopping=None,
+    class_weight="balanced", validation_split=None, early_stopping=None, stop_when_fitted=None,
     # Prediction with BatchNorm's running averages (Keras' momentum 0.99), as the Keras code did.
     bn_statistics="running",
 )

@@ -212,3 +212,18 @@ def test_a_finished_checkpoint_serves_either_statistics(tiny_data, tmp_path):
     assert steps["n"] == 0
     fresh = MLSTMFCNClassifier(**FAST, random_state=0).fit(X, y)
     np.testing.assert_allclose(resumed.predict_proba(X), fresh.predict_proba(X), rtol=1e-5, atol=1e-6)
+
+
+def test_stop_when_fitted_stops_where_the_budget_rule_says(tiny_data):
+    # The rule the budget benchmark reads off one long run, as the estimator runs it.
+    X, y = tiny_data
+    params = {**FAST, "epochs": 60, "learning_rate": 1e-2, "random_state": 0}
+    full = MLSTMFCNClassifier(**params).fit(X, y)
+    acc = full.history_["accuracy"]
+    expected = next(e for e in range(5, 61) if min(acc[e - 5:e]) == 1.0)  # 5 epochs in a row at 1
+    assert expected < 60
+    stopped = MLSTMFCNClassifier(**params, stop_when_fitted=5).fit(X, y)
+    assert stopped.n_epochs_ == expected and stopped.history_["accuracy"] == acc[:expected]
+    # Data it cannot fit (shuffled labels, a tiny network) train all epochs.
+    y_random = np.random.default_rng(1).permutation(y)
+    assert MLSTMFCNClassifier(**{**params, "epochs": 8}, stop_when_fitted=5).fit(X, y_random).n_epochs_ == 8

@@ -225,3 +225,15 @@ def test_checkpoint_params_are_validated(tiny_data):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert MLSTMFCNClassifier(**FAST).checkpoint_dir is None
+
+
+def test_new_parameters_at_their_old_behaviour_keep_old_run_ids(tiny_data):
+    # A checkpoint written before stop_when_fitted existed is found again by a fit that trains the
+    # same way (stop_when_fitted=None); another value is another run.
+    X, y = tiny_data
+    params = MLSTMFCNClassifier(**PARAMS).get_params()
+    old = {k: v for k, v in params.items() if k != "stop_when_fitted"}
+    arrays = [X, None, np.unique(y, return_inverse=True)[1]]
+    cpu = torch.device("cpu")
+    assert checkpoint.run_id({**params, "stop_when_fitted": None}, cpu, arrays) == checkpoint.run_id(old, cpu, arrays)
+    assert checkpoint.run_id({**params, "stop_when_fitted": 20}, cpu, arrays) != checkpoint.run_id(old, cpu, arrays)

@@ -15,6 +15,8 @@ from typing import Any
 LEGACY_PARAMS: dict[str, Any] = {
     # Before exact statistics (0.1 models): prediction used BatchNorm's running averages.
     "bn_statistics": "running",
+    # Before the stop rule: every fit trained all its epochs (unless early_stopping said otherwise).
+    "stop_when_fitted": None,
 }
 
 

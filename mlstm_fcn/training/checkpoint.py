@@ -31,7 +31,7 @@ from torch import nn
 
 from .._warnings import warn
 from ..io.atomic import atomic_write
-from ..io.upgrade import one_based_epochs
+from ..io.upgrade import LEGACY_PARAMS, one_based_epochs
 from .state import LoopState
 
 #: Version of the checkpoint contents; a file of another version is not resumed.
@@ -50,7 +50,10 @@ def run_id(params: dict[str, Any], device: torch.device, arrays: list[np.ndarray
     indices, classes); parameters that do not change training are left out.
     """
     h = hashlib.sha256()
-    kept = {k: v for k, v in sorted(params.items()) if k not in _NOT_IN_RUN_ID}
+    # A parameter at the value that versions before it behaved as is left out too, so that their
+    # checkpoints of the same run keep their names.
+    kept = {k: v for k, v in sorted(params.items())
+            if k not in _NOT_IN_RUN_ID and not (k in LEGACY_PARAMS and v == LEGACY_PARAMS[k])}
     rs = kept.get("random_state")
     if isinstance(rs, (np.random.RandomState, np.random.Generator)):
         # The generator's state before fit draws from it: another seed is another run.

@@ -97,6 +97,15 @@ class WeightSnapshot:
         return previous
 
 
+def _fitted_for(accuracy: list[float], epochs: int | None) -> bool:
+    """Whether the last ``epochs`` epochs classified every training series correctly.
+
+    Read from the history, so that a run resumed from a checkpoint stops where
+    an uninterrupted one would.
+    """
+    return epochs is not None and len(accuracy) >= epochs and min(accuracy[-epochs:]) == 1.0
+
+
 def _current_lr(optimizer: torch.optim.Optimizer) -> float:
     return float(optimizer.param_groups[0]["lr"])
 
@@ -132,7 +141,8 @@ def train(network: nn.Module, train_data: SeriesOnDevice, class_weight: Tensor, 
     The monitored figure is the validation loss when ``val_data`` is given,
     else the mean training loss of the epoch. The learning rate is reduced
     on its plateaus, and training stops early after ``config.early_stopping``
-    epochs without improvement when that is set. A ``KeyboardInterrupt``
+    epochs without improvement when that is set, or after
+    ``config.stop_when_fitted`` epochs in a row at training accuracy 1. A ``KeyboardInterrupt``
     ends training after restoring the best weights so far, with a warning.
     A batch that runs out of GPU memory is retried in halves (with a
     warning). With a ``checkpointer``, training resumes from its checkpoint
@@ -195,6 +205,8 @@ def train(network: nn.Module, train_data: SeriesOnDevice, class_weight: Tensor, 
                 checkpointer.write(state, network, optimizer, scheduler, generator)
             bar.show(record)
             if config.early_stopping is not None and state.since_best >= config.early_stopping:
+                break
+            if _fitted_for(history["accuracy"], config.stop_when_fitted):
                 break
         if checkpointer is not None and not (resumed is not None and resumed.finished):
             # The finished run: fitting again with the same checkpoint_dir returns it at once.

@@ -38,6 +38,8 @@ class TrainConfig:
     lr_factor: float = LR_FACTOR
     lr_patience: int = LR_PATIENCE
     early_stopping: int | None = None
+    #: Stop after this many epochs in a row at training accuracy 1 (None: never).
+    stop_when_fitted: int | None = None
     #: dtype of autocast (torch.bfloat16) or None for full float32.
     autocast_dtype: torch.dtype | None = None
     #: Capture each epoch in a CUDA graph (CUDA only; falls back to eager on failure).
