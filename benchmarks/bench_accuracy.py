@@ -14,7 +14,6 @@ Finished rows are skipped when the command is run again (resumable).
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 import time
@@ -27,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from configs import CONFIGS  # noqa: E402
-from results_io import device_label, read_rows  # noqa: E402
+from results_io import add_run_arguments, appending, device_label, read_rows  # noqa: E402
 from published import METHODS, PUBLISHED  # noqa: E402
 
 FIELDS = ["config", "dataset", "seed", "accuracy", "balanced_accuracy", "fit_seconds", "epochs_run",
@@ -43,18 +42,16 @@ def run(args) -> None:
     from mlstm_fcn import MLSTMFCNClassifier
     from mlstm_fcn.datasets import load_uea
 
+    if args.threads:
+        torch.set_num_threads(args.threads)
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     csv_path = out / "accuracy.csv"
     done = {(r["config"], r["dataset"], r["seed"]) for r in read_rows(csv_path)}
     jobs = [(c, d, s) for d in args.datasets for c in args.configs for s in args.seeds
             if (c, d, str(s)) not in done]
-    new_file = not csv_path.exists()
     started = time.perf_counter()
-    with csv_path.open("a", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=FIELDS)
-        if new_file:
-            writer.writeheader()
+    with appending(csv_path, FIELDS) as (writer, f):
         data = {}
         for config, dataset, seed in tqdm(jobs, desc="benchmark", unit="fit"):
             if args.time_budget and time.perf_counter() - started > args.time_budget:
@@ -147,15 +144,11 @@ def report(out_dir: Path) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--archive", default=None, help="UEA archive directory")
+    add_run_arguments(parser, Path(__file__).resolve().parent / "results")
     parser.add_argument("--datasets", nargs="+", default=list(PUBLISHED))
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--configs", nargs="+", default=["paper"], choices=sorted(CONFIGS))
     parser.add_argument("--epochs", type=int, default=None, help="override the configuration's epochs")
-    parser.add_argument("--device", default="auto")
-    parser.add_argument("--time-budget", type=float, default=None, help="stop starting fits after N seconds")
-    parser.add_argument("--out-dir", default=str(Path(__file__).resolve().parent / "results"))
-    parser.add_argument("--report-only", action="store_true")
     args = parser.parse_args()
     if not args.report_only:
         run(args)

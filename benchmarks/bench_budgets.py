@@ -16,7 +16,6 @@ are skipped; ``--time-budget`` stops starting new ones), and ``budgets.md``
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 import time
 from pathlib import Path
@@ -28,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from budgets import BUDGETS, MAX_EPOCHS, fit_with_snapshots, n_batches, score_snapshots  # noqa: E402
 from published import PUBLISHED  # noqa: E402
-from results_io import device_label, read_rows  # noqa: E402
+from results_io import add_run_arguments, appending, device_label, read_rows  # noqa: E402
 
 FIELDS = ["dataset", "seed", "budget", "statistics", "stop_epoch", "best_epoch", "accuracy", "train_accuracy",
           "train_seconds", "recompute_seconds", "n_train", "batches_per_epoch", "device", "torch", "mlstm_fcn"]
@@ -53,12 +52,8 @@ def run(args) -> None:
     csv_path = out / "budgets.csv"
     done = {(r["dataset"], r["seed"]) for r in read_rows(csv_path)}
     jobs = [(d, s) for d in args.datasets for s in args.seeds if (d, str(s)) not in done]
-    new_file = not csv_path.exists()
     started = time.perf_counter()
-    with csv_path.open("a", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=FIELDS)
-        if new_file:
-            writer.writeheader()
+    with appending(csv_path, FIELDS) as (writer, fh):
         for dataset, seed in tqdm(jobs, desc="budgets", unit="run"):
             if args.time_budget and time.perf_counter() - started > args.time_budget:
                 print(f"time budget of {args.time_budget} s spent; rerun to resume", flush=True)
@@ -181,15 +176,10 @@ def _plot(path: Path, points) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--archive", default=None, help="UEA archive directory")
+    add_run_arguments(parser, Path(__file__).resolve().parent / "results" / "budgets")
     parser.add_argument("--datasets", nargs="+", default=BY_COST)
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
-    parser.add_argument("--device", default="auto")
     parser.add_argument("--max-epochs", type=int, default=MAX_EPOCHS, help="length of each run (tests: a few)")
-    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
-    parser.add_argument("--time-budget", type=float, default=None, help="stop starting runs after N seconds")
-    parser.add_argument("--out-dir", default=str(Path(__file__).resolve().parent / "results" / "budgets"))
-    parser.add_argument("--report-only", action="store_true")
     args = parser.parse_args()
     if not args.report_only:
         run(args)

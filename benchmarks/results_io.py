@@ -1,9 +1,12 @@
-"""What the accuracy and selection benchmarks share: their CSV rows and how they name a device."""
+"""What the accuracy, budget and selection benchmarks share: CSV rows, devices, common options."""
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import csv
 import platform
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -22,3 +25,27 @@ def device_label(clf) -> str:
     if clf.device_.type == "cuda":
         return torch.cuda.get_device_name(clf.device_)
     return f"cpu ({platform.processor() or platform.machine()})"
+
+
+@contextlib.contextmanager
+def appending(path: Path, fields: list[str]) -> Iterator[tuple[csv.DictWriter, object]]:
+    """``(writer, file)`` appending rows to a results CSV, with the header when the file is new.
+
+    Rows already there stay: the benchmarks resume by skipping what they find.
+    """
+    new_file = not path.exists()
+    with path.open("a", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields)
+        if new_file:
+            writer.writeheader()
+        yield writer, fh
+
+
+def add_run_arguments(parser: argparse.ArgumentParser, out_dir: Path) -> None:
+    """The options every benchmark run takes: data, device, CPU threads, time budget, output."""
+    parser.add_argument("--archive", default=None, help="UEA archive directory (default: bundled datasets)")
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    parser.add_argument("--time-budget", type=float, default=None, help="stop starting fits after N seconds")
+    parser.add_argument("--out-dir", default=str(out_dir))
+    parser.add_argument("--report-only", action="store_true", help="only write the report of what ran")

@@ -27,7 +27,6 @@ without training it again.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 import time
@@ -40,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from budgets import BUDGETS, MAX_EPOCHS, fit_with_snapshots, score_snapshots  # noqa: E402
 from configs import CONFIGS  # noqa: E402
-from results_io import device_label, read_rows  # noqa: E402
+from results_io import add_run_arguments, appending, device_label, read_rows  # noqa: E402
 
 FIELDS = ["config", "dataset", "fold", "folds", "seed", "accuracy", "balanced_accuracy", "log_loss",
           "n_fit", "n_held_out", "fit_seconds", "epochs_run", "device", "torch", "mlstm_fcn", "params"]
@@ -73,6 +72,8 @@ def run(args) -> None:
     from mlstm_fcn import MLSTMFCNClassifier
     from mlstm_fcn.datasets import load_uea
 
+    if args.threads:
+        torch.set_num_threads(args.threads)
     out = Path(args.out_dir)
     (out / "cv-proba").mkdir(parents=True, exist_ok=True)
     csv_path = out / "cv.csv"
@@ -90,12 +91,8 @@ def run(args) -> None:
                                  "parameters (--folds, --epochs or configs.py changed); use another --out-dir.")
     jobs = [(c, d, f, s) for d in args.datasets for c in args.configs for f in range(splits[d][0])
             for s in args.seeds if (c, d, str(f), str(s)) not in done]
-    new_file = not csv_path.exists()
     started = time.perf_counter()
-    with csv_path.open("a", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=FIELDS)
-        if new_file:
-            writer.writeheader()
+    with appending(csv_path, FIELDS) as (writer, fh):
         for config, dataset, fold, seed in tqdm(jobs, desc="cross-validation", unit="fit"):
             if args.time_budget and time.perf_counter() - started > args.time_budget:
                 print(f"time budget of {args.time_budget} s spent; rerun to resume", flush=True)
@@ -148,11 +145,7 @@ def run_budgets(args) -> None:
     rows = read_rows(csv_path)
     done = {(r["dataset"], r["fold"], r["seed"]) for r in rows}
     started = time.perf_counter()
-    new_file = not csv_path.exists()
-    with csv_path.open("a", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=BUDGET_FIELDS)
-        if new_file:
-            writer.writeheader()
+    with appending(csv_path, BUDGET_FIELDS) as (writer, fh):
         for dataset in args.datasets:
             X, y = load_uea(dataset, "train", data_dir=args.archive)  # never "test"
             y = np.asarray(y)
@@ -379,19 +372,14 @@ def report(out: Path) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--archive", default=None, help="UEA archive directory (default: bundled datasets)")
+    add_run_arguments(parser, Path(__file__).resolve().parent / "results" / "selection")
     parser.add_argument("--datasets", nargs="+", default=["BasicMotions"])
     parser.add_argument("--configs", nargs="+", default=["paper"], choices=list(CONFIGS))
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
     parser.add_argument("--epochs", type=int, default=None, help="override the configurations' epochs")
-    parser.add_argument("--device", default="auto")
-    parser.add_argument("--time-budget", type=float, default=None, help="stop starting fits after N seconds")
-    parser.add_argument("--out-dir", default=str(Path(__file__).resolve().parent / "results" / "selection"))
-    parser.add_argument("--report-only", action="store_true")
     parser.add_argument("--budgets", action="store_true", help="compare training budgets instead of --configs")
     parser.add_argument("--max-epochs", type=int, default=MAX_EPOCHS, help="with --budgets: length of each run")
-    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     args = parser.parse_args()
     if args.budgets:
         if not args.report_only:

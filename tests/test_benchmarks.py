@@ -113,3 +113,41 @@ def test_rerun_with_other_folds_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(sys, "argv", base + ["--folds", "3"])
     with pytest.raises(SystemExit, match="other folds or parameters"):
         select_config.main()
+
+
+@pytest.mark.slow
+def test_budget_benchmark_and_budget_cv(tmp_path, monkeypatch):
+    # Every budget read off one short run (55 epochs here): rows for running and recomputed statistics,
+    # stopping where each budget says; the CV reads TRAIN splits only and chooses a budget.
+    import bench_budgets
+    import mlstm_fcn.datasets as datasets
+
+    monkeypatch.setattr(sys, "argv", ["bench_budgets.py", "--datasets", "BasicMotions", "--max-epochs", "55",
+                                      "--device", "cpu", "--out-dir", str(tmp_path)])
+    bench_budgets.main()
+    with (tmp_path / "budgets.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    budgets = {r["budget"] for r in rows}
+    assert {"e50", "s500", "fitted20"} <= budgets and "e100" not in budgets  # longer than the run: left out
+    assert len(rows) == 2 * len(budgets) and {r["statistics"] for r in rows} == {"running", "recomputed"}
+    e50 = [r for r in rows if r["budget"] == "e50"]
+    assert {int(r["stop_epoch"]) for r in e50} == {50} and all(1 <= int(r["best_epoch"]) <= 50 for r in e50)
+    assert all(int(r["stop_epoch"]) <= 55 for r in rows)
+    assert "## Accuracy against training time" in (tmp_path / "budgets.md").read_text()
+
+    real, splits = datasets.load_uea, []
+
+    def spy(name, split="train", **kw):
+        splits.append(split)
+        return real(name, split=split, **kw)
+
+    monkeypatch.setattr(datasets, "load_uea", spy)
+    monkeypatch.setattr(sys, "argv", ["select_config.py", "--budgets", "--datasets", "BasicMotions", "--folds", "2",
+                                      "--max-epochs", "55", "--device", "cpu", "--out-dir", str(tmp_path)])
+    select_config.main()
+    assert set(splits) == {"train"}
+    with (tmp_path / "budgets-cv.csv").open() as f:
+        cv_rows = list(csv.DictReader(f))
+    assert {int(r["n_fit"]) + int(r["n_held_out"]) for r in cv_rows} == {40}
+    chosen, stats = select_config.choose_budget(cv_rows)
+    assert chosen in stats and "(chosen)" in (tmp_path / "budgets-cv.md").read_text()
