@@ -16,7 +16,7 @@ setup: $(VENV)/.installed
 
 demo: setup
 	mkdir -p out
-	$(VENV)/bin/mlstm-fcn fit BasicMotions --epochs 200 --seed 0 --out out/basicmotions.model
+	$(VENV)/bin/mlstm-fcn fit BasicMotions --seed 0 --out out/basicmotions.model
 	$(VENV)/bin/mlstm-fcn evaluate out/basicmotions.model BasicMotions
 
 test: setup

@@ -75,6 +75,42 @@ BUDGETS: dict[str, Budget] = {
 }
 
 
+#: Budgets made of two others: a stop rule with an epoch cap, ``(rule, cap)``. A run stops at the
+#: rule's epoch when that comes before the cap, else at the cap, so its figures are the rule's row
+#: or the cap's row of the same run; no further training is needed to score them.
+CAPPED = {f"fitted20max{e}": ("fitted20", f"e{e}") for e in (100, 200)}
+
+
+def with_capped(rows: list[dict], run_keys: tuple[str, ...]) -> list[dict]:
+    """``rows`` plus the rows of every :data:`CAPPED` budget, one per run and statistics.
+
+    ``run_keys`` name a run (``("dataset", "seed")``, or with ``"fold"`` for the CV).
+    """
+    index = {(tuple(r[k] for k in run_keys), r["statistics"], r["budget"]): r for r in rows}
+    out = list(rows)
+    for name, (rule, cap) in CAPPED.items():
+        cap_epochs = BUDGETS[cap].value
+        for (run, stats, budget), r in index.items():
+            if budget != rule or (run, stats, cap) not in index:
+                continue
+            pick = r if int(r["stop_epoch"]) <= cap_epochs else index[(run, stats, cap)]
+            out.append({**pick, "budget": name})
+    return out
+
+
+def longest(name: str) -> int:
+    """The most epochs budget ``name`` can train (its worst case)."""
+    if name in CAPPED:
+        return BUDGETS[CAPPED[name][1]].value
+    b = BUDGETS[name]
+    return b.value if b.kind == "epochs" else MAX_EPOCHS
+
+
+def budget_names() -> list[str]:
+    """Every budget, measured or capped, in report order."""
+    return list(BUDGETS) + list(CAPPED)
+
+
 class Snapshots:
     """Training callback: a copy of the kept weights at each budget's stopping epoch.
 

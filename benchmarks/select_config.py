@@ -37,7 +37,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from budgets import BUDGETS, MAX_EPOCHS, fit_with_snapshots, score_snapshots  # noqa: E402
+from budgets import (BUDGETS, MAX_EPOCHS, budget_names, fit_with_snapshots, longest,  # noqa: E402
+                     score_snapshots, with_capped)
 from configs import CONFIGS  # noqa: E402
 from results_io import add_run_arguments, appending, device_label, read_rows  # noqa: E402
 
@@ -172,7 +173,8 @@ def run_budgets(args) -> None:
 
 def _budget_cv(rows: list[dict]):
     """Per complete dataset and budget: pooled CV accuracy (recomputed, running) and mean fit time."""
-    budgets = [b for b in BUDGETS if any(r["budget"] == b for r in rows)]
+    rows = with_capped(rows, ("dataset", "fold", "seed"))
+    budgets = [b for b in budget_names() if any(r["budget"] == b for r in rows)]
 
     def complete(d: str) -> bool:  # every fold of at least one seed
         k = int(next(r["folds"] for r in rows if r["dataset"] == d))
@@ -201,7 +203,9 @@ def choose_budget(rows: list[dict]) -> tuple[str, dict]:
     per-dataset difference to the best budget. Among the budgets whose mean
     is within one such standard error of the best (the "one-standard-error
     rule" of Breiman et al.), the one with the least total fit time wins:
-    differences the CV cannot resolve are not worth training time.
+    differences the CV cannot resolve are not worth training time. Equal
+    times (budgets that stopped at the same epochs on every fold) go to the
+    one that can train the fewest epochs at worst.
 
     Returns the chosen budget and, per budget, ``(mean, standard error of the
     difference to the best, total fit seconds)``.
@@ -215,7 +219,7 @@ def choose_budget(rows: list[dict]) -> tuple[str, dict]:
         se = float(diff.std(ddof=1) / np.sqrt(len(diff))) if len(diff) > 1 else 0.0
         stats[b] = (float(table[b].mean()), se, float(sum(seconds(d, b) for d in datasets)))
     close = [b for b in budgets if stats[best][0] - stats[b][0] <= stats[b][1]]
-    return min(close, key=lambda b: stats[b][2]), stats
+    return min(close, key=lambda b: (round(stats[b][2], 6), longest(b))), stats
 
 
 def budgets_cv_summary(rows: list[dict]) -> str:

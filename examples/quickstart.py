@@ -15,7 +15,7 @@ from mlstm_fcn.datasets import load_uea
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", default="BasicMotions")
-    parser.add_argument("--epochs", type=int, default=200)
+    parser.add_argument("--epochs", type=int, default=None, help="most epochs (default: the estimator's)")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--smoke", action="store_true", help="tiny, fast run (for CI)")
@@ -26,7 +26,9 @@ def main() -> None:
     X_test, y_test = load_uea(args.dataset, split="test")
     print(f"{args.dataset}: train {X_train.shape}, test {X_test.shape}, {len(set(y_train))} classes")
 
-    params = dict(epochs=args.epochs, device=args.device, random_state=args.seed, verbose=1)
+    params = dict(device=args.device, random_state=args.seed, verbose=1)
+    if args.epochs is not None:
+        params["epochs"] = args.epochs
     if smoke:
         params.update(epochs=2, filters=(8, 8, 8), kernel_sizes=(3, 3, 3), lstm_units=4)
     clf = MLSTMFCNClassifier(**params)

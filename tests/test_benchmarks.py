@@ -151,3 +151,18 @@ def test_budget_benchmark_and_budget_cv(tmp_path, monkeypatch):
     assert {int(r["n_fit"]) + int(r["n_held_out"]) for r in cv_rows} == {40}
     chosen, stats = select_config.choose_budget(cv_rows)
     assert chosen in stats and "(chosen)" in (tmp_path / "budgets-cv.md").read_text()
+
+
+def test_the_defaults_are_the_budget_the_cv_chose():
+    # The committed CV (TRAIN splits only) chooses a budget; the estimator's defaults train exactly it.
+    import bench_budgets
+    import budgets
+    from results_io import read_rows
+
+    rows = read_rows(ROOT / "benchmarks" / "results" / "budgets" / "budgets-cv.csv")
+    chosen, _ = select_config.choose_budget(rows)
+    assert chosen == bench_budgets.DEFAULT
+    rule, cap = budgets.CAPPED[chosen]
+    clf = MLSTMFCNClassifier()
+    assert budgets.BUDGETS[rule].kind == "fitted" and clf.stop_when_fitted == budgets.BUDGETS[rule].value
+    assert clf.epochs == budgets.BUDGETS[cap].value and clf.bn_statistics == "recompute"

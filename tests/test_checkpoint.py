@@ -21,7 +21,8 @@ from mlstm_fcn.training import epoch as training  # where an epoch's steps and l
 from .conftest import FAST
 
 ROOT = Path(__file__).resolve().parents[1]
-PARAMS = {**FAST, "epochs": 12, "dropout": 0.5, "random_state": 7, "checkpoint_every": 3}
+# Every epoch runs (no stop rule): the tests count epochs and checkpoints.
+PARAMS = {**FAST, "epochs": 12, "dropout": 0.5, "random_state": 7, "checkpoint_every": 3, "stop_when_fitted": None}
 
 
 

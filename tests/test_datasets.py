@@ -320,3 +320,9 @@ def test_names_match_without_case_and_near_misses_are_suggested(isolated):
     assert datasets.find_uea("mydata", isolated) == folder
     assert load_uea("MYDATA", "test", data_dir=isolated)[0].shape == (270, 4, 65)
     assert "MyData" in datasets.closest_names("MyDta", isolated)
+
+
+def test_a_known_name_missing_locally_gets_no_suggestion_of_itself(isolated):
+    with pytest.raises(FileNotFoundError) as info:
+        load_uea("NATOPS", data_dir=isolated)  # in the catalogue, not bundled
+    assert "Did you mean" not in str(info.value)

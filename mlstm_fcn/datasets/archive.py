@@ -164,9 +164,10 @@ def not_found_hint(name: str, data_dir: str | os.PathLike | None = None) -> str:
     -------
     hint : str
         `` Did you mean 'X'?`` (with a leading space) for a name close to
-        known ones (:func:`closest_names`), else an empty string.
+        known ones (:func:`closest_names`), else an empty string. A known
+        name that is only missing locally suggests nothing (it is not a typo).
     """
-    close = closest_names(name, data_dir)
+    close = [c for c in closest_names(name, data_dir) if c.lower() != name.lower()]
     return f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
 
 
