@@ -16,13 +16,14 @@ import numpy as np
 SCALINGS = (None, "channel", "instance")
 
 #: A channel is constant (divided by 1, not blown up) when its standard deviation
-#: is at most this fraction of its mean's magnitude. Relative, because all the
-#: std a constant channel shows is the rounding error of its float64 mean, which
-#: grows with the values: none for float32 input, a few eps * |mean| for float64
-#: input, at worst one eps more per block of series. An absolute cut either
-#: misses those (10 eps: most constant float64 channels above 10 in magnitude)
-#: or leaves genuinely small signals unscaled (1e-8: any channel of std 1e-9).
+#: is at most CONSTANT_ATOL, or at most CONSTANT_RTOL of its mean's magnitude. The
+#: relative part, because all the std a constant float64 channel shows is the
+#: rounding error of its mean, which grows with the values (a few eps * |mean|);
+#: the absolute part is the cut that models fitted before this rule used, and
+#: ``scaling="instance"`` computes its statistics again in predict, so they keep
+#: predicting as they did.
 CONSTANT_RTOL = 1e-12
+CONSTANT_ATOL = 1e-8
 _CHUNK = 1024  # series per block of float64 work
 
 
@@ -52,7 +53,7 @@ def _chunks(n: int):
 
 def _divisor(mean: np.ndarray, std: np.ndarray) -> np.ndarray:
     """``std``, or 1 where the data are constant (see :data:`CONSTANT_RTOL`)."""
-    return np.where(std <= CONSTANT_RTOL * np.abs(mean), 1.0, std)
+    return np.where((std <= CONSTANT_ATOL) | (std <= CONSTANT_RTOL * np.abs(mean)), 1.0, std)
 
 
 def channel_statistics(X: np.ndarray, lengths: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:

@@ -158,6 +158,11 @@ _positive_float = _number(float, lambda v: v > 0, "a positive number")
 _fraction = _number(float, lambda v: 0.0 < v < 1.0, "a number between 0 and 1 (exclusive)")
 
 
+def _positive_int_or_none(text: str) -> int | str:
+    # "none" reaches the estimator as None (see cmd_fit): the option given, with that value.
+    return "none" if text.strip().lower() == "none" else _positive_int(text)
+
+
 def _parse_ints(text: str) -> tuple[int, ...]:
     try:
         values = tuple(int(v) for v in text.split(","))
@@ -192,7 +197,8 @@ _ESTIMATOR_OPTIONS = [
     ("--early-stopping", "early_stopping", dict(type=_positive_int, metavar="N",
                                                 help="stop after N epochs without improvement")),
     ("--stop-when-fitted", "stop_when_fitted", dict(
-        type=_positive_int, metavar="N", help="stop after N epochs in a row at training accuracy 1")),
+        type=_positive_int_or_none, metavar="N",
+        help="stop after N epochs in a row at training accuracy 1 ('none': train all epochs)")),
 ]
 
 
@@ -222,8 +228,9 @@ def cmd_fit(args) -> None:
     for _, name, _ in _ESTIMATOR_OPTIONS:
         if getattr(args, name) is not None:
             params[name] = getattr(args, name)
-    if params.get("scaling") == "none":
-        params["scaling"] = None
+    for name in ("scaling", "stop_when_fitted"):
+        if params.get(name) == "none":
+            params[name] = None
     clf = MLSTMFCNClassifier(**params)
     if not args.quiet:
         print(f"{what}: {X.shape[0]} series, {X.shape[1]} channels, {_lengths_note(X)}, "

@@ -457,7 +457,12 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         """
         if self.checkpoint_dir is None:
             return [None] * self.n_estimators, seed_from(self.random_state)
-        run = run_id(self.get_params(deep=False), self.device_, arrays)
+        params = self.get_params(deep=False)
+        if self.validation_split is not None:
+            # Since class weights come from the training part, such runs differ from earlier
+            # versions' runs of the same parameters: other names, so old checkpoints are not resumed.
+            params["class_weights_of"] = "the training part"
+        run = run_id(params, self.device_, arrays)
         runs = [run] if self.n_estimators == 1 else [f"{run}-{i}" for i in range(self.n_estimators)]
         checkpointers = [Checkpointer(self.checkpoint_dir, r, self.checkpoint_every) for r in runs]
         saved = checkpointers[0].read()

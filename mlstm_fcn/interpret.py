@@ -70,27 +70,29 @@ def se_gates(clf, X, member: int = 0) -> list[np.ndarray]:
     """
     branch = _network(clf, member).fcn_branch
     blocks = branch.se_blocks()
-    collected: list[list[torch.Tensor]] = [[] for _ in blocks]
+    current: list[torch.Tensor | None] = [None] * len(blocks)
 
     # The SE block's gate depends on its *input* (the block's activations
     # before rescaling), which only exists inside the forward pass: a
     # pre-hook sees it and asks the block for its gate.
     def make_hook(i):
         def hook(module, args):
-            collected[i].append(module.gate(*args).float().cpu())
+            current[i] = module.gate(*args).float().cpu()
         return hook
 
-    def batch(xb: torch.Tensor, lb: torch.Tensor | None) -> None:
-        branch.feature_maps(xb, lengths_to_mask(lb, xb.shape[-1], xb.dtype))  # the hooks collect
+    def batch(xb: torch.Tensor, lb: torch.Tensor | None) -> list[torch.Tensor]:
+        # The batch's own gates: a batch retried after running out of memory adds nothing twice.
+        branch.feature_maps(xb, lengths_to_mask(lb, xb.shape[-1], xb.dtype))
+        return list(current)
 
     series = prepare(clf, X)
     handles = [se.register_forward_pre_hook(make_hook(i)) for i, se in enumerate(blocks)]
     try:
-        run_batches(batch, series, "SE gates")
+        parts = run_batches(batch, series, "SE gates")
     finally:
         for h in handles:
             h.remove()
-    return [torch.cat(parts).numpy() for parts in collected]
+    return [torch.cat([p[i] for p in parts]).numpy() for i in range(len(blocks))]
 
 
 def se_gates_by_class(clf, X, y, member: int = 0) -> tuple[np.ndarray, list[np.ndarray]]:

@@ -18,6 +18,7 @@ import numpy as np
 from sktime.classification.base import BaseClassifier
 
 from .estimator import MLSTMFCNClassifier
+from .io.upgrade import fill_missing_params
 
 
 def _to_estimator_input(X):
@@ -75,19 +76,34 @@ class MLSTMFCNSktime(BaseClassifier):
     _PARAMETERS = [p for p in inspect.signature(MLSTMFCNClassifier.__init__).parameters.values()
                    if p.name != "self"]
 
-    def __init__(self, **params) -> None:
+    def __init__(self, *args, **params) -> None:
         # The signature is MLSTMFCNClassifier's (set below), so that sktime and scikit-learn see
         # the same named parameters, defaults included, without a copy of the list here.
-        unknown = set(params) - {p.name for p in self._PARAMETERS}
-        if unknown:
-            raise TypeError(f"{type(self).__name__} got unexpected parameters {sorted(unknown)}.")
+        names = [p.name for p in self._PARAMETERS]
+        if len(args) > len(names):
+            raise TypeError(f"{type(self).__name__} takes at most {len(names)} positional parameters.")
+        given = dict(zip(names, args))
+        twice = set(given) & set(params)
+        unknown = set(params) - set(names)
+        if twice or unknown:
+            raise TypeError(f"{type(self).__name__} got unexpected or repeated parameters "
+                            f"{sorted(twice | unknown)}.")
+        given.update(params)
         for p in self._PARAMETERS:
-            setattr(self, p.name, params.get(p.name, p.default))
+            setattr(self, p.name, given.get(p.name, p.default))
         super().__init__()
 
     __init__.__signature__ = inspect.Signature(
-        [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
-        + [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in _PARAMETERS])
+        [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)] + _PARAMETERS)
+
+    def __setstate__(self, state: dict) -> None:
+        # An adapter pickled by an earlier version lacks the newer parameters: what that version did.
+        fill_missing_params(state, MLSTMFCNClassifier)
+        parent = getattr(super(), "__setstate__", None)
+        if parent is not None:
+            parent(state)
+        else:
+            self.__dict__.update(state)
 
     def _estimator_params(self) -> dict:
         return {p.name: getattr(self, p.name) for p in self._PARAMETERS}

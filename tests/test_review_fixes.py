@@ -133,3 +133,130 @@ def test_a_fit_that_fails_while_training_leaves_no_network(tiny_data, monkeypatc
     with pytest.raises(RuntimeError, match="simulated"):
         clf.fit(X, y)
     assert not hasattr(clf, "network_")
+
+
+# ------------------------------------------------ review of the BatchNorm / layout change
+def test_batchnorm_statistics_survive_an_out_of_memory_retry(monkeypatch):
+    from mlstm_fcn.training import batchnorm_statistics as bn
+
+    rng = np.random.default_rng(0)
+    X = torch.from_numpy(rng.normal(2.0, 3.0, size=(20, 3, 16)).astype(np.float32))
+    torch.manual_seed(0)
+    from mlstm_fcn.nn import MLSTMFCN
+
+    net = MLSTMFCN(3, 16, 2, filters=(8, 8, 8), kernel_sizes=(3, 3, 3), se_reduction=4, lstm_units=4)
+    reference = MLSTMFCN(3, 16, 2, filters=(8, 8, 8), kernel_sizes=(3, 3, 3), se_reduction=4, lstm_units=4)
+    reference.load_state_dict(net.state_dict())
+    bn.recompute_batchnorm_statistics(reference, X, batch_size=8)
+    failed = {"n": 0}
+    real_square = torch.Tensor.square
+
+    def square_once_out_of_memory(t):
+        if failed["n"] == 0 and t.dtype == torch.float64:
+            failed["n"] += 1
+            raise torch.cuda.OutOfMemoryError("simulated")
+        return real_square(t)
+
+    monkeypatch.setattr(torch.Tensor, "square", square_once_out_of_memory)
+    with pytest.warns(RuntimeWarning, match="Out of GPU memory"):
+        bn.recompute_batchnorm_statistics(net, X, batch_size=8)
+    assert failed["n"] == 1
+    for a, b in zip(bn.batchnorm_layers(net), bn.batchnorm_layers(reference)):
+        torch.testing.assert_close(a.running_mean, b.running_mean, rtol=1e-6, atol=1e-6)
+        torch.testing.assert_close(a.running_var, b.running_var, rtol=1e-6, atol=1e-6)
+
+
+def test_se_gates_of_a_retried_batch_are_counted_once(tiny_data, monkeypatch):
+    from mlstm_fcn.interpret import se_gates
+    from mlstm_fcn.nn.fcn import ConvBlock
+
+    X, y = tiny_data
+    clf = MLSTMFCNClassifier(**FAST, random_state=0).fit(X, y)
+    expected = se_gates(clf, X)
+    clf.set_params(predict_batch_size=16)
+    calls = {"n": 0}
+    real = ConvBlock.forward
+
+    def second_block_fails_once(self, x, mask=None):
+        if self is clf.network_.fcn_branch.blocks[1] and calls["n"] == 0:
+            calls["n"] += 1
+            raise torch.cuda.OutOfMemoryError("simulated")
+        return real(self, x, mask)
+
+    monkeypatch.setattr(ConvBlock, "forward", second_block_fails_once)
+    with pytest.warns(RuntimeWarning, match="Out of GPU memory"):
+        gates = se_gates(clf, X)
+    assert [g.shape for g in gates] == [g.shape for g in expected]
+    for g, e in zip(gates, expected):
+        np.testing.assert_allclose(g, e, rtol=1e-5, atol=1e-6)
+
+
+def test_checkpoint_files_count_epochs_from_zero_as_before(tiny_data, tmp_path):
+    X, y = tiny_data
+    params = {**FAST, "epochs": 4, "random_state": 0, "stop_when_fitted": None, "checkpoint_every": 2}
+    clf = MLSTMFCNClassifier(**params, checkpoint_dir=tmp_path).fit(X, y)
+    (path,) = list(tmp_path.glob("*.ckpt"))
+    saved = torch.load(path, weights_only=True)
+    assert saved["history"]["epoch"] == [0, 1, 2, 3] and saved["epoch"] == 3
+    assert saved["best_epoch"] == clf.best_epoch_ - 1
+    again = MLSTMFCNClassifier(**params, checkpoint_dir=tmp_path).fit(X, y)
+    assert again.history_["epoch"] == [1, 2, 3, 4] and again.best_epoch_ == clf.best_epoch_
+
+
+def test_a_run_killed_after_its_stop_epoch_resumes_as_stopped(tiny_data, tmp_path):
+    from mlstm_fcn.training import loop
+
+    X, y = tiny_data
+    params = {**FAST, "epochs": 60, "learning_rate": 1e-2, "random_state": 0, "stop_when_fitted": 5,
+              "checkpoint_every": 1}
+    reference = MLSTMFCNClassifier(**params).fit(X, y)
+    assert reference.n_epochs_ < 60
+
+    class Killed(Exception):
+        pass
+
+    real_write = loop.Checkpointer.write
+
+    def write(self, state, *args):
+        if state.finished:
+            raise Killed  # the process dies between the last periodic checkpoint and the final one
+        return real_write(self, state, *args)
+
+    loop.Checkpointer.write = write
+    try:
+        with pytest.raises(Killed):
+            MLSTMFCNClassifier(**params, checkpoint_dir=tmp_path).fit(X, y)
+    finally:
+        loop.Checkpointer.write = real_write
+    resumed = MLSTMFCNClassifier(**params, checkpoint_dir=tmp_path).fit(X, y)
+    assert resumed.n_epochs_ == reference.n_epochs_ and resumed.best_epoch_ == reference.best_epoch_
+
+
+def test_sktime_adapter_pickles_of_earlier_versions_and_positional_parameters():
+    pytest.importorskip("sktime")
+    import pickle
+
+    from mlstm_fcn.sktime_adapter import MLSTMFCNSktime
+
+    adapter = MLSTMFCNSktime(4, epochs=3)
+    assert adapter.lstm_units == 4 and adapter.epochs == 3
+    state = adapter.__getstate__() if hasattr(adapter, "__getstate__") else dict(adapter.__dict__)
+    state = dict(state)
+    state.pop("bn_statistics"), state.pop("stop_when_fitted")  # what an earlier version pickled
+    old = MLSTMFCNSktime.__new__(MLSTMFCNSktime)
+    old.__setstate__(state)
+    assert old.get_params()["bn_statistics"] == "running" and old.get_params()["stop_when_fitted"] is None
+    assert pickle.loads(pickle.dumps(adapter)).get_params() == adapter.get_params()
+
+
+def test_cli_can_turn_the_stop_rule_off(tmp_path, capsys):
+    import json
+
+    from mlstm_fcn import cli
+
+    out = tmp_path / "m.model"
+    code = cli.main(["fit", "BasicMotions", "--epochs", "2", "--stop-when-fitted", "none", "--filters", "4,4,4",
+                     "--kernel-sizes", "3,3,3", "--lstm-units", "2", "--se-reduction", "2", "--device", "cpu",
+                     "--quiet", "--json", "--out", str(out)])
+    assert code == 0 and json.loads(capsys.readouterr().out)["epochs"] == 2
+    assert MLSTMFCNClassifier.load(out).stop_when_fitted is None

@@ -36,6 +36,11 @@ def one_based_epochs(history: dict, best_epoch: int) -> tuple[dict, int]:
     return history, best_epoch
 
 
+def zero_based_epochs(history: dict) -> dict:
+    """``history`` with its epochs counted from 0, as checkpoint files hold them."""
+    return {**history, "epoch": [e - 1 for e in history.get("epoch", [])]}
+
+
 def upgrade_fitted_state(state: dict) -> None:
     """Fitted records that models of earlier versions lack: one network, no input scaling, epochs from 1."""
     if "history_" not in state:

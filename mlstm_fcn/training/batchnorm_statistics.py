@@ -70,9 +70,12 @@ class _Moments:
         d = x - self.shift.view(shape)
         if weight is not None:
             d = d * weight  # padded steps add nothing (weight 0)
+        # Both sums first, then the totals: a batch that runs out of memory half way (and is
+        # retried smaller) must leave them as they were.
+        s1, s2 = d.sum(dim=dims), d.square().sum(dim=dims)
         self.count += count
-        self.s1 += d.sum(dim=dims)
-        self.s2 += (d * d).sum(dim=dims)
+        self.s1 += s1
+        self.s2 += s2
 
     def mean_var(self) -> tuple[Tensor, Tensor]:
         n = self.count.clamp_min(1)

@@ -31,7 +31,7 @@ from torch import nn
 
 from .._warnings import warn
 from ..io.atomic import atomic_write
-from ..io.upgrade import LEGACY_PARAMS, one_based_epochs
+from ..io.upgrade import LEGACY_PARAMS, one_based_epochs, zero_based_epochs
 from .state import LoopState
 
 #: Version of the checkpoint contents; a file of another version is not resumed.
@@ -181,10 +181,12 @@ class Checkpointer:
             "cuda_rng": torch.cuda.get_rng_state(device) if device.type == "cuda" else None,
             "best": state.best,
             "best_state": cpu(state.best_state),
-            "best_epoch": state.best_epoch,
+            # The file counts epochs from 0, as it always did (readers of older versions rely on it);
+            # restore counts them from 1 again.
+            "best_epoch": state.best_epoch - 1 if state.best_epoch > 0 else state.best_epoch,
             "since_best": state.since_best,
             # JSON round trip: plain floats/ints only, whatever the history holds.
-            "history": json.loads(json.dumps(state.history)),
+            "history": json.loads(json.dumps(zero_based_epochs(state.history))),
         }
         self.directory.mkdir(parents=True, exist_ok=True)
         atomic_write(self.path, lambda f: torch.save(payload, f))

@@ -163,7 +163,12 @@ def train(network: nn.Module, train_data: SeriesOnDevice, class_weight: Tensor, 
         state = resumed
     history = state.history
     result = TrainResult(history=history, best_epoch=state.best_epoch)
-    start_epoch = config.epochs if state.finished else state.epochs_done
+    # A run killed between its last periodic checkpoint and the final one may have met its stop
+    # rule already: it is finished, as the uninterrupted run was.
+    stopped = state.epochs_done > 0 and (
+        (config.early_stopping is not None and state.since_best >= config.early_stopping)
+        or _fitted_for(history["accuracy"], config.stop_when_fitted))
+    start_epoch = config.epochs if state.finished or stopped else state.epochs_done
     n = len(train_data)
     network.train()
     snapshot = WeightSnapshot(network)
