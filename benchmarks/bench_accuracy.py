@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from configs import CONFIGS  # noqa: E402
-from results_io import add_run_arguments, appending, device_label, read_rows  # noqa: E402
+from results_io import add_run_arguments, appending, device_label, prepare_run, read_rows  # noqa: E402
 from published import METHODS, PUBLISHED  # noqa: E402
 
 FIELDS = ["config", "dataset", "seed", "accuracy", "balanced_accuracy", "fit_seconds", "epochs_run",
@@ -42,11 +42,7 @@ def run(args) -> None:
     from mlstm_fcn import MLSTMFCNClassifier
     from mlstm_fcn.datasets import load_uea
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    out = Path(args.out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    csv_path = out / "accuracy.csv"
+    csv_path = prepare_run(args, "accuracy.csv")
     done = {(r["config"], r["dataset"], r["seed"]) for r in read_rows(csv_path)}
     jobs = [(c, d, s) for d in args.datasets for c in args.configs for s in args.seeds
             if (c, d, str(s)) not in done]

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from budgets import (BUDGETS, MAX_EPOCHS, budget_names, fit_with_snapshots, n_batches,  # noqa: E402
                      score_snapshots, with_capped)
 from published import PUBLISHED  # noqa: E402
-from results_io import add_run_arguments, appending, device_label, read_rows  # noqa: E402
+from results_io import add_run_arguments, appending, device_label, prepare_run, read_rows  # noqa: E402
 
 FIELDS = ["dataset", "seed", "budget", "statistics", "stop_epoch", "best_epoch", "accuracy", "train_accuracy",
           "train_seconds", "recompute_seconds", "n_train", "batches_per_epoch", "device", "torch", "mlstm_fcn"]
@@ -46,11 +46,7 @@ def run(args) -> None:
     from mlstm_fcn.datasets import load_uea
     from mlstm_fcn.presets import get_preset
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    out = Path(args.out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    csv_path = out / "budgets.csv"
+    csv_path = prepare_run(args, "budgets.csv")
     done = {(r["dataset"], r["seed"]) for r in read_rows(csv_path)}
     jobs = [(d, s) for d in args.datasets for s in args.seeds if (d, str(s)) not in done]
     started = time.perf_counter()

@@ -49,3 +49,14 @@ def add_run_arguments(parser: argparse.ArgumentParser, out_dir: Path) -> None:
     parser.add_argument("--time-budget", type=float, default=None, help="stop starting fits after N seconds")
     parser.add_argument("--out-dir", default=str(out_dir))
     parser.add_argument("--report-only", action="store_true", help="only write the report of what ran")
+
+
+def prepare_run(args, name: str) -> Path:
+    """Set torch's CPU threads (``--threads``) and return ``<out-dir>/<name>``, its folder made."""
+    import torch
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    out = Path(args.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    return out / name

@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from budgets import (BUDGETS, MAX_EPOCHS, budget_names, fit_with_snapshots, longest,  # noqa: E402
                      score_snapshots, with_capped)
 from configs import CONFIGS  # noqa: E402
-from results_io import add_run_arguments, appending, device_label, read_rows  # noqa: E402
+from results_io import add_run_arguments, appending, device_label, prepare_run, read_rows  # noqa: E402
 
 FIELDS = ["config", "dataset", "fold", "folds", "seed", "accuracy", "balanced_accuracy", "log_loss",
           "n_fit", "n_held_out", "fit_seconds", "epochs_run", "device", "torch", "mlstm_fcn", "params"]
@@ -73,11 +73,9 @@ def run(args) -> None:
     from mlstm_fcn import MLSTMFCNClassifier
     from mlstm_fcn.datasets import load_uea
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    out = Path(args.out_dir)
+    csv_path = prepare_run(args, "cv.csv")
+    out = csv_path.parent
     (out / "cv-proba").mkdir(parents=True, exist_ok=True)
-    csv_path = out / "cv.csv"
     rows = read_rows(csv_path)
     done = {(r["config"], r["dataset"], r["fold"], r["seed"]) for r in rows}
     train = {d: load_uea(d, "train", data_dir=args.archive) for d in args.datasets}  # never "test"
@@ -138,11 +136,7 @@ def run_budgets(args) -> None:
     from mlstm_fcn.datasets import load_uea
     from mlstm_fcn.presets import get_preset
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    out = Path(args.out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    csv_path = out / "budgets-cv.csv"
+    csv_path = prepare_run(args, "budgets-cv.csv")
     rows = read_rows(csv_path)
     done = {(r["dataset"], r["fold"], r["seed"]) for r in rows}
     started = time.perf_counter()
