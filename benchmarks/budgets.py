@@ -58,8 +58,9 @@ class Budget:
         """For a stop rule: whether training stops after the epochs of ``history``."""
         p = self.value
         if self.kind == "fitted":
-            accuracy = history["accuracy"]
-            return len(accuracy) >= p and min(accuracy[-p:]) == 1.0
+            from mlstm_fcn.training.loop import fitted_for  # the estimator's stop_when_fitted rule
+
+            return fitted_for(history["accuracy"], p)
         losses = history["loss"]
         if self.kind != "plateau" or len(losses) <= p:
             return False

@@ -97,13 +97,19 @@ class WeightSnapshot:
         return previous
 
 
-def _fitted_for(accuracy: list[float], epochs: int | None) -> bool:
+def fitted_for(accuracy: list[float], epochs: int | None) -> bool:
     """Whether the last ``epochs`` epochs classified every training series correctly.
 
     Read from the history, so that a run resumed from a checkpoint stops where
-    an uninterrupted one would.
+    an uninterrupted one would (and the budget benchmark reads the same rule).
     """
     return epochs is not None and len(accuracy) >= epochs and min(accuracy[-epochs:]) == 1.0
+
+
+def _should_stop(state: LoopState, config: TrainConfig) -> bool:
+    """Whether the run stops after the epochs ``state`` has done: early stopping or the fitted rule."""
+    return ((config.early_stopping is not None and state.since_best >= config.early_stopping)
+            or fitted_for(state.history["accuracy"], config.stop_when_fitted))
 
 
 def _current_lr(optimizer: torch.optim.Optimizer) -> float:
@@ -165,9 +171,7 @@ def train(network: nn.Module, train_data: SeriesOnDevice, class_weight: Tensor, 
     result = TrainResult(history=history, best_epoch=state.best_epoch)
     # A run killed between its last periodic checkpoint and the final one may have met its stop
     # rule already: it is finished, as the uninterrupted run was.
-    stopped = state.epochs_done > 0 and (
-        (config.early_stopping is not None and state.since_best >= config.early_stopping)
-        or _fitted_for(history["accuracy"], config.stop_when_fitted))
+    stopped = state.epochs_done > 0 and _should_stop(state, config)
     start_epoch = config.epochs if state.finished or stopped else state.epochs_done
     n = len(train_data)
     network.train()
@@ -209,9 +213,7 @@ def train(network: nn.Module, train_data: SeriesOnDevice, class_weight: Tensor, 
             if checkpointer is not None and checkpointer.due(state.epochs_done):
                 checkpointer.write(state, network, optimizer, scheduler, generator)
             bar.show(record)
-            if config.early_stopping is not None and state.since_best >= config.early_stopping:
-                break
-            if _fitted_for(history["accuracy"], config.stop_when_fitted):
+            if _should_stop(state, config):
                 break
         if checkpointer is not None and not (resumed is not None and resumed.finished):
             # The finished run: fitting again with the same checkpoint_dir returns it at once.
