@@ -4,6 +4,7 @@
     mlstm-fcn fit NATOPS --epochs 500 --device auto --out natops.model
     mlstm-fcn evaluate natops.model NATOPS
     mlstm-fcn predict natops.model my_series.ts --proba
+    mlstm-fcn fit Tecator --out tecator.model       # regression: a .ts file with @targetLabel true
 
 A dataset is a UEA archive name (looked up as in :func:`mlstm_fcn.datasets.load_uea`,
 ``--data-dir`` first) or the path of a ``.ts`` file. Results print as a table,
@@ -39,18 +40,24 @@ class CLIError(Exception):
 
 # ---------------------------------------------------------------- model files
 def _save_model(clf, path: str | os.PathLike) -> None:
-    """Write a fitted classifier to ``path`` in the safe model format."""
+    """Write a fitted classifier or regressor to ``path`` in the safe model format."""
     clf.save(path)
 
 
 def _load_model(path: str | os.PathLike):
-    """Read a classifier written by :func:`_save_model`; the file runs no code."""
-    from .estimator import MLSTMFCNClassifier
+    """Read a classifier or regressor written by :func:`_save_model`; the file runs no code."""
+    from .models import load_model
 
     path = Path(path)
     if not path.is_file():
         raise CLIError(f"model file not found: {path}")
-    return MLSTMFCNClassifier.load(path)
+    return load_model(path)
+
+
+def _is_regressor(model) -> bool:
+    from sklearn.base import is_regressor
+
+    return is_regressor(model)
 
 
 # --------------------------------------------------------------------- data
@@ -202,57 +209,89 @@ _ESTIMATOR_OPTIONS = [
 ]
 
 
-def _estimator_defaults() -> dict:
-    from .estimator import MLSTMFCNClassifier
+#: Values of fit's --task.
+TASKS = ("auto", "classification", "regression")
 
-    return {k: v.default for k, v in inspect.signature(MLSTMFCNClassifier).parameters.items()}
+
+def _estimator_defaults(task: str = "classification") -> dict:
+    from .models import ESTIMATORS
+
+    cls = ESTIMATORS["MLSTMFCNRegressor" if task == "regression" else "MLSTMFCNClassifier"]
+    return {k: v.default for k, v in inspect.signature(cls).parameters.items()}
+
+
+def _task_of(args, y: np.ndarray) -> str:
+    """--task, or for "auto" what the targets say: numbers read from a regression file are regression."""
+    if args.task != "auto":
+        return args.task
+    return "regression" if y.dtype.kind == "f" else "classification"
 
 
 def cmd_fit(args) -> None:
     """Train on a dataset's training split and write the model file."""
     from ._runtime import resolve_device
-    from .estimator import MLSTMFCNClassifier
+    from .models import ESTIMATORS
 
     resolve_device(args.device)  # a bad --device fails before any data is read
     X, y, what = _load_data(args.dataset, "train", args.data_dir)
     if y is None:
-        raise CLIError(f"{what} has no class labels; fit needs labelled series")
+        raise CLIError(f"{what} has no class labels or targets; fit needs labelled series")
     out = Path(args.out if args.out else f"{Path(args.dataset).stem}.model")
     if out.parent and not out.parent.is_dir():
         raise CLIError(f"output folder does not exist: {out.parent}")
+    task = _task_of(args, y)
+    if task == "regression":
+        if args.preset:
+            raise CLIError("--preset names classifier configurations; it does not apply to regression")
+        try:
+            y = y.astype(np.float64)
+        except ValueError:
+            raise CLIError(f"{what}: --task regression needs numeric targets, and these labels are not "
+                           "numbers") from None
+    cls = ESTIMATORS["MLSTMFCNRegressor" if task == "regression" else "MLSTMFCNClassifier"]
+    accepted = set(_estimator_defaults(task))
     # Options given override the preset's values (or the estimator's defaults without one).
     params = get_preset(args.preset) if args.preset else {}
     params.update(device=args.device, random_state=args.seed, verbose=0 if args.quiet else 1)
     if args.attention:
         params["attention"] = True
-    for _, name, _ in _ESTIMATOR_OPTIONS:
+    for flag, name, _ in _ESTIMATOR_OPTIONS:
         if getattr(args, name) is not None:
+            if name not in accepted:
+                raise CLIError(f"{flag} applies to classification only")
             params[name] = getattr(args, name)
     for name in ("scaling", "stop_when_fitted"):
         if params.get(name) == "none":
             params[name] = None
-    clf = MLSTMFCNClassifier(**params)
+    clf = cls(**params)
     if not args.quiet:
-        print(f"{what}: {X.shape[0]} series, {X.shape[1]} channels, {_lengths_note(X)}, "
-              f"{len(np.unique(y))} classes", file=sys.stderr)
+        targets = f"{len(np.unique(y))} classes" if task == "classification" else "regression targets"
+        print(f"{what}: {X.shape[0]} series, {X.shape[1]} channels, {_lengths_note(X)}, {targets}",
+              file=sys.stderr)
     start = time.perf_counter()
     clf.fit(X, y)
     seconds = time.perf_counter() - start
     _save_model(clf, out)
     h, best = clf.history_, clf.best_epoch_
     result = {
-        "model": str(out), "dataset": what, "device": str(clf.device_), "epochs": clf.n_epochs_,
+        "model": str(out), "dataset": what, "task": task, "device": str(clf.device_), "epochs": clf.n_epochs_,
         "best_epoch": best, "seconds": round(seconds, 2),
         # The saved model's own figures (what predict gives on the training series), not the
         # training-mode figures of the history.
-        "train_loss": clf.train_loss_, "train_accuracy": clf.train_accuracy_,
+        "train_loss": clf.train_loss_,
     }
+    if task == "classification":
+        result["train_accuracy"] = clf.train_accuracy_
+    else:
+        result.update(_regression_scores(y, clf.predict(X), prefix="train_"))
     if clf.n_estimators > 1:  # epochs and best epoch above are the first network's
         result["networks"] = len(clf.histories_)
         result["best_epochs"] = list(clf.best_epochs_)
     if "val_loss" in h:
         row = h["epoch"].index(best)
-        result.update(val_loss=h["val_loss"][row], val_accuracy=h["val_accuracy"][row])
+        result["val_loss"] = h["val_loss"][row]
+        if "val_accuracy" in h:
+            result["val_accuracy"] = h["val_accuracy"][row]
     items = [(k.replace("_", " "), f"{v:.1f}" if k == "seconds" else v) for k, v in result.items()]
     text = pairs(items) + f"\n\nevaluate with: {PROG} evaluate {out} {args.dataset}"
     emit(args.json, result, text)
@@ -265,14 +304,37 @@ def _predict_proba(clf, X: np.ndarray, quiet: bool) -> np.ndarray:
     return predict_proba(clf, X, progress=not quiet)
 
 
+def _regression_scores(y: np.ndarray, pred: np.ndarray, prefix: str = "") -> dict:
+    """RMSE, MAE and R^2 of predictions ``pred`` of targets ``y``."""
+    from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
+
+    return {f"{prefix}rmse": float(np.sqrt(mean_squared_error(y, pred))),
+            f"{prefix}mae": float(mean_absolute_error(y, pred)), f"{prefix}r2": float(r2_score(y, pred))}
+
+
+def _evaluate_regression(args, model, X: np.ndarray, y: np.ndarray, what: str) -> None:
+    try:
+        y = y.astype(np.float64)
+    except ValueError:
+        raise CLIError(f"{what} holds class labels, not numeric targets; this model is a regressor") from None
+    result = {"model": str(args.model), "dataset": what, "n_series": int(X.shape[0]),
+              **_regression_scores(y, model.predict(X))}
+    text = pairs([("dataset", what), ("series", X.shape[0]), ("RMSE", result["rmse"]), ("MAE", result["mae"]),
+                  ("R^2", result["r2"])])
+    emit(args.json, result, text)
+
+
 def cmd_evaluate(args) -> None:
-    """Accuracy, balanced accuracy and confusion matrix on a labelled dataset."""
+    """Accuracy, balanced accuracy and confusion matrix on a labelled dataset (RMSE, MAE, R^2 for regression)."""
     from sklearn.metrics import accuracy_score, balanced_accuracy_score, confusion_matrix
 
     clf = _load_model(args.model)
     X, y, what = _load_data(args.dataset, args.split, args.data_dir)
     if y is None:
         raise CLIError(f"{what} has no class labels; use '{PROG} predict' for unlabelled series")
+    if _is_regressor(clf):
+        _evaluate_regression(args, clf, X, y, what)
+        return
     y = _match_label_type(y, clf.classes_)
     pred = clf.classes_[_predict_proba(clf, X, args.quiet).argmax(axis=1)]
     labels = np.unique(np.concatenate([clf.classes_, y]))
@@ -305,10 +367,25 @@ def _match_label_type(y: np.ndarray, classes: np.ndarray) -> np.ndarray:
     return y
 
 
+def _predict_regression(args, model, X: np.ndarray, y: np.ndarray | None, what: str) -> None:
+    if args.proba:
+        raise CLIError("--proba applies to classifiers; this model is a regressor")
+    pred = model.predict(X)
+    records = [{"index": i, "prediction": pred[i].tolist()} for i in range(X.shape[0])]
+    for r in records if y is not None else ():
+        r["target"] = y[r["index"]]
+    headers = ["index", "prediction"] + (["target"] if y is not None else [])
+    rows = [[r["index"], r["prediction"]] + ([r["target"]] if y is not None else []) for r in records]
+    emit(args.json, {"model": str(args.model), "series": what, "predictions": records}, table(headers, rows))
+
+
 def cmd_predict(args) -> None:
-    """Predicted labels (and probabilities) for every series of a file or dataset."""
+    """Predicted labels (and probabilities), or targets, for every series of a file or dataset."""
     clf = _load_model(args.model)
     X, y, what = _load_data(args.series, args.split, args.data_dir)
+    if _is_regressor(clf):
+        _predict_regression(args, clf, X, y, what)
+        return
     proba = _predict_proba(clf, X, args.quiet)
     pred = clf.classes_[proba.argmax(axis=1)]
     records = []
@@ -331,7 +408,7 @@ def cmd_predict(args) -> None:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``mlstm-fcn`` (all sub-commands)."""
     parser = argparse.ArgumentParser(
-        prog=PROG, description="MLSTM-FCN time series classification from the command line.",
+        prog=PROG, description="MLSTM-FCN time series classification (and regression) from the command line.",
         epilog="A DATASET is a UEA archive name (e.g. NATOPS, searched in --data-dir, $MLSTM_FCN_DATA, the "
                "user cache and the bundled datasets/) or the path of a .ts file. Errors print one line and "
                "exit with status 1; set MLSTM_FCN_DEBUG=1 for a traceback.")
@@ -360,16 +437,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     p.add_argument("--attention", action="store_true", help="MALSTM-FCN: attention LSTM")
-    defaults = _estimator_defaults()
+    p.add_argument("--task", choices=TASKS, default="auto",
+                   help="classification or regression; auto (the default): regression for a .ts file of "
+                        "numeric targets (@targetLabel true), else classification")
+    defaults, regression = _estimator_defaults(), _estimator_defaults("regression")
+
+    def shown(value) -> str:
+        return ",".join(map(str, value)) if isinstance(value, tuple) else "none" if value is None else str(value)
+
     for flag, name, kwargs in _ESTIMATOR_OPTIONS:
-        shown = defaults[name]
-        shown = ",".join(map(str, shown)) if isinstance(shown, tuple) else "none" if shown is None else shown
-        p.add_argument(flag, dest=name, **{**kwargs, "help": f"{kwargs['help']} (default: {shown})"})
+        default = f"default: {shown(defaults[name])}"
+        if name not in regression:
+            default += "; classification only"
+        elif regression[name] != defaults[name]:
+            default += f"; regression: {shown(regression[name])}"
+        p.add_argument(flag, dest=name, **{**kwargs, "help": f"{kwargs['help']} ({default})"})
     p.set_defaults(func=cmd_fit)
 
-    p = sub.add_parser("evaluate", parents=[common], help="accuracy and confusion matrix on a dataset",
+    p = sub.add_parser("evaluate", parents=[common], help="accuracy and confusion matrix on a dataset "
+                                                          "(RMSE, MAE and R^2 for a regressor)",
                        description="Accuracy, balanced accuracy and confusion matrix of a model on the test "
-                                   "split of DATASET (or on a labelled .ts file).")
+                                   "split of DATASET (or on a labelled .ts file); RMSE, MAE and R^2 for a "
+                                   "regression model.")
     p.add_argument("model", metavar="MODEL", help="model file written by fit")
     p.add_argument("dataset", metavar="DATASET", help="UEA name or .ts file")
     p.add_argument("--split", choices=("train", "test"), default="test",

@@ -1,271 +1,48 @@
 """``MLSTMFCNClassifier``: MLSTM-FCN as a scikit-learn classifier.
 
-The estimator orchestrates: it declares and checks its parameters, then
-hands each job to its home: input checks (:mod:`mlstm_fcn._inputs`), device,
-precision and seeds (:mod:`mlstm_fcn._runtime`), input scaling
-(:mod:`mlstm_fcn._scaling`), the network (:mod:`mlstm_fcn.nn`), training and
-checkpoints (:mod:`mlstm_fcn.training`), prediction
-(:mod:`mlstm_fcn.inference`) and files (:mod:`mlstm_fcn.io`).
+The fitting machinery it shares with the regressor lives in
+:mod:`mlstm_fcn._base`; here are the classifier's parameters, its targets
+(class labels), its loss weights (class weights times sample weights) and
+its predictions.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
-import torch
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.model_selection import train_test_split
-from sklearn.utils._param_validation import InvalidParameterError, Interval, StrOptions
+from sklearn.base import ClassifierMixin
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 
 from . import inference
-from ._batch_halving import BatchSizer
-from ._inputs import check_X, check_y, is_2d
-from ._runtime import (PRECISIONS, autocast_dtype, cudnn_benchmark, forked_rng, member_seeds, resolve_device,
-                       seed_from, seed_torch)
-from ._scaling import SCALINGS, apply_scaling, fit_scaling
-from ._warnings import warn
-from .io import model_file, pickling
-from .nn import MLSTMFCN, MLSTMFCNEnsemble
+from ._base import SHARED_CONSTRAINTS, MLSTMFCNBase
+from ._docstrings import ATTRIBUTES, PARAMETERS, indent, section
+from ._inputs import check_y
 from .nn import defaults as paper
-from .nn.lstm import ORIENTATIONS
-from .training import (Checkpointer, SeriesOnDevice, TrainConfig, class_weights, evaluate,
-                       recompute_batchnorm_statistics, run_id, train)
 from .training import protocol
+from .training.loss import balanced_weights, class_weights, series_weights
+from .training.objective import Classification
 
-#: Values of ``bn_statistics``.
-BN_STATISTICS = ("recompute", "running")
-
-_POSITIVE_INT = [Interval(Integral, 1, None, closed="left")]
-_POSITIVE_REAL = [Interval(Real, 0, None, closed="neither")]
-#: Parameters that are counts or rates: True and False are numbers to Python, never one of these.
-_NUMBERS = ("lstm_units", "se_reduction", "dropout", "n_estimators", "epochs", "batch_size", "learning_rate",
-            "min_learning_rate", "lr_patience", "validation_split", "early_stopping", "stop_when_fitted",
-            "predict_batch_size",
-            "checkpoint_every", "random_state")
-
-
-class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
-    """Multivariate LSTM-FCN classifier (Karim et al., Neural Networks 2019).
-
-    Two branches read the same series ``(n_channels, n_timepoints)``: a fully
-    convolutional branch (three Conv1d -> BatchNorm -> ReLU blocks, the first
-    two followed by squeeze-and-excitation, then global average pooling) and
-    an LSTM that steps over the *channels*, each step being one channel's
-    whole series (the paper's "dimension shuffle"). Their features are
-    concatenated and classified by a linear layer with softmax.
-
-    Parameters
-    ----------
-    lstm_units : int, default=8
-        Cells of the LSTM branch (the paper searched 8, 64 and 128).
-    attention : bool, default=False
-        Use the attention LSTM (MALSTM-FCN).
-    lstm_orientation : {"channels", "time"}, default="channels"
-        What the LSTM steps over: "channels" is the paper's dimension
-        shuffle (one step per channel, each step that channel's whole
-        series); "time" is the usual reading, one step per time point with
-        the channels as features (slower on long series: the LSTM then runs
-        ``n_timepoints`` steps; with ``attention=True`` its memory also grows
-        with the square of ``n_timepoints``).
-    filters : tuple of int, default=(128, 256, 128)
-        Filters of the three convolution blocks.
-    kernel_sizes : tuple of int, default=(8, 5, 3)
-        Kernel sizes of the convolution blocks ("same" padding).
-    se_reduction : int, default=16
-        Reduction ratio of the squeeze-and-excitation blocks.
-    dropout : float, default=0.8
-        Dropout on the LSTM branch's output.
-    scaling : {None, "channel", "instance"}, default=None
-        Input scaling done inside the estimator (and again in ``predict``):
-        None feeds the series as given, as the paper does; "channel"
-        standardises each channel with the mean and standard deviation of
-        the training data; "instance" standardises each channel of each
-        series by its own statistics. Padding of unequal-length series is
-        left out of the statistics.
-    n_estimators : int, default=1
-        Networks trained with different seeds (each with its own
-        initialisation, dropout, batch order and validation split) whose
-        class probabilities are averaged, as InceptionTime does with five.
-        Training time grows with it linearly.
-    epochs : int, default=100
-        Most training epochs (fewer with ``stop_when_fitted`` or
-        ``early_stopping``). The paper trained 250 to 2000 epochs per dataset,
-        and the "paper" preset trains 500. With BatchNorm statistics
-        recomputed for the kept weights, 100 epochs with the stop rule below
-        were chosen by cross-validation on the TRAIN splits of 11 UEA datasets
-        (the cheapest budget within one standard error of the best); on the
-        TEST splits of the 12 shared datasets they match the paper protocol's
-        accuracy in a sixth of its training time (``benchmarks/results/budgets/``).
-        The best weights seen are kept in any case.
-    batch_size : int, default=128
-        Mini-batch size.
-    learning_rate : float, default=1e-3
-        Initial learning rate of Adam.
-    min_learning_rate : float, default=1e-4
-        Floor of the reduce-on-plateau schedule.
-    lr_patience : int, default=100
-        Epochs without improvement of the monitored loss before the learning
-        rate is multiplied by ``1 / cbrt(2)``.
-    class_weight : "balanced", dict or None, default="balanced"
-        Weights of the classes in the loss; "balanced" weights them inversely
-        to their frequency in the series trained on (without the part that
-        ``validation_split`` holds out).
-    validation_split : float or None, default=None
-        Fraction of the training data held out (stratified) to select the
-        best epoch; ``None`` selects on the training loss, as the paper's
-        corrected code does. The test set is never used.
-    early_stopping : int or None, default=None
-        Stop after this many epochs without improvement of the monitored loss.
-    stop_when_fitted : int or None, default=20
-        Stop after this many epochs in a row in which every training series
-        was classified correctly (``history_["accuracy"]`` at 1); the best
-        weights up to then are kept as always. Data the network separates
-        early need no more epochs (BasicMotions stops after about 25); data it
-        does not fit train all ``epochs``. None trains all ``epochs``, as the
-        paper does.
-    bn_statistics : {"recompute", "running"}, default="recompute"
-        Statistics that BatchNorm uses in ``predict``. "recompute" sets them,
-        once training has ended, to their exact values for the kept weights
-        on the series trained on (one pass per BatchNorm layer, in batches of
-        ``predict_batch_size``, padding left out): the model then predicts
-        with statistics that belong to its weights. "running" keeps the
-        running averages of training with Keras' momentum of 0.99, as the
-        paper's code did; on small datasets (a few batches per epoch) those
-        still lag far behind the weights after hundreds of epochs, so that
-        ``predict`` can score well below what the training history shows.
-    device : str, default="auto"
-        "auto" (CUDA when available), "cpu", "cuda" or "cuda:N".
-    precision : {"auto", "fp32", "bf16"}, default="auto"
-        Arithmetic of training and prediction. "auto" is bf16 mixed precision
-        (autocast; weights stay float32) on GPUs that support it and float32
-        elsewhere; "bf16" asks for it on a GPU (an error on a CPU).
-    cuda_graph : bool, default=True
-        On CUDA, capture each training epoch in a CUDA graph and replay it
-        (falls back to plain execution, with a warning, when capture fails).
-    cudnn_benchmark : bool, default=True
-        On CUDA, let cuDNN time its algorithms for the (fixed) batch shapes;
-        the global flag is restored after ``fit``.
-    predict_batch_size : int, default=1024
-        Batch size of ``predict`` and ``predict_proba``; memory stays bounded
-        for any number of series.
-    random_state : int, numpy Generator/RandomState or None, default=None
-        Seed of weight initialisation, dropout, batch order and the
-        validation split. The same integer gives identical results on CPU.
-        The caller's global random state is left untouched.
-    verbose : int, default=0
-        1 shows a progress bar over epochs (loss, accuracy, learning rate).
-    callbacks : list of callable or None, default=None
-        Functions called after every epoch, each with a
-        :class:`mlstm_fcn.training.EpochEnd` (epoch, history so far, the
-        weights kept so far, the network); their return values are ignored.
-        They watch training without changing it (so checkpoints ignore them),
-        and model files do not keep them.
-    checkpoint_dir : str, path-like or None, default=None
-        Directory for training checkpoints. A fit that finds there a
-        checkpoint of the same run (same parameters and data) resumes from
-        it, so a run killed mid-way continues where it stopped and, on CPU
-        with an integer ``random_state``, ends with the same weights as an
-        uninterrupted run. ``None`` writes no checkpoints.
-    checkpoint_every : int, default=10
-        Epochs between checkpoints (one is also written when training ends).
-
-    Attributes
-    ----------
-    classes_ : ndarray of shape (n_classes,)
-        Class labels.
-    n_channels_ : int
-        Channels seen during fit.
-    n_timepoints_ : int
-        Series length seen during fit (the longest, for unequal lengths).
-    n_features_in_ : int
-        ``X.shape[1]`` of the training data, as in scikit-learn.
-    equal_length_ : bool
-        Whether all training series had the same length.
-    network_ : MLSTMFCN or MLSTMFCNEnsemble
-        The trained PyTorch module, in eval mode: an ensemble of
-        ``n_estimators`` networks when that is above 1 (its output is the
-        log of the members' mean probabilities).
-    scaling_ : str or None
-        The ``scaling`` used in fit, which ``predict`` applies.
-    input_mean_, input_scale_ : ndarray of shape (n_channels,) or None
-        Channel statistics of the training data with ``scaling="channel"``,
-        else None.
-    device_ : torch.device
-        Device the network lives on.
-    history_ : dict of list
-        Per epoch, as training saw it (training-mode network: batch
-        statistics, dropout on; mean over the epoch's batches as the weights
-        changed): ``epoch`` (counted from 1), ``loss``, ``accuracy``, ``learning_rate``,
-        ``time`` (seconds since the first epoch began, at the epoch's end) and,
-        with a validation split, ``val_loss`` and ``val_accuracy``. For an
-        ensemble, the first network's (see ``histories_``).
-    histories_ : list of dict
-        ``history_`` of every network trained, in order.
-    best_epoch_ : int
-        Epoch whose weights were kept, counted from 1 like ``history_["epoch"]``
-        (the first network's in an ensemble).
-    best_epochs_ : list of int
-        Best epoch of every network trained.
-    n_epochs_ : int
-        Epochs actually run (by the first network in an ensemble).
-    train_loss_, train_accuracy_ : float
-        Class-weighted loss and accuracy of the fitted model as ``predict``
-        runs it (evaluation mode, the kept weights and their BatchNorm
-        statistics) on the series it was trained on: all of ``X``, or the
-        part not held out by ``validation_split`` (for an ensemble with a
-        validation split, whose networks hold out different parts: all of
-        ``X``). These describe the model you get; ``history_`` describes
-        training.
-    autocast_dtype_ : torch.dtype or None
-        Mixed-precision dtype of training and prediction (None: float32).
-
-    Examples
-    --------
-    >>> from mlstm_fcn import MLSTMFCNClassifier
-    >>> from mlstm_fcn.datasets import load_uea
-    >>> X, y = load_uea("BasicMotions", split="train")
-    >>> clf = MLSTMFCNClassifier(epochs=20, random_state=0).fit(X, y)
-    >>> clf.predict(X[:2]).shape
-    (2,)
-    """
+#: Parameter order of the classifier (its ``__init__``), which the docstring follows.
+_PARAMETER_ORDER = [
+    "lstm_units", "attention", "lstm_orientation", "filters", "kernel_sizes", "se_reduction", "dropout", "scaling",
+    "n_estimators", "epochs", "batch_size", "learning_rate", "min_learning_rate", "lr_patience", "class_weight",
+    "validation_split", "early_stopping", "stop_when_fitted", "bn_statistics", "warm_start", "device", "precision",
+    "cuda_graph", "cudnn_benchmark", "predict_batch_size", "random_state", "verbose", "callbacks", "checkpoint_dir",
+    "checkpoint_every"]
 
 
+class MLSTMFCNClassifier(ClassifierMixin, MLSTMFCNBase):
     _parameter_constraints: dict = {
-        "lstm_units": _POSITIVE_INT,
-        "attention": ["boolean"],
-        "lstm_orientation": [StrOptions(set(ORIENTATIONS))],
-        "filters": [tuple, list],
-        "kernel_sizes": [tuple, list],
-        "se_reduction": _POSITIVE_INT,
-        "dropout": [Interval(Real, 0, 1, closed="left")],
-        "scaling": [StrOptions(set(SCALINGS)), None],
-        "n_estimators": _POSITIVE_INT,
-        "epochs": _POSITIVE_INT,
-        "batch_size": _POSITIVE_INT,
-        "learning_rate": _POSITIVE_REAL,
-        "min_learning_rate": _POSITIVE_REAL,
-        "lr_patience": _POSITIVE_INT,
+        **SHARED_CONSTRAINTS,
         "class_weight": [StrOptions({"balanced"}), dict, None],
-        "validation_split": [Interval(Real, 0, 1, closed="neither"), None],
-        "early_stopping": [Interval(Integral, 1, None, closed="left"), None],
         "stop_when_fitted": [Interval(Integral, 1, None, closed="left"), None],
-        "bn_statistics": [StrOptions(set(BN_STATISTICS))],
-        "device": [str, torch.device],
-        "precision": [StrOptions(set(PRECISIONS))],
-        "cuda_graph": ["boolean"],
-        "cudnn_benchmark": ["boolean"],
-        "predict_batch_size": _POSITIVE_INT,
-        "random_state": [Interval(Integral, None, None, closed="neither"), np.random.RandomState,
-                         np.random.Generator, None],
-        "verbose": ["verbose"],
-        "callbacks": [list, tuple, None],
-        "checkpoint_dir": [str, os.PathLike, None],
-        "checkpoint_every": _POSITIVE_INT,
     }
+    _objective = Classification()
+    _ensemble_combine = "probability"
 
     def __init__(self, lstm_units: int = paper.LSTM_UNITS, attention: bool = False,
                  lstm_orientation: str = paper.LSTM_ORIENTATION, filters: Sequence[int] = paper.FILTERS,
@@ -276,40 +53,13 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
                  min_learning_rate: float = protocol.MIN_LEARNING_RATE, lr_patience: int = protocol.LR_PATIENCE,
                  class_weight="balanced", validation_split: float | None = None,
                  early_stopping: int | None = None, stop_when_fitted: int | None = 20,
-                 bn_statistics: str = "recompute", device="auto",
+                 bn_statistics: str = "recompute", warm_start: bool = False, device="auto",
                  precision: str = "auto", cuda_graph: bool = True, cudnn_benchmark: bool = True,
                  predict_batch_size: int = 1024, random_state=None, verbose: int = 0,
                  callbacks: Sequence | None = None, checkpoint_dir: str | os.PathLike | None = None,
                  checkpoint_every: int = 10) -> None:
-        self.lstm_units = lstm_units
-        self.attention = attention
-        self.lstm_orientation = lstm_orientation
-        self.filters = filters
-        self.kernel_sizes = kernel_sizes
-        self.se_reduction = se_reduction
-        self.dropout = dropout
-        self.scaling = scaling
-        self.n_estimators = n_estimators
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.min_learning_rate = min_learning_rate
-        self.lr_patience = lr_patience
-        self.class_weight = class_weight
-        self.validation_split = validation_split
-        self.early_stopping = early_stopping
-        self.stop_when_fitted = stop_when_fitted
-        self.bn_statistics = bn_statistics
-        self.device = device
-        self.precision = precision
-        self.cuda_graph = cuda_graph
-        self.cudnn_benchmark = cudnn_benchmark
-        self.predict_batch_size = predict_batch_size
-        self.random_state = random_state
-        self.verbose = verbose
-        self.callbacks = callbacks
-        self.checkpoint_dir = checkpoint_dir
-        self.checkpoint_every = checkpoint_every
+        # Every parameter stored as given, nothing else (scikit-learn's contract).
+        vars(self).update({k: v for k, v in locals().items() if k != "self"})
 
     @classmethod
     def from_preset(cls, name: str, **params) -> "MLSTMFCNClassifier":
@@ -340,32 +90,12 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
 
         return cls(**{**get_preset(name), **params})
 
-    # ------------------------------------------------------------------ checks
-    def _check_params(self) -> None:
-        """scikit-learn's checks of ``_parameter_constraints``, then what they cannot say."""
-        self._validate_params()
-        name = type(self).__name__
-        for p in _NUMBERS:
-            if isinstance(getattr(self, p), (bool, np.bool_)):
-                raise InvalidParameterError(f"The {p!r} parameter of {name} must be a number, "
-                                            f"got {getattr(self, p)!r}.")
-        for p in ("filters", "kernel_sizes"):
-            v = getattr(self, p)
-            if not v or any(isinstance(k, (bool, np.bool_)) or not isinstance(k, Integral) or k < 1 for k in v):
-                raise InvalidParameterError(f"The {p!r} parameter of {name} must be a non-empty sequence of "
-                                            f"positive integers, got {v!r}.")
-        if len(self.filters) != len(self.kernel_sizes):
-            raise InvalidParameterError(f"filters and kernel_sizes must have the same length, got "
-                                        f"{len(self.filters)} and {len(self.kernel_sizes)}.")
-        if self.callbacks is not None and not all(callable(c) for c in self.callbacks):
-            raise InvalidParameterError(f"callbacks must be None or a list of callables, got {self.callbacks!r}.")
-        try:
-            resolve_device(self.device)
-        except ValueError as exc:
-            raise ValueError(str(exc)) from None
-
-    def fit(self, X, y) -> "MLSTMFCNClassifier":
+    # ------------------------------------------------------------------- fit
+    def fit(self, X, y, sample_weight=None) -> "MLSTMFCNClassifier":
         """Train on ``X`` ``(n, C, T)`` (or ``(n, T)``, or a list of ``(C, T_i)``) and labels ``y``.
+
+        With ``warm_start=True`` and a fitted model, training continues
+        from where the last fit ended, for ``epochs`` more epochs.
 
         Parameters
         ----------
@@ -375,161 +105,110 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
             unequal-length series.
         y : array-like of shape (n_instances,)
             Labels of any type (strings, integers).
+        sample_weight : array-like of shape (n_instances,) or None, default=None
+            Weight of each series in the loss (times its class weight);
+            zero weights are allowed. Weights of 2 make a series count as
+            much as two copies of it in every batch it is drawn in, which is
+            not quite duplicating it (a copy may land in another batch).
 
         Returns
         -------
         self : MLSTMFCNClassifier
             The fitted estimator.
         """
-        # A fit that fails leaves the estimator as it was (a refit must not mix new
-        # statistics or classes with the old network).
-        before = {k: v for k, v in vars(self).items() if k.endswith("_") and not k.startswith("_")}
-        try:
-            return self._fit(X, y)
-        except BaseException:
-            for k in [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]:
-                delattr(self, k)
-            self.__dict__.update(before)
-            raise
+        return self._fit_keeping_state(X, y, sample_weight, partial=False)
 
-    def _fit(self, X, y) -> "MLSTMFCNClassifier":
-        self._check_params()
-        X_arr, lengths = check_X(X)
-        y = check_y(y, X_arr.shape[0])
+    def partial_fit(self, X, y, classes=None, sample_weight=None) -> "MLSTMFCNClassifier":
+        """Train one epoch on ``X``, ``y``, continuing from the previous call (or fit).
+
+        For data that arrives in parts or does not fit in memory at once: each
+        call makes one pass over the series given, in mini-batches, with the
+        optimizer, learning-rate schedule and random streams carried over
+        from the call before. The model keeps the latest weights (not the
+        best: losses of different parts are not comparable), and with
+        ``bn_statistics="recompute"`` BatchNorm statistics of this call's
+        series; :meth:`recompute_bn_statistics` on a representative sample
+        sets better ones. ``validation_split``, the stop rules and
+        ``checkpoint_dir`` do not apply.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_instances, n_channels, n_timepoints)
+            Series of this part.
+        y : array-like of shape (n_instances,)
+            Their labels.
+        classes : array-like of shape (n_classes,) or None, default=None
+            Every class of all calls. Needed on the first call unless that
+            call's ``y`` holds every class; later calls may leave it out.
+        sample_weight : array-like of shape (n_instances,) or None, default=None
+            Weight of each series in the loss.
+
+        Returns
+        -------
+        self : MLSTMFCNClassifier
+        """
+        return self._fit_keeping_state(X, y, sample_weight, partial=True, classes=classes)
+
+    # The classifier's part of fitting (see MLSTMFCNBase).
+    def _encode_targets(self, y, n: int, *, continuing: bool, partial: bool, classes) -> np.ndarray:
+        y = check_y(y, n)
         check_classification_targets(y)  # "Unknown label type: continuous" for regression targets
-        self.classes_, y_idx = np.unique(y, return_inverse=True)
+        if continuing:
+            if classes is not None and not np.array_equal(np.unique(classes), self.classes_):
+                raise ValueError(f"classes={list(np.unique(classes))!r} differ from the classes of the "
+                                 f"first call, {list(self.classes_)!r}.")
+            unknown = np.setdiff1d(np.unique(y), self.classes_)
+            if unknown.size:
+                raise ValueError(f"y has classes not seen before ({list(unknown)!r}); this model was fitted "
+                                 f"on {list(self.classes_)!r}. Pass every class in 'classes' on the first "
+                                 "partial_fit call.")
+            if not partial and not np.array_equal(np.unique(y), self.classes_):
+                raise ValueError(f"warm_start can only continue on y with the classes of the previous fit "
+                                 f"({list(self.classes_)!r}); this y has {list(np.unique(y))!r}.")
+            return np.searchsorted(self.classes_, y)
+        if classes is not None:
+            classes = np.unique(check_y(classes, len(classes)))
+            unknown = np.setdiff1d(np.unique(y), classes)
+            if unknown.size:
+                raise ValueError(f"y has labels {list(unknown)!r} that are not in classes={list(classes)!r}.")
+            self.classes_ = classes
+        else:
+            self.classes_ = np.unique(y)
         if len(self.classes_) < 2:
             raise ValueError(f"y has a single class ({self.classes_[0]!r}); a classifier needs at least 2, "
                              "one class is not enough.")
-        _, c, t = X_arr.shape
-        self.n_channels_, self.n_timepoints_ = c, t
-        self.n_features_in_ = t if is_2d(X) else c  # X.shape[1], whatever container X came in
-        self.equal_length_ = lengths is None
-        stats = fit_scaling(X_arr, lengths, self.scaling)
-        self.scaling_ = self.scaling  # what predict applies, whatever set_params does later
-        self.input_mean_, self.input_scale_ = stats.get("mean"), stats.get("scale")
-        X_arr = apply_scaling(X_arr, lengths, self.scaling, stats)
-        self.device_ = device = resolve_device(self.device)
-        self.autocast_dtype_ = autocast_dtype(self.precision, device)
-        checkpointers, seed = self._checkpointers([X_arr, lengths, y_idx, self.classes_])
-        # The passes after training (statistics, final figures) halve batches on OOM once for all.
-        post_sizer = BatchSizer(self.predict_batch_size)
-        networks, results, trained = [], [], []
-        with forked_rng(device), cudnn_benchmark(device.type == "cuda" and self.cudnn_benchmark):
-            for i, (member_seed, checkpointer) in enumerate(zip(member_seeds(seed, self.n_estimators),
-                                                                checkpointers)):
-                label = "fit" if self.n_estimators == 1 else f"fit {i + 1}/{self.n_estimators}"
-                network, result, trained_idx = self._fit_network(X_arr, lengths, y_idx, member_seed,
-                                                                 checkpointer, label, post_sizer)
-                if result.interrupted and networks:
-                    # An ensemble keeps the networks that finished; a part-trained one would
-                    # weigh as much as they do in the average.
-                    warn(f"Ensemble training interrupted: keeping the {len(networks)} of {self.n_estimators} "
-                         "networks that finished training.", RuntimeWarning)
-                    break
-                networks.append(network)
-                results.append(result)
-                trained.append(trained_idx)
-                if result.interrupted:
-                    break
-        # Attached only now: a fit that fails mid-training leaves no untrained network behind.
-        self.network_ = networks[0] if self.n_estimators == 1 else MLSTMFCNEnsemble(networks).eval()
-        self.histories_ = [r.history for r in results]
-        self.best_epochs_ = [r.best_epoch for r in results]
-        self.history_ = self.histories_[0]
-        self.used_cuda_graph_ = any(r.used_cuda_graph for r in results)
-        self.best_epoch_ = self.best_epochs_[0]
-        self.n_epochs_ = len(self.history_["epoch"])
-        # The figures of the model the caller gets, beside the history of how it was trained.
-        idx = trained[0] if self.n_estimators == 1 else np.arange(X_arr.shape[0])
-        data = SeriesOnDevice.from_numpy(X_arr[idx], y_idx[idx], None if lengths is None else lengths[idx], device)
-        weight = torch.tensor(class_weights(self.class_weight, self.classes_, y_idx[idx]), dtype=torch.float32,
-                              device=device)
-        self.train_loss_, self.train_accuracy_ = evaluate(self.network_, data, weight, post_sizer,
-                                                          self.autocast_dtype_, "the final figures")
-        return self
+        return np.searchsorted(self.classes_, y)
 
-    def _checkpointers(self, arrays: list) -> tuple[list[Checkpointer | None], int]:
-        """One checkpointer per network (or None each without ``checkpoint_dir``), and the run's seed.
+    def _fit_targets(self, targets: np.ndarray, sample_weight: np.ndarray | None) -> None:
+        """Class labels need no statistics (``classes_`` is set with the targets)."""
 
-        A killed ensemble fit resumes at the network it was on; a resumed run keeps its
-        original seed (validation split, random streams), read from its checkpoint.
-        """
-        if self.checkpoint_dir is None:
-            return [None] * self.n_estimators, seed_from(self.random_state)
-        params = self.get_params(deep=False)
-        if self.validation_split is not None:
-            # Since class weights come from the training part, such runs differ from earlier
-            # versions' runs of the same parameters: other names, so old checkpoints are not resumed.
-            params["class_weights_of"] = "the training part"
-        run = run_id(params, self.device_, arrays)
-        runs = [run] if self.n_estimators == 1 else [f"{run}-{i}" for i in range(self.n_estimators)]
-        checkpointers = [Checkpointer(self.checkpoint_dir, r, self.checkpoint_every) for r in runs]
-        saved = checkpointers[0].read()
-        for ckpt in checkpointers[1:]:
-            ckpt.read()
-        seed = int(saved["seed"]) if saved is not None else seed_from(self.random_state)
-        for ckpt in checkpointers:
-            ckpt.seed = seed
-        return checkpointers, seed
+    def _training_targets(self, targets: np.ndarray) -> np.ndarray:
+        return targets
 
-    def _fit_network(self, X_arr: np.ndarray, lengths: np.ndarray | None, y_idx: np.ndarray, seed: int,
-                     checkpointer: Checkpointer | None, label: str, post_sizer: BatchSizer):
-        """Train one network from ``seed`` (inside ``fit``'s forked RNG).
+    def _count_seen(self, targets: np.ndarray, sample_weight: np.ndarray | None, first: bool) -> None:
+        counts = np.bincount(targets, weights=sample_weight, minlength=len(self.classes_)).astype(np.float64)
+        self.class_count_ = counts if first or not hasattr(self, "class_count_") else self.class_count_ + counts
 
-        Returns the network, its :class:`~mlstm_fcn.training.TrainResult` and
-        the indices of the series it trained on.
-        """
-        n = X_arr.shape[0]
-        device = self.device_
-        seed_torch(seed, device)
-        train_idx, val_idx = np.arange(n), None
-        if self.validation_split is not None:
-            try:
-                train_idx, val_idx = train_test_split(
-                    np.arange(n), test_size=self.validation_split, stratify=y_idx, random_state=seed)
-            except ValueError as exc:
-                raise ValueError(f"validation_split={self.validation_split!r} cannot hold out a stratified "
-                                 f"part of these {n} series: {exc}") from None
-        # float32 whatever the caller's default dtype (torch.set_default_dtype).
-        network = self._build_network().to(device=device, dtype=torch.float32)
-        generator = torch.Generator(device=device)
-        generator.manual_seed(seed)
+    def _series_weights(self, targets, sample_weight, idx, weight_idx, partial: bool) -> np.ndarray:
+        sw = None if sample_weight is None else sample_weight[idx]
+        if partial and isinstance(self.class_weight, str):
+            per_class = balanced_weights(self.class_count_)  # "balanced" over every series seen so far
+        else:
+            per_class = class_weights(self.class_weight, self.classes_, targets[weight_idx],
+                                      None if sample_weight is None else sample_weight[weight_idx])
+        return series_weights(per_class, targets[idx], sw, len(idx))
 
-        def on_device(idx):
-            return SeriesOnDevice.from_numpy(X_arr[idx], y_idx[idx], None if lengths is None else lengths[idx],
-                                             device)
+    def _stratify(self, targets: np.ndarray) -> np.ndarray:
+        return targets
 
-        config = TrainConfig(epochs=self.epochs, batch_size=self.batch_size, learning_rate=self.learning_rate,
-                             min_learning_rate=self.min_learning_rate, lr_factor=protocol.LR_FACTOR,
-                             lr_patience=self.lr_patience, early_stopping=self.early_stopping,
-                             stop_when_fitted=self.stop_when_fitted,
-                             autocast_dtype=self.autocast_dtype_,
-                             cuda_graph=bool(self.cuda_graph) and device.type == "cuda")
-        # Class weights from the series this network trains on, not the part held out.
-        weight = torch.tensor(class_weights(self.class_weight, self.classes_, y_idx[train_idx]),
-                              dtype=torch.float32, device=device)
-        train_data = on_device(train_idx)
-        result = train(network, train_data, weight, config, generator,
-                       None if val_idx is None else on_device(val_idx), checkpointer=checkpointer,
-                       verbose=self.verbose, label=label, callbacks=tuple(self.callbacks or ()))
-        if self.bn_statistics == "recompute":
-            recompute_batchnorm_statistics(network, train_data.X, train_data.lengths, batch_size=post_sizer,
-                                           autocast_dtype=self.autocast_dtype_)
-        return network, result, train_idx
+    def _n_outputs(self) -> int:
+        return len(self.classes_)
 
-    def _build_network(self) -> MLSTMFCN:
-        return MLSTMFCN(self.n_channels_, self.n_timepoints_, len(self.classes_),
-                        lstm_units=self.lstm_units, attention=bool(self.attention),
-                        filters=tuple(self.filters), kernel_sizes=tuple(self.kernel_sizes),
-                        se_reduction=self.se_reduction, dropout=self.dropout,
-                        lstm_orientation=self.lstm_orientation)
+    def _run_arrays(self, X_arr, lengths, targets) -> list:
+        return [X_arr, lengths, targets, self.classes_]
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        # 2D X is read as univariate series; the native input is 3D (n, channels, time).
-        tags.input_tags.three_d_array = True
-        return tags
+    def _final_figures(self, loss: float, accuracy: float) -> None:
+        self.train_loss_, self.train_accuracy_ = loss, accuracy
 
     # ----------------------------------------------------------------- predict
     def predict_proba(self, X) -> np.ndarray:
@@ -561,73 +240,60 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         winners = inference.logits(self, X).argmax(axis=1)  # first: an unfitted model says so
         return self.classes_[winners]
 
-    def recompute_bn_statistics(self, X) -> "MLSTMFCNClassifier":
-        """Set the fitted network's BatchNorm statistics to their exact values on ``X``.
 
-        What ``fit`` does with ``bn_statistics="recompute"``, for a model
-        fitted (or saved by an earlier version) with running statistics:
-        pass it the training series. Every network of an ensemble gets the
-        statistics of all of ``X``. The weights are not changed, nor are the
-        parameters (``bn_statistics`` still says how the model was fitted).
+_EPOCHS = """Most training epochs (fewer with ``stop_when_fitted`` or
+``early_stopping``). The paper trained 250 to 2000 epochs per dataset,
+and the "paper" preset trains 500. With BatchNorm statistics
+recomputed for the kept weights, 100 epochs with the stop rule below
+were chosen by cross-validation on the TRAIN splits of 11 UEA datasets
+(the cheapest budget within one standard error of the best); on the
+TEST splits of the 12 shared datasets they match the paper protocol's
+accuracy in a sixth of its training time (``benchmarks/results/budgets/``)."""
 
-        Parameters
-        ----------
-        X : array-like of shape (n_instances, n_channels, n_timepoints)
-            Series as ``predict`` takes them (scaled as in fit, padding masked).
+_ATTRIBUTES = ["classes_", "class_count_", "n_channels_", "n_timepoints_", "n_features_in_", "equal_length_",
+               "network_", "scaling_", "input_mean_", "device_", "history_", "histories_", "best_epoch_",
+               "best_epochs_", "n_epochs_", "train_loss_", "autocast_dtype_"]
+_OWN_ATTRIBUTES = {
+    "classes_": """classes_ : ndarray of shape (n_classes,)
+Class labels.""",
+    "class_count_": """class_count_ : ndarray of shape (n_classes,)
+Series (sums of sample weights) seen per class by ``partial_fit``; only after it.""",
+    "train_loss_": """train_loss_, train_accuracy_ : float
+Class-weighted loss and accuracy of the fitted model as ``predict``
+runs it (evaluation mode, the kept weights and their BatchNorm
+statistics) on the series it was trained on: all of ``X``, or the
+part not held out by ``validation_split`` (for an ensemble with a
+validation split, whose networks hold out different parts: all of
+``X``). These describe the model you get; ``history_`` describes
+training.""",
+}
 
-        Returns
-        -------
-        self : MLSTMFCNClassifier
-        """
-        series = inference.prepare(self, X)
-        members = self.network_.members if isinstance(self.network_, MLSTMFCNEnsemble) else [self.network_]
-        xt = torch.from_numpy(series.X).to(series.device)
-        lt = None if series.lengths is None else torch.from_numpy(series.lengths).to(series.device)
-        sizer = BatchSizer(series.batch_size)
-        for member in members:
-            recompute_batchnorm_statistics(member, xt, lt, batch_size=sizer, autocast_dtype=series.autocast_dtype)
-        return self
+MLSTMFCNClassifier.__doc__ = f"""Multivariate LSTM-FCN classifier (Karim et al., Neural Networks 2019).
 
-    # ---------------------------------------------------------------- pickling
-    def __getstate__(self) -> dict:
-        state = super().__getstate__() if hasattr(super(), "__getstate__") else self.__dict__.copy()
-        return pickling.pickled_state(state)
+    Two branches read the same series ``(n_channels, n_timepoints)``: a fully
+    convolutional branch (three Conv1d -> BatchNorm -> ReLU blocks, the first
+    two followed by squeeze-and-excitation, then global average pooling) and
+    an LSTM that steps over the *channels*, each step being one channel's
+    whole series (the paper's "dimension shuffle"). Their features are
+    concatenated and classified by a linear layer with softmax.
 
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(pickling.unpickled_state(state, type(self)))
+{indent(section("Parameters", [PARAMETERS[p] for p in _PARAMETER_ORDER],
+                averaged="class probabilities", epochs=_EPOCHS, split="stratified",
+                same_targets="and the same classes", target_stats="", and_proba=" and ``predict_proba``",
+                accuracy=", accuracy"))}
 
-    # -------------------------------------------------------------- save/load
-    def save(self, path: str | os.PathLike) -> None:
-        """Save the fitted model to one file that loading cannot execute code from.
+{indent(section("Attributes", [{**ATTRIBUTES, **_OWN_ATTRIBUTES}[a] for a in _ATTRIBUTES],
+                ensemble_output="its output is the log of the members' mean probabilities",
+                accuracy=", ``accuracy``", val_accuracy=" and ``val_accuracy``"))}
 
-        Weights go in safetensors format, everything else (parameters,
-        ``classes_``, history) in its JSON metadata, with format and package
-        versions and a SHA-256 checksum. See :mod:`mlstm_fcn.io.model_file`.
+    Examples
+    --------
+    >>> from mlstm_fcn import MLSTMFCNClassifier
+    >>> from mlstm_fcn.datasets import load_uea
+    >>> X, y = load_uea("BasicMotions", split="train")
+    >>> clf = MLSTMFCNClassifier(epochs=20, random_state=0).fit(X, y)
+    >>> clf.predict(X[:2]).shape
+    (2,)
+    """
 
-        Parameters
-        ----------
-        path : str or path-like
-            Destination file (``.safetensors`` is a fitting suffix).
-        """
-        model_file.save_model(self, path)
-
-    @classmethod
-    def load(cls, path: str | os.PathLike) -> "MLSTMFCNClassifier":
-        """Load a model written by :meth:`save`, on the CPU when no GPU is available.
-
-        Parameters
-        ----------
-        path : str or path-like
-            A file written by :meth:`save`.
-
-        Returns
-        -------
-        estimator : MLSTMFCNClassifier
-            The fitted estimator.
-
-        Raises
-        ------
-        ValueError
-            If the file is not such a model file, or is truncated or altered.
-        """
-        return model_file.load_model(cls, path)
+__all__ = ["MLSTMFCNClassifier"]

@@ -278,8 +278,8 @@ def test_a_file_without_labels_with_require_labels_false(tmp_path, name):
     X, y = load_ts(path, require_labels=False)
     assert y is None and X.dtype == np.float32
     np.testing.assert_array_equal(X, X_labelled)  # NaN padding included
-    with pytest.raises(ValueError, match="unlabelled.ts.*does not declare class labels"):
-        load_ts(path)  # require_labels=True: classification files only
+    with pytest.raises(ValueError, match="unlabelled.ts.*declares neither class labels"):
+        load_ts(path)  # require_labels=True: labelled (or regression) files only
     # A labelled file reads as with require_labels=True.
     X_again, y_again = load_ts(labelled, require_labels=False)
     np.testing.assert_array_equal(X_again, X_labelled)

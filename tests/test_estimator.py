@@ -230,16 +230,18 @@ def test_balanced_class_weights_come_from_the_series_trained_on(tiny_data, monke
     seen = []
     real_train = loop.train
 
-    def spy(network, train_data, class_weight, *args, **kwargs):
-        seen.append(class_weight.cpu().numpy())
-        return real_train(network, train_data, class_weight, *args, **kwargs)
+    def spy(network, train_data, *args, **kwargs):
+        # Each series' loss weight is its class's weight (no sample weights here).
+        seen.append((train_data.y.cpu().numpy(), train_data.weight.cpu().numpy()))
+        return real_train(network, train_data, *args, **kwargs)
 
-    from mlstm_fcn import estimator
+    from mlstm_fcn import _base
 
-    monkeypatch.setattr(estimator, "train", spy)
+    monkeypatch.setattr(_base, "train", spy)
     MLSTMFCNClassifier(**FAST, validation_split=0.25, random_state=0).fit(X, y)
     y_idx = np.unique(y, return_inverse=True)[1]
     train_idx, _ = train_test_split(np.arange(len(y)), test_size=0.25, stratify=y_idx, random_state=0)
     expected = compute_class_weight("balanced", classes=np.arange(3), y=y_idx[train_idx])
-    np.testing.assert_allclose(seen[0], expected, rtol=1e-6)
+    targets, weights = seen[0]
+    np.testing.assert_allclose(weights, expected[targets], rtol=1e-6)
     assert not np.allclose(expected, compute_class_weight("balanced", classes=np.arange(3), y=y_idx))

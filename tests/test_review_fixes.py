@@ -128,7 +128,7 @@ def test_a_fit_that_fails_while_training_leaves_no_network(tiny_data, monkeypatc
     def broken(*args, **kwargs):
         raise RuntimeError("simulated failure inside training")
 
-    monkeypatch.setattr("mlstm_fcn.estimator.train", broken)
+    monkeypatch.setattr("mlstm_fcn._base.train", broken)
     clf = MLSTMFCNClassifier(**FAST, random_state=0)
     with pytest.raises(RuntimeError, match="simulated"):
         clf.fit(X, y)

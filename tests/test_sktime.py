@@ -77,3 +77,31 @@ def test_unequal_length_nested_univ():
 def test_package_import_does_not_import_sktime():
     code = "import sys, mlstm_fcn; assert 'sktime' not in sys.modules, 'sktime imported'"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_regressor_adapter_passes_sktime_check_estimator():
+    from mlstm_fcn.sktime_adapter import MLSTMFCNRegressorSktime
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        check_estimator(MLSTMFCNRegressorSktime, raise_exceptions=True)
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_regressor_adapter_mirrors_the_regressor_and_delegates():
+    from sktime.datasets import load_tecator
+
+    from mlstm_fcn import MLSTMFCNRegressor
+    from mlstm_fcn.sktime_adapter import MLSTMFCNRegressorSktime
+
+    ours = inspect.signature(MLSTMFCNRegressorSktime.__init__).parameters
+    theirs = inspect.signature(MLSTMFCNRegressor.__init__).parameters
+    assert [(p.name, p.default) for p in ours.values()] == [(p.name, p.default) for p in theirs.values()]
+    X, y = load_tecator(split="train", return_type="numpy3D")
+    tiny = MLSTMFCNRegressorSktime.get_test_params()[0]
+    adapter = MLSTMFCNRegressorSktime(**tiny).fit(X[:40], y[:40])
+    direct = MLSTMFCNRegressor(**tiny).fit(X[:40].astype(np.float64), np.asarray(y[:40], dtype=np.float64))
+    np.testing.assert_allclose(adapter.predict(X[40:50]), direct.predict(X[40:50].astype(np.float64)),
+                               rtol=1e-5, atol=1e-6)

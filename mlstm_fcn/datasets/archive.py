@@ -3,14 +3,18 @@
 Places searched, in order (:func:`uea_search_path`): ``data_dir=``, then
 ``$MLSTM_FCN_DATA`` (:data:`DATA_ENV`), then the user cache
 (:func:`user_cache_dir`), then the repository's bundled ``datasets/``
-(:data:`BUNDLED_DIR`), each laid out as ``<Name>/<Name>_TRAIN.ts`` and
-``<Name>/<Name>_TEST.ts``. A dataset found nowhere can be downloaded into the
-user cache (:func:`mlstm_fcn.datasets.download_uea`).
+(:data:`BUNDLED_DIR`), then the datasets that the installed sktime ships
+(:func:`sktime_data_dir`: BasicMotions, JapaneseVowels, and the regression
+sets Tecator and Covid3Month among them), each laid out as
+``<Name>/<Name>_TRAIN.ts`` and ``<Name>/<Name>_TEST.ts``. A dataset found
+nowhere can be downloaded into the user cache
+(:func:`mlstm_fcn.datasets.download_uea`).
 """
 
 from __future__ import annotations
 
 import difflib
+import importlib.util
 import os
 from dataclasses import asdict
 from pathlib import Path
@@ -27,7 +31,7 @@ if TYPE_CHECKING:  # pandas is imported only by list_uea(as_frame=True)
 
 __all__ = [
     "DATA_ENV", "BUNDLED_DIR", "closest_names", "find_uea", "list_uea", "load_uea", "local_names",
-    "not_found_hint", "uea_search_path", "user_cache_dir",
+    "not_found_hint", "sktime_data_dir", "uea_search_path", "user_cache_dir",
 ]
 
 #: Environment variable naming a UEA archive directory.
@@ -56,6 +60,21 @@ def user_cache_dir() -> Path:
     return base / "mlstm-fcn" / "uea"
 
 
+def sktime_data_dir() -> Path | None:
+    """The folder of datasets inside the installed sktime package, or None without sktime.
+
+    Found without importing sktime (which takes seconds).
+    """
+    try:
+        spec = importlib.util.find_spec("sktime")
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    folder = Path(list(spec.submodule_search_locations)[0]) / "datasets" / "data"
+    return folder if folder.is_dir() else None
+
+
 def uea_search_path(data_dir: str | os.PathLike | None = None) -> list[Path]:
     """Directories searched for ``<Name>/<Name>_TRAIN.ts``, in order.
 
@@ -68,7 +87,8 @@ def uea_search_path(data_dir: str | os.PathLike | None = None) -> list[Path]:
     -------
     dirs : list of Path
         ``data_dir`` (when given), ``$MLSTM_FCN_DATA`` (when set), the user
-        cache, the bundled folder; they need not exist.
+        cache, the bundled folder, sktime's datasets (when sktime is
+        installed); they need not exist.
     """
     dirs = []
     if data_dir is not None:
@@ -76,6 +96,9 @@ def uea_search_path(data_dir: str | os.PathLike | None = None) -> list[Path]:
     if os.environ.get(DATA_ENV):
         dirs.append(Path(os.environ[DATA_ENV]))
     dirs += [user_cache_dir(), BUNDLED_DIR]
+    sktime_dir = sktime_data_dir()
+    if sktime_dir is not None:
+        dirs.append(sktime_dir)
     return dirs
 
 

@@ -58,6 +58,11 @@ def _declares_labels(header: dict[str, str]) -> bool:
     return header.get("classlabel", "").lower().split()[:1] == ["true"]
 
 
+def declares_targets(header: dict[str, str]) -> bool:
+    """Whether the header says ``@targetLabel true``: a regression file, one number per series."""
+    return header.get("targetlabel", "").lower().split()[:1] == ["true"]
+
+
 def _diagnose_data(path: Path, header: dict[str, str], labelled: bool) -> str | None:
     """Say which data line breaks the declared format, to make sktime's errors precise."""
     dims = _declared_dimensions(header)
@@ -86,7 +91,8 @@ def _diagnose_data(path: Path, header: dict[str, str], labelled: bool) -> str | 
     return None
 
 
-def _parse(path: Path, header: dict[str, str], labelled: bool) -> tuple[pd.DataFrame, np.ndarray | None]:
+def _parse(path: Path, header: dict[str, str], labelled: bool,
+           y_dtype: str = "str") -> tuple[pd.DataFrame, np.ndarray | None]:
     """sktime's nested DataFrame (one pd.Series per cell) and raw labels (``None`` when unlabelled)."""
     try:
         from sktime.datasets import load_from_tsfile, load_from_tsfile_to_dataframe
@@ -94,7 +100,7 @@ def _parse(path: Path, header: dict[str, str], labelled: bool) -> tuple[pd.DataF
         raise ImportError("Reading .ts files needs sktime: pip install sktime") from exc
     try:
         if labelled:
-            X_df, y_raw = load_from_tsfile(str(path), return_data_type="nested_univ", y_dtype="str")
+            X_df, y_raw = load_from_tsfile(str(path), return_data_type="nested_univ", y_dtype=y_dtype)
         else:
             # load_from_tsfile insists on labels; its lower-level reader
             # returns the data alone for a file declaring none.
@@ -142,10 +148,11 @@ def load_ts(path: str | os.PathLike, y_dtype: str = "str",
     y_dtype : {"str", "int", "float"}, default="str"
         Type of the labels; "str" keeps them exactly as written in the file.
     require_labels : bool, default=True
-        When True, only classification files (``@classLabel true ...``) are
-        read. When False, a file declaring ``@classLabel false`` (data lines
-        without a trailing ``:label``) is read too, and ``y`` is ``None``;
-        labelled files are read as with True.
+        When True, only classification files (``@classLabel true ...``) and
+        regression files (``@targetLabel true``) are read. When False, a
+        file declaring ``@classLabel false`` (data lines without a trailing
+        ``:label``) is read too, and ``y`` is ``None``; labelled files are
+        read as with True.
 
     Returns
     -------
@@ -153,7 +160,8 @@ def load_ts(path: str | os.PathLike, y_dtype: str = "str",
         NaN-padded at the end when the series have unequal length; missing
         values (``?``) are NaN (see :mod:`mlstm_fcn.datasets`).
     y : ndarray of shape (n,) or None
-        The labels; ``None`` only for an unlabelled file read with
+        The labels (``y_dtype``), or a regression file's targets (float64,
+        whatever ``y_dtype``); ``None`` only for an unlabelled file read with
         ``require_labels=False``.
 
     Raises
@@ -179,10 +187,14 @@ def load_ts(path: str | os.PathLike, y_dtype: str = "str",
     if y_dtype not in _Y_DTYPES:
         raise ValueError(f"y_dtype must be one of {_Y_DTYPES}, got {y_dtype!r}.")
     header = _read_header(path)
+    if declares_targets(header):
+        # A regression file (the TSER archive's format): the value after the last ':' is a number.
+        X_df, y_raw = _parse(path, header, True, y_dtype="float")
+        return _to_array(X_df, path), np.asarray(y_raw, dtype=np.float64)
     labelled = _declares_labels(header)
     if not labelled and require_labels:
-        raise ValueError(f"{path}: the header does not declare class labels (@classLabel true ...); "
-                         "load_ts reads classification files only.")
+        raise ValueError(f"{path}: the header declares neither class labels (@classLabel true ...) "
+                         "nor regression targets (@targetLabel true).")
     if not labelled and "classlabel" not in header:
         raise ValueError(f"{path}: the header has no @classLabel line "
                          "(@classLabel true <labels>, or @classLabel false for a file without labels).")

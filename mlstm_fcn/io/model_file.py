@@ -83,7 +83,7 @@ def save_model(estimator, path: str | os.PathLike) -> None:
 
     Parameters
     ----------
-    estimator : MLSTMFCNClassifier
+    estimator : MLSTMFCNClassifier or MLSTMFCNRegressor
         A fitted estimator.
     path : str or path-like
         Destination; the suffix is up to the caller (``.safetensors`` reads well).
@@ -110,16 +110,41 @@ def save_model(estimator, path: str | os.PathLike) -> None:
         "torch_version": torch.__version__,
         "estimator": type(estimator).__name__,
         "params": encoded_params,
-        "classes": encode_array(estimator.classes_, "classes_"),
         "fitted": fitted,
         "network_config": encode(dict(network.config), "network config"),
     }
+    if hasattr(estimator, "classes_"):  # a classifier's labels keep their exact dtype
+        meta["classes"] = encode_array(estimator.classes_, "classes_")
     meta_json = json.dumps(meta, sort_keys=True)
     # Serialise once without the digest to learn the tensor bytes, then again with it:
     # the tensor section does not depend on the metadata.
     _, data = _data_section(st_save(tensors, metadata={"mlstm_fcn": meta_json}))
     blob = st_save(tensors, metadata={"mlstm_fcn": meta_json, "sha256": _digest(meta_json, data)})
     atomic_write(path, lambda f: f.write(blob))
+
+
+def estimator_name(path: str | os.PathLike) -> str:
+    """The class name of the estimator in a model file (``"MLSTMFCNClassifier"`` for files of 0.1).
+
+    Reads the header only; the file is checked in full by :func:`load_model`.
+
+    Raises
+    ------
+    ValueError
+        If the file is not an mlstm-fcn model file.
+    """
+    with open(path, "rb") as f:
+        head = f.read(8)
+        n = struct.unpack("<Q", head)[0] if len(head) == 8 else -1
+        if not 0 < n <= _MAX_HEADER:
+            raise ValueError(f"{os.fspath(path)!r} is not an mlstm-fcn model file: bad header length.")
+        blob = head + f.read(n)
+    header, _ = _data_section(blob)
+    try:
+        meta = json.loads(header["__metadata__"]["mlstm_fcn"])
+    except (KeyError, TypeError, json.JSONDecodeError):
+        raise ValueError(f"{os.fspath(path)!r} is not an mlstm-fcn model file (no model metadata).") from None
+    return str(meta.get("estimator", "MLSTMFCNClassifier"))
 
 
 def load_model(cls, path: str | os.PathLike):
@@ -150,6 +175,10 @@ def load_model(cls, path: str | os.PathLike):
     if not isinstance(version, int) or version > FORMAT_VERSION:
         raise ValueError(f"{os.fspath(path)!r} uses model format version {version!r}; this mlstm-fcn "
                          f"({_package_version()}) reads versions up to {FORMAT_VERSION}. Upgrade mlstm-fcn.")
+    written_by = meta.get("estimator", cls.__name__)
+    if written_by != cls.__name__:
+        raise ValueError(f"{os.fspath(path)!r} holds a fitted {written_by}, not a {cls.__name__}; load it with "
+                         f"{written_by}.load (or mlstm_fcn.load_model, which reads either).")
     if meta.get("package_version") != _package_version():
         warn(f"Model saved with mlstm-fcn {meta.get('package_version')}, loaded with {_package_version()}.",
              UserWarning)
@@ -169,7 +198,8 @@ def load_model(cls, path: str | os.PathLike):
     upgrade_fitted_state(fitted)  # files of earlier versions lack the newer records
     for k, v in fitted.items():
         setattr(estimator, k, v)
-    estimator.classes_ = decode_array(meta["classes"])
+    if "classes" in meta:
+        estimator.classes_ = decode_array(meta["classes"])
     if getattr(estimator, "device_", None) is not None and not isinstance(estimator.device_, torch.device):
         estimator.device_ = torch.device(estimator.device_)
     try:

@@ -127,31 +127,10 @@ class Checkpointer:
 
     def restore(self, network: nn.Module, optimizer: torch.optim.Optimizer, scheduler: Any,
                 generator: torch.Generator) -> LoopState | None:
-        """Load the checkpoint read by :meth:`read` into the training objects.
-
-        Also sets the global RNG state (CPU, and the current CUDA device when
-        training there), which the caller has forked for the run.
-        """
-        p = self._payload
-        if p is None:
+        """Load the checkpoint read by :meth:`read` into the training objects (see :func:`restore_run`)."""
+        if self._payload is None:
             return None
-        device = next(network.parameters()).device
-        network.load_state_dict(p["network"])
-        optimizer.load_state_dict(p["optimizer"])
-        scheduler.load_state_dict(p["scheduler"])
-        generator.set_state(p["generator"])
-        torch.set_rng_state(p["cpu_rng"])
-        if device.type == "cuda" and p.get("cuda_rng") is not None:
-            torch.cuda.set_rng_state(p["cuda_rng"], device)
-        best_state = p["best_state"]
-        if best_state is not None:
-            best_state = {k: v.to(device) for k, v in best_state.items()}
-        history, best_epoch = one_based_epochs({k: list(v) for k, v in p["history"].items()},
-                                               int(p["best_epoch"]))
-        # The file counts its "epoch" as the loop index of the last finished epoch (from 0).
-        return LoopState(epochs_done=int(p["epoch"]) + 1, best=float(p["best"]), best_state=best_state,
-                         best_epoch=best_epoch, since_best=int(p["since_best"]), history=history,
-                         finished=bool(p["finished"]))
+        return restore_run(self._payload, network, optimizer, scheduler, generator)
 
     def due(self, epochs_done: int) -> bool:
         """Whether a checkpoint is written once ``epochs_done`` epochs have finished."""
@@ -160,36 +139,74 @@ class Checkpointer:
     def write(self, state: LoopState, network: nn.Module, optimizer: torch.optim.Optimizer, scheduler: Any,
               generator: torch.Generator) -> None:
         """Atomically write ``state`` and the training objects (temporary file + ``os.replace``)."""
-        device = next(network.parameters()).device
-
-        def cpu(state):
-            return None if state is None else {k: v.detach().to("cpu", copy=True) for k, v in state.items()}
-
         if self.seed is None:
             raise RuntimeError("Checkpointer.seed must be set before writing.")
-        payload = {
-            "version": CHECKPOINT_VERSION,
-            "run": self.run,
-            "seed": self.seed,
-            "epoch": state.epochs_done - 1,
-            "finished": state.finished,
-            "network": cpu(network.state_dict()),
-            "optimizer": _to_cpu(optimizer.state_dict()),
-            "scheduler": copy.deepcopy(scheduler.state_dict()),
-            "generator": generator.get_state(),
-            "cpu_rng": torch.get_rng_state(),
-            "cuda_rng": torch.cuda.get_rng_state(device) if device.type == "cuda" else None,
-            "best": state.best,
-            "best_state": cpu(state.best_state),
-            # The file counts epochs from 0, as it always did (readers of older versions rely on it);
-            # restore counts them from 1 again.
-            "best_epoch": state.best_epoch - 1 if state.best_epoch > 0 else state.best_epoch,
-            "since_best": state.since_best,
-            # JSON round trip: plain floats/ints only, whatever the history holds.
-            "history": json.loads(json.dumps(zero_based_epochs(state.history))),
-        }
+        payload = run_state(state, network, optimizer, scheduler, generator, run=self.run, seed=self.seed)
         self.directory.mkdir(parents=True, exist_ok=True)
         atomic_write(self.path, lambda f: torch.save(payload, f))
+
+
+def run_state(state: LoopState, network: nn.Module, optimizer: torch.optim.Optimizer, scheduler: Any,
+              generator: torch.Generator, *, run: str | None = None, seed: int | None = None) -> dict:
+    """Everything that decides the rest of a run, as CPU tensors and plain values.
+
+    What a checkpoint file holds, and what an estimator keeps in memory to
+    continue training (``warm_start``, ``partial_fit``). Read back by
+    :func:`restore_run`; ``torch.load(weights_only=True)`` can read it.
+    """
+    device = next(network.parameters()).device
+
+    def cpu(state):
+        return None if state is None else {k: v.detach().to("cpu", copy=True) for k, v in state.items()}
+
+    return {
+        "version": CHECKPOINT_VERSION,
+        "run": run,
+        "seed": seed,
+        "epoch": state.epochs_done - 1,
+        "finished": state.finished,
+        "call_start": state.call_start,
+        "network": cpu(network.state_dict()),
+        "optimizer": _to_cpu(optimizer.state_dict()),
+        "scheduler": copy.deepcopy(scheduler.state_dict()),
+        "generator": generator.get_state(),
+        "cpu_rng": torch.get_rng_state(),
+        "cuda_rng": torch.cuda.get_rng_state(device) if device.type == "cuda" else None,
+        "best": state.best,
+        "best_state": cpu(state.best_state),
+        # The file counts epochs from 0, as it always did (readers of older versions rely on it);
+        # restore counts them from 1 again.
+        "best_epoch": state.best_epoch - 1 if state.best_epoch > 0 else state.best_epoch,
+        "since_best": state.since_best,
+        # JSON round trip: plain floats/ints only, whatever the history holds.
+        "history": json.loads(json.dumps(zero_based_epochs(state.history))),
+    }
+
+
+def restore_run(payload: dict, network: nn.Module, optimizer: torch.optim.Optimizer, scheduler: Any,
+                generator: torch.Generator) -> LoopState:
+    """Load a :func:`run_state` into the training objects and return where the run stood.
+
+    Also sets the global RNG state (CPU, and the current CUDA device when
+    training there), which the caller has forked for the run.
+    """
+    p = payload
+    device = next(network.parameters()).device
+    network.load_state_dict(p["network"])
+    optimizer.load_state_dict(p["optimizer"])
+    scheduler.load_state_dict(p["scheduler"])
+    generator.set_state(p["generator"])
+    torch.set_rng_state(p["cpu_rng"])
+    if device.type == "cuda" and p.get("cuda_rng") is not None:
+        torch.cuda.set_rng_state(p["cuda_rng"], device)
+    best_state = p["best_state"]
+    if best_state is not None:
+        best_state = {k: v.to(device) for k, v in best_state.items()}
+    history, best_epoch = one_based_epochs({k: list(v) for k, v in p["history"].items()}, int(p["best_epoch"]))
+    # The file counts its "epoch" as the loop index of the last finished epoch (from 0).
+    return LoopState(epochs_done=int(p["epoch"]) + 1, best=float(p["best"]), best_state=best_state,
+                     best_epoch=best_epoch, since_best=int(p["since_best"]), history=history,
+                     finished=bool(p["finished"]), call_start=int(p.get("call_start", 0)))
 
 
 def _to_cpu(obj):

@@ -11,30 +11,41 @@ from torch import Tensor
 
 @dataclass
 class SeriesOnDevice:
-    """Padded series, label indices and lengths, as tensors on one device.
+    """Padded series, targets, lengths and loss weights, as tensors on one device.
 
     The training part of a fit, its validation part, or any set a pass
-    after training reads (BatchNorm statistics, the final figures).
+    after training reads (BatchNorm statistics, the final figures). Targets
+    are class indices (int64) for a classifier and standardised values
+    ``(n, n_outputs)`` (float32) for a regressor; ``weight`` is each series'
+    weight in the loss (class weight times sample weight).
     """
 
     X: Tensor
     y: Tensor
     lengths: Tensor | None = None
+    weight: Tensor | None = None
 
     @classmethod
     def from_numpy(cls, X: np.ndarray, y: np.ndarray, lengths: np.ndarray | None,
-                   device: torch.device) -> "SeriesOnDevice":
-        """Copy ``X`` (float32), label indices ``y`` and ``lengths`` to ``device``."""
-        return cls(torch.from_numpy(X).to(device), torch.from_numpy(y.astype(np.int64)).to(device),
-                   None if lengths is None else torch.from_numpy(lengths).to(device))
+                   device: torch.device, weight: np.ndarray | None = None) -> "SeriesOnDevice":
+        """Copy ``X`` (float32), targets ``y``, ``lengths`` and ``weight`` (float32; None: all 1) to ``device``.
+
+        Integer targets become int64 class indices, floating ones float32 values.
+        """
+        y = y.astype(np.int64) if y.dtype.kind in "iub" else y.astype(np.float32)
+        weight = np.ones(X.shape[0], dtype=np.float32) if weight is None else weight.astype(np.float32)
+        return cls(torch.from_numpy(X).to(device), torch.from_numpy(y).to(device),
+                   None if lengths is None else torch.from_numpy(lengths).to(device),
+                   torch.from_numpy(weight).to(device))
 
     def __len__(self) -> int:
         return self.X.shape[0]
 
-    def take(self, idx: Tensor) -> tuple[Tensor, Tensor, Tensor | None]:
-        """The batch at indices ``idx`` (a gather on the device, no host copy)."""
+    def take(self, idx: Tensor) -> tuple[Tensor, Tensor, Tensor | None, Tensor]:
+        """The batch at indices ``idx``: series, targets, lengths, weights (a gather on the device)."""
         lengths = None if self.lengths is None else self.lengths[idx]
-        return self.X[idx], self.y[idx], lengths
+        weight = torch.ones(idx.shape[0], device=self.X.device) if self.weight is None else self.weight[idx]
+        return self.X[idx], self.y[idx], lengths, weight
 
 
 def batch_slices(n: int, batch_size: int) -> list[tuple[int, int]]:

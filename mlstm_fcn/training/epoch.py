@@ -9,15 +9,18 @@ from .._batch_halving import BatchSizer, as_sizer, smaller_batch
 from .._runtime import autocast_context
 from .data import SeriesOnDevice, batch_slices
 from .loss import weighted_loss
+from .objective import Classification, Objective
 
 
 @torch.no_grad()
-def evaluate(network: nn.Module, data: SeriesOnDevice, class_weight: Tensor, batch_size: int | BatchSizer,
-             autocast_dtype: torch.dtype | None = None, what: str = "validation") -> tuple[float, float]:
-    """Weighted loss and accuracy of ``network`` (in eval mode) on ``data``.
+def evaluate(network: nn.Module, data: SeriesOnDevice, batch_size: int | BatchSizer,
+             autocast_dtype: torch.dtype | None = None, what: str = "validation",
+             objective: Objective = Classification()) -> tuple[float, float]:
+    """Weighted loss and accuracy of ``network`` (in eval mode) on ``data`` (accuracy NaN for regression).
 
-    An integer ``batch_size`` is raised to at least 1024 (no gradients are
-    kept, so evaluation affords larger batches than training); a
+    Each series' loss is weighted by ``data.weight``. An integer
+    ``batch_size`` is raised to at least 1024 (no gradients are kept, so
+    evaluation affords larger batches than training); a
     :class:`~mlstm_fcn._batch_halving.BatchSizer` is used as it is.
     """
     was_training = network.training
@@ -25,10 +28,10 @@ def evaluate(network: nn.Module, data: SeriesOnDevice, class_weight: Tensor, bat
     n = len(data)
 
     def batch(start: int, stop: int) -> tuple[Tensor, Tensor]:
-        xb, yb, lb = data.take(torch.arange(start, stop, device=data.X.device))
+        xb, yb, lb, wb = data.take(torch.arange(start, stop, device=data.X.device))
         with autocast_context(xb.device, autocast_dtype):
-            logits = network(xb, lb)
-        return weighted_loss(logits, yb, class_weight) * (stop - start), (logits.argmax(1) == yb).sum()
+            output = network(xb, lb)
+        return weighted_loss(output, yb, wb, objective) * (stop - start), objective.correct(output, yb)
 
     sizer = batch_size if isinstance(batch_size, BatchSizer) else as_sizer(max(batch_size, 1024))
     parts = sizer.map(batch, n, what)
@@ -36,7 +39,7 @@ def evaluate(network: nn.Module, data: SeriesOnDevice, class_weight: Tensor, bat
     correct = torch.stack([p[1] for p in parts]).sum().to(loss.dtype)
     network.train(was_training)
     loss_v, correct_v = torch.stack([loss, correct]).tolist()
-    return loss_v / n, correct_v / n
+    return loss_v / n, (correct_v / n if objective.counts_accuracy else float("nan"))
 
 
 class EpochRunner:
@@ -47,11 +50,12 @@ class EpochRunner:
     """
 
     def __init__(self, network: nn.Module, optimizer: torch.optim.Optimizer, data: SeriesOnDevice,
-                 class_weight: Tensor, batch_size: int, autocast_dtype: torch.dtype | None) -> None:
+                 batch_size: int, autocast_dtype: torch.dtype | None,
+                 objective: Objective = Classification()) -> None:
         self.network = network
         self.optimizer = optimizer
         self.data = data
-        self.class_weight = class_weight
+        self.objective = objective
         self.batch_size = batch_size
         self.slices = batch_slices(len(data), batch_size)
         self.autocast_dtype = autocast_dtype
@@ -61,15 +65,15 @@ class EpochRunner:
 
     def step(self, idx: Tensor) -> None:
         """One optimizer step on the samples at ``idx``."""
-        xb, yb, lb = self.data.take(idx)
+        xb, yb, lb, wb = self.data.take(idx)
         with autocast_context(xb.device, self.autocast_dtype):
-            logits = self.network(xb, lb)
-            loss = weighted_loss(logits, yb, self.class_weight)
+            output = self.network(xb, lb)
+            loss = weighted_loss(output, yb, wb, self.objective)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
         self.loss_sum += loss.detach() * idx.shape[0]
-        self.correct += (logits.detach().argmax(1) == yb).sum()
+        self.correct += self.objective.correct(output, yb)
 
     def body(self, perm: Tensor, retry_oom: bool = True) -> None:
         """All steps of an epoch over the permutation ``perm``.

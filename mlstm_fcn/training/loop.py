@@ -23,9 +23,10 @@ import torch
 from torch import Tensor, nn
 
 from .._warnings import warn
-from .checkpoint import Checkpointer
+from .checkpoint import Checkpointer, restore_run, run_state
 from .data import SeriesOnDevice
 from .epoch import EpochRunner, evaluate
+from .objective import Classification, Objective
 from .progress import ProgressBar
 from .protocol import TrainConfig, make_optimizer, make_schedule
 from .state import LoopState, new_history
@@ -68,6 +69,9 @@ class TrainResult:
     best_epoch: int = -1
     interrupted: bool = False
     used_cuda_graph: bool = False
+    #: Where the run stood at its end (last weights, optimizer, schedule, random streams): what
+    #: continues it (:func:`~mlstm_fcn.training.checkpoint.run_state`), when ``train`` was asked to keep it.
+    run: dict | None = None
 
 
 class WeightSnapshot:
@@ -107,9 +111,13 @@ def fitted_for(accuracy: list[float], epochs: int | None) -> bool:
 
 
 def _should_stop(state: LoopState, config: TrainConfig) -> bool:
-    """Whether the run stops after the epochs ``state`` has done: early stopping or the fitted rule."""
-    return ((config.early_stopping is not None and state.since_best >= config.early_stopping)
-            or fitted_for(state.history["accuracy"], config.stop_when_fitted))
+    """Whether the run stops after the epochs ``state`` has done: early stopping or the fitted rule.
+
+    Both count the epochs of the current call only, so that a continued run trains again.
+    """
+    in_call = state.epochs_done - state.call_start
+    return ((config.early_stopping is not None and min(state.since_best, in_call) >= config.early_stopping)
+            or fitted_for(state.history.get("accuracy", [])[state.call_start:], config.stop_when_fitted))
 
 
 def _current_lr(optimizer: torch.optim.Optimizer) -> float:
@@ -138,11 +146,15 @@ def _keep_tensor_lr(optimizer: torch.optim.Optimizer, lr_tensor: Tensor | None) 
         group["lr"] = lr_tensor
 
 
-def train(network: nn.Module, train_data: SeriesOnDevice, class_weight: Tensor, config: TrainConfig,
+def train(network: nn.Module, train_data: SeriesOnDevice, config: TrainConfig,
           generator: torch.Generator, val_data: SeriesOnDevice | None = None,
-          checkpointer: Checkpointer | None = None, *, verbose: int = 0, label: str = "fit",
+          checkpointer: Checkpointer | None = None, *, objective: Objective = Classification(),
+          start: dict | None = None, keep_run: bool = False, verbose: int = 0, label: str = "fit",
           callbacks: Sequence[Callable[[EpochEnd], object]] = ()) -> TrainResult:
     """Train ``network`` in place and load the best weights seen into it.
+
+    Each series' loss is weighted by its ``weight`` in the data (class weight
+    times sample weight); ``objective`` says what the loss is.
 
     The monitored figure is the validation loss when ``val_data`` is given,
     else the mean training loss of the epoch. The learning rate is reduced
@@ -155,12 +167,22 @@ def train(network: nn.Module, train_data: SeriesOnDevice, class_weight: Tensor, 
     when there is one, and writes one every ``checkpointer.every`` epochs.
     ``verbose`` shows a progress bar named ``label``; each of ``callbacks``
     is called after every epoch with an :class:`EpochEnd`.
+
+    ``start`` continues a run from where an earlier call left it (its
+    ``TrainResult.run``, kept with ``keep_run=True``): last weights,
+    optimizer and schedule state, random streams, history and best weights,
+    up to ``config.epochs`` epochs in all; stop rules count from the start of
+    this call.
     """
     device = train_data.X.device
     optimizer = make_optimizer(network, config, device)
     lr_tensor = optimizer.param_groups[0]["lr"] if torch.is_tensor(optimizer.param_groups[0]["lr"]) else None
     scheduler = make_schedule(optimizer, config)
-    state = LoopState(history=new_history(val_data is not None))
+    state = LoopState(history=new_history(val_data is not None, objective.counts_accuracy))
+    if start is not None:
+        state = restore_run(start, network, optimizer, scheduler, generator)
+        state.finished, state.call_start = False, state.epochs_done
+    # A checkpoint of this very run (a killed continuation included) wins over where it started.
     resumed = None if checkpointer is None else checkpointer.restore(network, optimizer, scheduler, generator)
     # load_state_dict replaces the param group, learning-rate tensor included: the graph must be
     # captured on the optimizer's own device tensor, which the schedule keeps updating.
@@ -176,7 +198,7 @@ def train(network: nn.Module, train_data: SeriesOnDevice, class_weight: Tensor, 
     n = len(train_data)
     network.train()
     snapshot = WeightSnapshot(network)
-    runner = EpochRunner(network, optimizer, train_data, class_weight, config.batch_size, config.autocast_dtype)
+    runner = EpochRunner(network, optimizer, train_data, config.batch_size, config.autocast_dtype, objective)
     bar = ProgressBar(bool(verbose), label, start_epoch, config.epochs)
     # A resumed run's clock continues from where the checkpoint left it.
     start_time = time.perf_counter() - (history["time"][-1] if history.get("time") else 0.0)
@@ -192,10 +214,12 @@ def train(network: nn.Module, train_data: SeriesOnDevice, class_weight: Tensor, 
                       "time": time.perf_counter() - start_time}
             monitored = loss_v / n
             if val_data is not None:
-                val_loss, val_acc = evaluate(network, val_data, class_weight, config.batch_size,
-                                             config.autocast_dtype)
+                val_loss, val_acc = evaluate(network, val_data, config.batch_size, config.autocast_dtype,
+                                             objective=objective)
                 record.update(val_loss=val_loss, val_accuracy=val_acc)
                 monitored = val_loss
+            if not objective.counts_accuracy:
+                record = {k: v for k, v in record.items() if not k.endswith("accuracy")}
             for key, value in record.items():  # all at once: an interrupt leaves no ragged history
                 history[key].append(value)
             if monitored < state.best:
@@ -225,6 +249,8 @@ def train(network: nn.Module, train_data: SeriesOnDevice, class_weight: Tensor, 
              f"so far (epoch {state.best_epoch}).", RuntimeWarning)
     finally:
         bar.close()
+    if keep_run and state.epochs_done > 0:
+        result.run = run_state(state, network, optimizer, scheduler, generator)
     if state.best_state is not None:
         network.load_state_dict(state.best_state)
     network.eval()

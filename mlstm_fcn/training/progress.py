@@ -30,8 +30,10 @@ class ProgressBar:
         """Show the figures of the epoch just finished."""
         if not self.enabled:
             return
-        postfix = {"loss": f"{record['loss']:.4f}", "acc": f"{record['accuracy']:.3f}",
-                   "lr": f"{record['learning_rate']:.2e}"}
+        postfix = {"loss": f"{record['loss']:.4f}"}
+        if "accuracy" in record:  # a regressor's record has none
+            postfix["acc"] = f"{record['accuracy']:.3f}"
+        postfix["lr"] = f"{record['learning_rate']:.2e}"
         if "val_loss" in record:
             postfix["val_loss"] = f"{record['val_loss']:.4f}"
         self.bar.set_postfix(postfix)

@@ -6,11 +6,13 @@ import math
 from dataclasses import dataclass, field
 
 
-def new_history(with_validation: bool) -> dict[str, list[float]]:
-    """The empty per-epoch record of a run."""
+def new_history(with_validation: bool, with_accuracy: bool = True) -> dict[str, list[float]]:
+    """The empty per-epoch record of a run (a regressor's has no accuracy)."""
     history: dict[str, list[float]] = {"epoch": [], "loss": [], "accuracy": [], "learning_rate": [], "time": []}
     if with_validation:
         history.update(val_loss=[], val_accuracy=[])
+    if not with_accuracy:
+        history = {k: v for k, v in history.items() if not k.endswith("accuracy")}
     return history
 
 
@@ -34,6 +36,10 @@ class LoopState:
         Per-epoch figures.
     finished : bool
         The run ended (all epochs, or early stopping).
+    call_start : int
+        Epochs done before the current call to ``train`` began: a run
+        continued by ``warm_start`` or ``partial_fit`` counts its stop rules
+        (early stopping, the fitted rule) from there.
     """
 
     epochs_done: int = 0
@@ -43,3 +49,4 @@ class LoopState:
     since_best: int = 0
     history: dict = field(default_factory=lambda: new_history(False))
     finished: bool = False
+    call_start: int = 0

@@ -1,0 +1,192 @@
+"""The numpydoc text of the estimators' parameters and attributes, each written once.
+
+:class:`~mlstm_fcn.MLSTMFCNClassifier` and :class:`~mlstm_fcn.MLSTMFCNRegressor`
+share most parameters; their docstrings are put together from these entries
+(:func:`section`), so that a parameter reads the same in both.
+"""
+
+from __future__ import annotations
+
+import string
+import textwrap
+
+#: Parameter entries: the numpydoc header line, then the description (indented by section()).
+PARAMETERS: dict[str, str] = {
+    "lstm_units": """lstm_units : int, default=8
+Cells of the LSTM branch (the paper searched 8, 64 and 128).""",
+    "attention": """attention : bool, default=False
+Use the attention LSTM (MALSTM-FCN).""",
+    "lstm_orientation": """lstm_orientation : {"channels", "time"}, default="channels"
+What the LSTM steps over: "channels" is the paper's dimension
+shuffle (one step per channel, each step that channel's whole
+series); "time" is the usual reading, one step per time point with
+the channels as features (slower on long series: the LSTM then runs
+``n_timepoints`` steps; with ``attention=True`` its memory also grows
+with the square of ``n_timepoints``).""",
+    "filters": """filters : tuple of int, default=(128, 256, 128)
+Filters of the three convolution blocks.""",
+    "kernel_sizes": """kernel_sizes : tuple of int, default=(8, 5, 3)
+Kernel sizes of the convolution blocks ("same" padding).""",
+    "se_reduction": """se_reduction : int, default=16
+Reduction ratio of the squeeze-and-excitation blocks.""",
+    "dropout": """dropout : float, default=0.8
+Dropout on the LSTM branch's output.""",
+    "scaling": """scaling : {None, "channel", "instance"}, default=None
+Input scaling done inside the estimator (and again in ``predict``):
+None feeds the series as given, as the paper does; "channel"
+standardises each channel with the mean and standard deviation of
+the training data; "instance" standardises each channel of each
+series by its own statistics. Padding of unequal-length series is
+left out of the statistics.""",
+    "n_estimators": """n_estimators : int, default=1
+Networks trained with different seeds (each with its own
+initialisation, dropout, batch order and validation split) whose
+outputs are averaged (${averaged}), as InceptionTime does with five.
+Training time grows with it linearly.""",
+    "epochs": """epochs : int, default=100
+${epochs}
+The best weights seen are kept in any case.""",
+    "batch_size": """batch_size : int, default=128
+Mini-batch size.""",
+    "learning_rate": """learning_rate : float, default=1e-3
+Initial learning rate of Adam.""",
+    "min_learning_rate": """min_learning_rate : float, default=1e-4
+Floor of the reduce-on-plateau schedule.""",
+    "lr_patience": """lr_patience : int, default=100
+Epochs without improvement of the monitored loss before the learning
+rate is multiplied by ``1 / cbrt(2)``.""",
+    "class_weight": """class_weight : "balanced", dict or None, default="balanced"
+Weights of the classes in the loss; "balanced" weights them inversely
+to their frequency in the series trained on (without the part that
+``validation_split`` holds out; with ``sample_weight``, frequencies
+are sums of weights; in ``partial_fit``, of all series seen so far).
+Each series' loss is weighted by its class weight times its sample
+weight.""",
+    "validation_split": """validation_split : float or None, default=None
+Fraction of the training data held out (${split}) to select the
+best epoch; ``None`` selects on the training loss, as the paper's
+corrected code does. The test set is never used. ``partial_fit``
+holds nothing out.""",
+    "early_stopping": """early_stopping : int or None, default=None
+Stop after this many epochs without improvement of the monitored loss
+(counted within each call to ``fit``).""",
+    "stop_when_fitted": """stop_when_fitted : int or None, default=20
+Stop after this many epochs in a row in which every training series
+was classified correctly (``history_["accuracy"]`` at 1); the best
+weights up to then are kept as always. Data the network separates
+early need no more epochs (BasicMotions stops after about 25); data it
+does not fit train all ``epochs``. None trains all ``epochs``, as the
+paper does. A warm-started fit counts its own epochs only.""",
+    "bn_statistics": """bn_statistics : {"recompute", "running"}, default="recompute"
+Statistics that BatchNorm uses in ``predict``. "recompute" sets them,
+once training has ended, to their exact values for the kept weights
+on the series trained on (one pass per BatchNorm layer, in batches of
+``predict_batch_size``, padding left out): the model then predicts
+with statistics that belong to its weights. "running" keeps the
+running averages of training with Keras' momentum of 0.99, as the
+paper's code did; on small datasets (a few batches per epoch) those
+still lag far behind the weights after hundreds of epochs, so that
+``predict`` can score well below what the training history shows.
+After ``partial_fit`` they are those of the series of that call.""",
+    "warm_start": """warm_start : bool, default=False
+When True, ``fit`` on a fitted estimator continues training for
+``epochs`` more epochs from where the last fit ended (weights,
+optimizer state, learning-rate schedule, random streams, history and
+best weights so far) instead of starting anew; the data must have the
+same channels (${same_targets}). Input scaling statistics${target_stats}
+stay those of the first fit. Two fits of 50 epochs end where one of
+100 does. A model loaded from a file keeps no optimizer state: it
+continues from its weights with a new optimizer (with a warning).""",
+    "device": """device : str, default="auto"
+"auto" (CUDA when available), "cpu", "cuda" or "cuda:N".""",
+    "precision": """precision : {"auto", "fp32", "bf16"}, default="auto"
+Arithmetic of training and prediction. "auto" is bf16 mixed precision
+(autocast; weights stay float32) on GPUs that support it and float32
+elsewhere; "bf16" asks for it on a GPU (an error on a CPU).""",
+    "cuda_graph": """cuda_graph : bool, default=True
+On CUDA, capture each training epoch in a CUDA graph and replay it
+(falls back to plain execution, with a warning, when capture fails).""",
+    "cudnn_benchmark": """cudnn_benchmark : bool, default=True
+On CUDA, let cuDNN time its algorithms for the (fixed) batch shapes;
+the global flag is restored after ``fit``.""",
+    "predict_batch_size": """predict_batch_size : int, default=1024
+Batch size of ``predict``${and_proba}; memory stays bounded for any
+number of series.""",
+    "random_state": """random_state : int, numpy Generator/RandomState or None, default=None
+Seed of weight initialisation, dropout, batch order and the
+validation split. The same integer gives identical results on CPU.
+The caller's global random state is left untouched.""",
+    "verbose": """verbose : int, default=0
+1 shows a progress bar over epochs (loss${accuracy}, learning rate).""",
+    "callbacks": """callbacks : list of callable or None, default=None
+Functions called after every epoch, each with a
+:class:`mlstm_fcn.training.EpochEnd` (epoch, history so far, the
+weights kept so far, the network); their return values are ignored.
+They watch training without changing it (so checkpoints ignore them),
+and model files do not keep them.""",
+    "checkpoint_dir": """checkpoint_dir : str, path-like or None, default=None
+Directory for training checkpoints. A fit that finds there a
+checkpoint of the same run (same parameters and data) resumes from
+it, so a run killed mid-way continues where it stopped and, on CPU
+with an integer ``random_state``, ends with the same weights as an
+uninterrupted run. ``None`` writes no checkpoints; ``partial_fit``
+writes none either.""",
+    "checkpoint_every": """checkpoint_every : int, default=10
+Epochs between checkpoints (one is also written when training ends).""",
+}
+
+#: Fitted attributes shared by both estimators.
+ATTRIBUTES: dict[str, str] = {
+    "n_channels_": """n_channels_ : int
+Channels seen during fit.""",
+    "n_timepoints_": """n_timepoints_ : int
+Series length seen during fit (the longest, for unequal lengths).""",
+    "n_features_in_": """n_features_in_ : int
+``X.shape[1]`` of the training data, as in scikit-learn.""",
+    "equal_length_": """equal_length_ : bool
+Whether all training series had the same length.""",
+    "network_": """network_ : MLSTMFCN or MLSTMFCNEnsemble
+The trained PyTorch module, in eval mode: an ensemble of
+``n_estimators`` networks when that is above 1 (${ensemble_output}).""",
+    "scaling_": """scaling_ : str or None
+The ``scaling`` used in fit, which ``predict`` applies.""",
+    "input_mean_": """input_mean_, input_scale_ : ndarray of shape (n_channels,) or None
+Channel statistics of the training data with ``scaling="channel"``,
+else None.""",
+    "device_": """device_ : torch.device
+Device the network lives on.""",
+    "history_": """history_ : dict of list
+Per epoch, as training saw it (training-mode network: batch
+statistics, dropout on; mean over the epoch's batches as the weights
+changed): ``epoch`` (counted from 1), ``loss``${accuracy}, ``learning_rate``,
+``time`` (seconds since the first epoch began, at the epoch's end) and,
+with a validation split, ``val_loss``${val_accuracy}. For an
+ensemble, the first network's (see ``histories_``). Warm-started fits
+and ``partial_fit`` calls add to it.""",
+    "histories_": """histories_ : list of dict
+``history_`` of every network trained, in order.""",
+    "best_epoch_": """best_epoch_ : int
+Epoch whose weights were kept, counted from 1 like ``history_["epoch"]``
+(the first network's in an ensemble); after ``partial_fit``, the latest.""",
+    "best_epochs_": """best_epochs_ : list of int
+Best epoch of every network trained.""",
+    "n_epochs_": """n_epochs_ : int
+Epochs run so far (by the first network in an ensemble).""",
+    "autocast_dtype_": """autocast_dtype_ : torch.dtype or None
+Mixed-precision dtype of training and prediction (None: float32).""",
+}
+
+
+def section(title: str, entries: list[str], **fill: str) -> str:
+    """A numpydoc section (``Parameters``, ``Attributes``) of ``entries``, ``${name}`` filled from ``fill``."""
+    lines = [title, "-" * len(title)]
+    for entry in entries:
+        header, _, body = string.Template(entry).substitute(fill).partition("\n")
+        lines.append(header)
+        lines.append(textwrap.indent(body, "    "))
+    return "\n".join(lines)
+
+
+def indent(text: str, by: str = "    ") -> str:
+    """``text`` indented for a class docstring (its first line too)."""
+    return textwrap.indent(text, by)
