@@ -330,15 +330,17 @@ def cmd_predict(args) -> None:
 
 def cmd_export(args) -> None:
     """Write a model file as one ONNX graph (raw series in, class probabilities out)."""
+    from .io.onnx_export import INPUT_NAME, OUTPUT_NAME
+
     clf = _load_model(args.model)
     out = Path(args.out)
     clf.export_onnx(out, opset=args.opset)
     shape = ["batch", clf.n_channels_, clf.n_timepoints_ if clf.equal_length_ else "time"]
-    result = {"model": str(args.model), "onnx": str(out), "input": "series", "input_shape": shape,
-              "output": "probabilities", "classes": clf.classes_, "bytes": out.stat().st_size}
+    result = {"model": str(args.model), "onnx": str(out), "input": INPUT_NAME, "input_shape": shape,
+              "output": OUTPUT_NAME, "classes": clf.classes_, "bytes": out.stat().st_size}
     text = pairs([("model", result["model"]), ("onnx", result["onnx"]),
-                  ("input", f"series ({', '.join(map(str, shape))}) float32"),
-                  ("output", f"probabilities (batch, {len(clf.classes_)}) float32"),
+                  ("input", f"{INPUT_NAME} ({', '.join(map(str, shape))}) float32"),
+                  ("output", f"{OUTPUT_NAME} (batch, {len(clf.classes_)}) float32"),
                   ("classes", ", ".join(map(str, clf.classes_))), ("bytes", result["bytes"])])
     emit(args.json, result, text)
 

@@ -198,6 +198,22 @@ def test_estimator_network_stays_as_it_was(tiny_fitted, basic_motions, tmp_path)
     np.testing.assert_array_equal(tiny_fitted.predict_proba(X_test), before)
 
 
+@pytest.mark.gpu
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_gpu_fitted_model_exports_what_it_predicts_on_a_cpu(basic_motions, tmp_path, precision):
+    import torch
+
+    X, y, X_test = basic_motions
+    clf = MLSTMFCNClassifier(**{**SMALL, "device": "cuda"}, epochs=3, precision=precision).fit(X, y)
+    path = tmp_path / "m.onnx"
+    clf.export_onnx(path)
+    assert next(clf.network_.parameters()).device.type == "cuda"  # the export copied it
+    # The graph is float32 on a CPU: what the model predicts where there is no GPU.
+    clf.network_.cpu()
+    clf.device_ = torch.device("cpu")
+    _assert_parity(clf, X_test, path)
+
+
 # ------------------------------------------------------------------------ CLI
 def test_cli_export(tmp_path, capsys):
     from mlstm_fcn import cli

@@ -156,16 +156,21 @@ def _check_destination(path) -> Path:
 
 @contextlib.contextmanager
 def _quiet_exporter():
-    """The exporter's progress lines, log records and warnings, which say nothing to a user here."""
-    logger = logging.getLogger("torch.onnx")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
+    """The exporter's progress lines, log records and warnings, which say nothing to a user here.
+
+    What goes wrong reaches the user as an exception (and the opset check below), not as a log.
+    """
+    loggers = [logging.getLogger(name) for name in ("torch.onnx", "torch.export", "onnxscript")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             yield
     finally:
-        logger.setLevel(level)
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
 
 
 def metadata(clf) -> dict[str, str]:
@@ -248,7 +253,7 @@ def export_onnx(clf, path: str | os.PathLike, opset: int | None = None) -> None:
     if opset is not None and written != opset:
         raise ValueError(f"torch {torch.__version__}'s ONNX exporter cannot write this network at opset {opset} "
                          f"(its conversion failed; it wrote opset {written}, which it can). Ask for "
-                         f"opset={written} or another it writes, or opset=None for its default.")
+                         f"opset {written} or another it writes, or none for its default.")
     model.producer_name = "mlstm-fcn"
     model.doc_string = (f"{type(clf).__name__}: {INPUT_NAME} (batch, {clf.n_channels_}, {clf.n_timepoints_}) "
                         f"float32 -> {OUTPUT_NAME} (batch, {len(clf.classes_)}) in the order of metadata "
