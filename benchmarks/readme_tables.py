@@ -124,8 +124,15 @@ def budgets_cv_table(results: Path = RESULTS) -> str:
     return budgets_cv_summary(read_rows(results / "budgets" / "budgets-cv.csv"))
 
 
+def regression_table(results: Path = RESULTS) -> str:
+    """Test RMSE of the regressor beside baselines and published figures."""
+    from bench_regression import summary_table
+
+    return summary_table(read_rows(results / "regression" / "regression.csv"))
+
+
 TABLES = {"accuracy": accuracy_table, "speed": speed_table, "budgets": budgets_table,
-          "budgets-cv": budgets_cv_table, "budgets-defaults": budgets_defaults}
+          "budgets-cv": budgets_cv_table, "budgets-defaults": budgets_defaults, "regression": regression_table}
 _BLOCK = re.compile(r"(<!-- generated: ([\w-]+) -->\n)(.*?)(<!-- end generated -->)", re.S)
 
 

@@ -4,6 +4,7 @@
     mlstm-fcn fit NATOPS --epochs 500 --device auto --out natops.model
     mlstm-fcn evaluate natops.model NATOPS
     mlstm-fcn predict natops.model my_series.ts --proba
+    mlstm-fcn export natops.model natops.onnx
     mlstm-fcn fit Tecator --out tecator.model       # regression: a .ts file with @targetLabel true
 
 A dataset is a UEA archive name (looked up as in :func:`mlstm_fcn.datasets.load_uea`,
@@ -404,6 +405,26 @@ def cmd_predict(args) -> None:
           table(headers, rows))
 
 
+def cmd_export(args) -> None:
+    """Write a model file as one ONNX graph (raw series in, class probabilities out)."""
+    from .io.onnx_export import INPUT_NAME, OUTPUT_NAME
+
+    clf = _load_model(args.model)
+    if _is_regressor(clf):
+        raise CLIError("export writes classifiers; this model is a regressor (ONNX export of regressors "
+                       "is not implemented)")
+    out = Path(args.out)
+    clf.export_onnx(out, opset=args.opset)
+    shape = ["batch", clf.n_channels_, clf.n_timepoints_ if clf.equal_length_ else "time"]
+    result = {"model": str(args.model), "onnx": str(out), "input": INPUT_NAME, "input_shape": shape,
+              "output": OUTPUT_NAME, "classes": clf.classes_, "bytes": out.stat().st_size}
+    text = pairs([("model", result["model"]), ("onnx", result["onnx"]),
+                  ("input", f"{INPUT_NAME} ({', '.join(map(str, shape))}) float32"),
+                  ("output", f"{OUTPUT_NAME} (batch, {len(clf.classes_)}) float32"),
+                  ("classes", ", ".join(map(str, clf.classes_))), ("bytes", result["bytes"])])
+    emit(args.json, result, text)
+
+
 # -------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``mlstm-fcn`` (all sub-commands)."""
@@ -474,6 +495,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--split", choices=("train", "test"), default="test",
                    help="split when SERIES is a UEA name (default: test)")
     p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser("export", parents=[common], help="write a model as an ONNX graph",
+                       description="Write MODEL as one ONNX graph (raw series in, class probabilities out, "
+                                   "labels in its metadata) to run with ONNX Runtime, without mlstm-fcn. Needs "
+                                   "the export extra: pip install 'mlstm-fcn[export]'.")
+    p.add_argument("model", metavar="MODEL", help="model file written by fit")
+    p.add_argument("out", metavar="OUT", help=".onnx file to write")
+    p.add_argument("--opset", type=_positive_int, metavar="N", help="ONNX opset (default: the exporter's)")
+    p.set_defaults(func=cmd_export)
     return parser
 
 

@@ -240,6 +240,59 @@ class MLSTMFCNClassifier(ClassifierMixin, MLSTMFCNBase):
         winners = inference.logits(self, X).argmax(axis=1)  # first: an unfitted model says so
         return self.classes_[winners]
 
+    # ------------------------------------------------------------ ONNX export
+    def export_onnx(self, path: str | os.PathLike, opset: int | None = None) -> None:
+        """Write the fitted model as one ONNX graph, to run without this library (ONNX Runtime, say).
+
+        The graph is all of :meth:`predict_proba` for series of the fitted
+        shape: input ``"series"``, raw float32 series of shape
+        ``(batch, n_channels_, n_timepoints_)`` (any batch); output
+        ``"probabilities"``, float32 ``(batch, n_classes)`` with columns in
+        ``classes_`` order. It holds the input scaling (``scaling_``), both
+        branches (the attention LSTM too) and, for an ensemble, the mean of
+        the networks' probabilities. The model's ``metadata_props`` give, as
+        JSON strings, ``classes``, ``n_channels``, ``n_timepoints``,
+        ``equal_length``, ``padding`` and ``scaling`` (see
+        :func:`mlstm_fcn.io.onnx_export.metadata`). The network runs in float32,
+        as ``predict`` runs it on a CPU (a model fitted with bf16 mixed
+        precision on a GPU too); scaling and softmax are computed in float64
+        as ``predict_proba`` computes them.
+
+        Series length follows ``predict``'s rule. A model fitted on equal
+        lengths takes exactly ``n_timepoints_`` steps (the runtime refuses
+        others). A model fitted on unequal lengths is exported with its
+        masking: its input takes any number of steps, series NaN-padded at
+        the end (every channel NaN), as :func:`~mlstm_fcn.datasets.load_uea`
+        and lists of series give them to ``predict``; the graph reads the
+        lengths from the padding, pads to ``n_timepoints_`` and cuts longer
+        series to it (``predict`` warns when that cuts valid steps; the
+        graph cannot). What ``predict`` refuses by checking values (NaN
+        inside a series, infinity) the graph does not check: NaN in an
+        equal-length model's input gives NaN probabilities, and an
+        unequal-length model reads NaN inside a series as zero.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The ``.onnx`` file to write, in an existing folder.
+        opset : int or None, default=None
+            ONNX opset version; None takes the exporter's default.
+
+        Raises
+        ------
+        NotFittedError
+            The estimator is not fitted.
+        FileNotFoundError
+            The folder of ``path`` does not exist.
+        ImportError
+            The exporter's packages are missing: ``pip install 'mlstm-fcn[export]'``.
+        ValueError
+            The installed exporter cannot write the model at ``opset``.
+        """
+        from .io import onnx_export  # onnx and onnxscript are optional: imported on use only
+
+        onnx_export.export_onnx(self, path, opset)
+
 
 _EPOCHS = """Most training epochs (fewer with ``stop_when_fitted`` or
 ``early_stopping``). The paper trained 250 to 2000 epochs per dataset,

@@ -19,6 +19,7 @@ CASES = {
     "save_load.py": ["racket_sports.model"],
     "gpu_training.py": [],
     "ensembles_and_presets.py": ["ensemble.png"],
+    "deploy_onnx.py": ["model.onnx"],
 }
 
 
@@ -30,6 +31,7 @@ ACCURACY = {
     "save_load.py": r"^RacketSports test accuracy: (\d\.\d{4})$",
     "gpu_training.py": r"ms/epoch\); test accuracy (\d\.\d{4})$",
     "ensembles_and_presets.py": r"(?:paper preset|ensemble of \d+) (\d\.\d{4})",
+    "deploy_onnx.py": r"^test accuracy: (\d\.\d{4})$",
 }
 
 
@@ -62,6 +64,8 @@ def test_example_smoke(name, tmp_path):
         assert "same as in the batch: True" in proc.stdout
     if name == "save_load.py":
         assert "loaded model gives the same probabilities: True" in proc.stdout
+    if name == "deploy_onnx.py":
+        assert "same labels as predict: True" in proc.stdout
     # Every example reports a test accuracy: found where its output says, and a probability.
     found = [float(v) for v in re.findall(ACCURACY[name], proc.stdout, re.MULTILINE)]
     assert found, (ACCURACY[name], proc.stdout[-2000:])

@@ -164,3 +164,19 @@ def test_cli_task_option_overrides_what_the_data_says(capsys, tmp_path):
     # BasicMotions' labels are words: --task regression is refused with the reason.
     code, _, err = _cli(capsys, "fit", "BasicMotions", "--task", "regression", "--out", str(tmp_path / "m"), "-q")
     assert code == 1 and "numeric targets" in err
+
+
+def test_regression_benchmark_runs_and_resumes(tmp_path):
+    import csv
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import bench_regression
+
+    argv = ["--datasets", "Covid3Month", "--epochs", "2", "--device", "cpu", "--out-dir", str(tmp_path)]
+    assert bench_regression.main(argv) == 0
+    assert bench_regression.main(argv) == 0  # resumes: nothing run twice
+    rows = list(csv.DictReader(open(tmp_path / "regression" / "regression.csv")))
+    assert sorted(r["method"] for r in rows) == ["mean", "mlstm_fcn", "random_forest", "ridge"]
+    assert all(float(r["rmse"]) > 0 for r in rows)
