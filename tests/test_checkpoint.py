@@ -238,3 +238,7 @@ def test_new_parameters_at_their_old_behaviour_keep_old_run_ids(tiny_data):
     cpu = torch.device("cpu")
     assert checkpoint.run_id({**params, "stop_when_fitted": None}, cpu, arrays) == checkpoint.run_id(old, cpu, arrays)
     assert checkpoint.run_id({**params, "stop_when_fitted": 20}, cpu, arrays) != checkpoint.run_id(old, cpu, arrays)
+    # warm_start (added later still) leaves a fresh fit's run id alone: old checkpoints resume.
+    before_warm_start = {k: v for k, v in old.items() if k != "warm_start"}
+    assert checkpoint.run_id({**params, "stop_when_fitted": None}, cpu, arrays) == \
+        checkpoint.run_id(before_warm_start, cpu, arrays)

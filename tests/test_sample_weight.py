@@ -135,3 +135,14 @@ def test_regressor_weights_move_the_fit_towards_the_weighted_series():
     high = MLSTMFCNRegressor(**params).fit(X, y, sample_weight=np.where(y == 0, 1.0, 10.0))
     # Weighted target statistics alone move the predictions towards the favoured group.
     assert low.predict(X).mean() < high.predict(X).mean() - 3
+
+
+def test_calibrated_classifier_routes_sample_weight(tiny_data):
+    from sklearn.calibration import CalibratedClassifierCV
+
+    X, y = tiny_data
+    sw = np.where(y == "a", 3.0, 1.0)
+    calibrated = CalibratedClassifierCV(MLSTMFCNClassifier(**FAST, random_state=0), cv=2).fit(X, y, sample_weight=sw)
+    proba = calibrated.predict_proba(X)
+    assert proba.shape == (36, 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)

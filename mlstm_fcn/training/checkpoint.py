@@ -38,9 +38,10 @@ from .state import LoopState
 CHECKPOINT_VERSION = 1
 
 #: Estimator parameters that do not change what training computes.
-# bn_statistics acts after training (the same run serves either); callbacks only watch it.
+# bn_statistics acts after training (the same run serves either); callbacks only watch it; warm_start
+# does not change a fresh fit (a continued one names what it continues instead).
 _NOT_IN_RUN_ID = ("verbose", "checkpoint_dir", "checkpoint_every", "predict_batch_size", "device",
-                  "bn_statistics", "callbacks")
+                  "bn_statistics", "callbacks", "warm_start")
 
 
 def run_id(params: dict[str, Any], device: torch.device, arrays: list[np.ndarray | None]) -> str:
