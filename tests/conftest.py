@@ -14,6 +14,15 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture
+def one_torch_thread():
+    """Torch on one thread for a test: on tiny networks a second thread only adds synchronisation."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="session")
 def basic_motions():
     X_train, y_train = load_uea("BasicMotions", split="train")

@@ -5,19 +5,13 @@ import warnings
 
 import numpy as np
 import pytest
-import torch
 
 from mlstm_fcn import MLSTMFCNClassifier, MLSTMFCNRegressor
 
 from .conftest import FAST
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _weights(clf):

@@ -117,7 +117,9 @@ def test_look_up_order(isolated, monkeypatch):
     assert load_uea("ERing")[0].shape[0] == 2  # $MLSTM_FCN_DATA before the cache
     fake_copy(explicit, "ERing", 1)
     assert load_uea("ERing", data_dir=explicit)[0].shape[0] == 1  # data_dir= first
-    assert datasets.uea_search_path(explicit) == [explicit, env, cache, BUNDLED_DIR]
+    # sktime's own datasets come last (Tecator and Covid3Month are found there by name).
+    assert datasets.uea_search_path(explicit) == [explicit, env, cache, BUNDLED_DIR, datasets.sktime_data_dir()]
+    assert (datasets.sktime_data_dir() / "Tecator" / "Tecator_TRAIN.ts").is_file()
 
 
 def test_a_folder_with_one_split_only_is_skipped(isolated):
@@ -240,7 +242,7 @@ def test_a_good_file_with_missing_values(tmp_path):
     (HEADER.replace("@data", "@data now"), "@data takes no value"),
     (HEADER.replace("@data\n", ""), "no @data line"),
     ("", "no @data line"),
-    (HEADER.replace("@classLabel true a b", "@classLabel false"), "does not declare class labels"),
+    (HEADER.replace("@classLabel true a b", "@classLabel false"), "declares neither class labels"),
     (HEADER + "1,2,3:4,5,6:a\n1,2,3:b\n", "line 11 has 1 dimension.s. but the header declares 2"),
     (HEADER + "1,2,3:4,5,6:7,8,9:a\n", "line 10 has 3 dimension.s. but the header declares 2"),
     (HEADER + "1,2,3:4,five,6:a\n", "line 10, dimension 1: 'five' is not a number"),

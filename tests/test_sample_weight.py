@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-import torch
 
 from mlstm_fcn import MLSTMFCNClassifier, MLSTMFCNRegressor
 from mlstm_fcn.training.loss import balanced_weights, class_weights
@@ -10,12 +9,7 @@ from mlstm_fcn.training.loss import balanced_weights, class_weights
 from .conftest import FAST
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_unit_weights_train_exactly_what_no_weights_train(tiny_data):

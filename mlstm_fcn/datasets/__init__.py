@@ -29,7 +29,7 @@ from __future__ import annotations
 from .._padding import series_lengths
 from .archive import (
     BUNDLED_DIR, DATA_ENV, closest_names, find_uea, list_uea, load_uea, local_names, not_found_hint,
-    uea_search_path, user_cache_dir,
+    sktime_data_dir, uea_search_path, user_cache_dir,
 )
 from .catalogue import UEADataset
 from .download import DEFAULT_BASE_URL, URL_ENV, DownloadError, download_uea
@@ -38,5 +38,5 @@ from .ts_file import load_ts
 __all__ = [
     "DATA_ENV", "URL_ENV", "DEFAULT_BASE_URL", "BUNDLED_DIR", "DownloadError", "UEADataset",
     "closest_names", "download_uea", "find_uea", "list_uea", "local_names", "load_ts", "load_uea", "series_lengths",
-    "uea_search_path", "user_cache_dir", "not_found_hint",
+    "sktime_data_dir", "uea_search_path", "user_cache_dir", "not_found_hint",
 ]
