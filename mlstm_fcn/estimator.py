@@ -172,6 +172,14 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         uninterrupted run. ``None`` writes no checkpoints.
     checkpoint_every : int, default=10
         Epochs between checkpoints (one is also written when training ends).
+    fused : "auto" or bool, default="auto"
+        Train the ``n_estimators`` networks together as one fused module
+        (grouped convolutions, batched matmuls: :mod:`mlstm_fcn.nn.fused`),
+        each member training what it would train alone. "auto" fuses on
+        CUDA when ``n_estimators > 1`` and neither ``checkpoint_dir`` nor
+        ``callbacks`` is set; on a CPU, sequential training was measured
+        faster. True fuses on any device (then ``checkpoint_dir`` and
+        ``callbacks`` must be None); False never fuses.
 
     Attributes
     ----------
@@ -265,6 +273,7 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         "callbacks": [list, tuple, None],
         "checkpoint_dir": [str, os.PathLike, None],
         "checkpoint_every": _POSITIVE_INT,
+        "fused": [StrOptions({"auto"}), "boolean"],
     }
 
     def __init__(self, lstm_units: int = paper.LSTM_UNITS, attention: bool = False,
@@ -280,7 +289,7 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
                  precision: str = "auto", cuda_graph: bool = True, cudnn_benchmark: bool = True,
                  predict_batch_size: int = 1024, random_state=None, verbose: int = 0,
                  callbacks: Sequence | None = None, checkpoint_dir: str | os.PathLike | None = None,
-                 checkpoint_every: int = 10) -> None:
+                 checkpoint_every: int = 10, fused="auto") -> None:
         self.lstm_units = lstm_units
         self.attention = attention
         self.lstm_orientation = lstm_orientation
@@ -310,6 +319,7 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         self.callbacks = callbacks
         self.checkpoint_dir = checkpoint_dir
         self.checkpoint_every = checkpoint_every
+        self.fused = fused
 
     @classmethod
     def from_preset(cls, name: str, **params) -> "MLSTMFCNClassifier":
@@ -394,6 +404,43 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
 
     def _fit(self, X, y) -> "MLSTMFCNClassifier":
         self._check_params()
+        X_arr, lengths, y_idx = self._prepare(X, y)
+        checkpointers, seed = self._checkpointers([X_arr, lengths, y_idx, self.classes_])
+        # The passes after training (statistics, final figures) halve batches on OOM once for all.
+        post_sizer = BatchSizer(self.predict_batch_size)
+        device = self.device_
+        with forked_rng(device), cudnn_benchmark(device.type == "cuda" and self.cudnn_benchmark):
+            if self._fuses():
+                networks, results, trained = self._train_fused(
+                    [(self, X_arr, lengths, y_idx, member_seeds(seed, self.n_estimators))], post_sizer)[0]
+            else:
+                networks, results, trained = self._fit_sequential(X_arr, lengths, y_idx, seed, checkpointers,
+                                                                  post_sizer)
+        return self._finish(X_arr, lengths, y_idx, networks, results, trained, post_sizer)
+
+    def _fit_sequential(self, X_arr: np.ndarray, lengths: np.ndarray | None, y_idx: np.ndarray, seed: int,
+                        checkpointers: list, post_sizer: BatchSizer) -> tuple[list, list, list]:
+        """Train the ``n_estimators`` networks one after the other: networks, results, trained indices."""
+        networks, results, trained = [], [], []
+        for i, (member_seed, checkpointer) in enumerate(zip(member_seeds(seed, self.n_estimators), checkpointers)):
+            label = "fit" if self.n_estimators == 1 else f"fit {i + 1}/{self.n_estimators}"
+            network, result, trained_idx = self._fit_network(X_arr, lengths, y_idx, member_seed,
+                                                             checkpointer, label, post_sizer)
+            if result.interrupted and networks:
+                # An ensemble keeps the networks that finished; a part-trained one would
+                # weigh as much as they do in the average.
+                warn(f"Ensemble training interrupted: keeping the {len(networks)} of {self.n_estimators} "
+                     "networks that finished training.", RuntimeWarning)
+                break
+            networks.append(network)
+            results.append(result)
+            trained.append(trained_idx)
+            if result.interrupted:
+                break
+        return networks, results, trained
+
+    def _prepare(self, X, y) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+        """Check and scale the training data, set the data's attributes; ``(X, lengths, y_idx)``."""
         X_arr, lengths = check_X(X)
         y = check_y(y, X_arr.shape[0])
         check_classification_targets(y)  # "Unknown label type: continuous" for regression targets
@@ -411,27 +458,23 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         X_arr = apply_scaling(X_arr, lengths, self.scaling, stats)
         self.device_ = device = resolve_device(self.device)
         self.autocast_dtype_ = autocast_dtype(self.precision, device)
-        checkpointers, seed = self._checkpointers([X_arr, lengths, y_idx, self.classes_])
-        # The passes after training (statistics, final figures) halve batches on OOM once for all.
-        post_sizer = BatchSizer(self.predict_batch_size)
-        networks, results, trained = [], [], []
-        with forked_rng(device), cudnn_benchmark(device.type == "cuda" and self.cudnn_benchmark):
-            for i, (member_seed, checkpointer) in enumerate(zip(member_seeds(seed, self.n_estimators),
-                                                                checkpointers)):
-                label = "fit" if self.n_estimators == 1 else f"fit {i + 1}/{self.n_estimators}"
-                network, result, trained_idx = self._fit_network(X_arr, lengths, y_idx, member_seed,
-                                                                 checkpointer, label, post_sizer)
-                if result.interrupted and networks:
-                    # An ensemble keeps the networks that finished; a part-trained one would
-                    # weigh as much as they do in the average.
-                    warn(f"Ensemble training interrupted: keeping the {len(networks)} of {self.n_estimators} "
-                         "networks that finished training.", RuntimeWarning)
-                    break
-                networks.append(network)
-                results.append(result)
-                trained.append(trained_idx)
-                if result.interrupted:
-                    break
+        return X_arr, lengths, y_idx
+
+    def _fuses(self) -> bool:
+        """Whether this fit trains its networks fused (see the ``fused`` parameter)."""
+        if self.fused is True or self.fused == "auto" and self.device_.type == "cuda" and self.n_estimators > 1:
+            if self.checkpoint_dir is not None or self.callbacks:
+                if self.fused is True:
+                    raise ValueError("fused=True trains without checkpoints or callbacks; set checkpoint_dir "
+                                     "and callbacks to None, or fused='auto'.")
+                return False
+            return True
+        return False
+
+    def _finish(self, X_arr: np.ndarray, lengths: np.ndarray | None, y_idx: np.ndarray, networks: list,
+                results: list, trained: list, post_sizer: BatchSizer) -> "MLSTMFCNClassifier":
+        """Attach the trained networks and their histories, and the figures of the model returned."""
+        device = self.device_
         # Attached only now: a fit that fails mid-training leaves no untrained network behind.
         self.network_ = networks[0] if self.n_estimators == 1 else MLSTMFCNEnsemble(networks).eval()
         self.histories_ = [r.history for r in results]
@@ -483,14 +526,7 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         n = X_arr.shape[0]
         device = self.device_
         seed_torch(seed, device)
-        train_idx, val_idx = np.arange(n), None
-        if self.validation_split is not None:
-            try:
-                train_idx, val_idx = train_test_split(
-                    np.arange(n), test_size=self.validation_split, stratify=y_idx, random_state=seed)
-            except ValueError as exc:
-                raise ValueError(f"validation_split={self.validation_split!r} cannot hold out a stratified "
-                                 f"part of these {n} series: {exc}") from None
+        train_idx, val_idx = self._split(y_idx, seed)
         # float32 whatever the caller's default dtype (torch.set_default_dtype).
         network = self._build_network().to(device=device, dtype=torch.float32)
         generator = torch.Generator(device=device)
@@ -500,12 +536,7 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
             return SeriesOnDevice.from_numpy(X_arr[idx], y_idx[idx], None if lengths is None else lengths[idx],
                                              device)
 
-        config = TrainConfig(epochs=self.epochs, batch_size=self.batch_size, learning_rate=self.learning_rate,
-                             min_learning_rate=self.min_learning_rate, lr_factor=protocol.LR_FACTOR,
-                             lr_patience=self.lr_patience, early_stopping=self.early_stopping,
-                             stop_when_fitted=self.stop_when_fitted,
-                             autocast_dtype=self.autocast_dtype_,
-                             cuda_graph=bool(self.cuda_graph) and device.type == "cuda")
+        config = self._train_config()
         # Class weights from the series this network trains on, not the part held out.
         weight = torch.tensor(class_weights(self.class_weight, self.classes_, y_idx[train_idx]),
                               dtype=torch.float32, device=device)
@@ -518,12 +549,148 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
                                            autocast_dtype=self.autocast_dtype_)
         return network, result, train_idx
 
+    def _split(self, y_idx: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """Indices trained on and held out (``validation_split``; None: nothing held out) for ``seed``."""
+        n = len(y_idx)
+        if self.validation_split is None:
+            return np.arange(n), None
+        try:
+            train_idx, val_idx = train_test_split(
+                np.arange(n), test_size=self.validation_split, stratify=y_idx, random_state=seed)
+        except ValueError as exc:
+            raise ValueError(f"validation_split={self.validation_split!r} cannot hold out a stratified "
+                             f"part of these {n} series: {exc}") from None
+        return train_idx, val_idx
+
+    def _train_config(self) -> TrainConfig:
+        """The training protocol of this estimator's parameters."""
+        return TrainConfig(epochs=self.epochs, batch_size=self.batch_size, learning_rate=self.learning_rate,
+                           min_learning_rate=self.min_learning_rate, lr_factor=protocol.LR_FACTOR,
+                           lr_patience=self.lr_patience, early_stopping=self.early_stopping,
+                           stop_when_fitted=self.stop_when_fitted,
+                           autocast_dtype=self.autocast_dtype_,
+                           cuda_graph=bool(self.cuda_graph) and self.device_.type == "cuda")
+
     def _build_network(self) -> MLSTMFCN:
         return MLSTMFCN(self.n_channels_, self.n_timepoints_, len(self.classes_),
                         lstm_units=self.lstm_units, attention=bool(self.attention),
                         filters=tuple(self.filters), kernel_sizes=tuple(self.kernel_sizes),
                         se_reduction=self.se_reduction, dropout=self.dropout,
                         lstm_orientation=self.lstm_orientation)
+
+    # ------------------------------------------------------------ fused training
+    @classmethod
+    def fit_many(cls, estimators: Sequence["MLSTMFCNClassifier"], Xs: Sequence, ys: Sequence
+                 ) -> list["MLSTMFCNClassifier"]:
+        """Fit several estimators of one configuration, each on its own data, as one fused run.
+
+        Every network of every estimator trains what it would train in its
+        own ``fit`` (same seeds, same batch order: :mod:`mlstm_fcn.training.fused`),
+        all in one fused module: cross-validation folds and seeds of one
+        configuration in one GPU pass.
+
+        Parameters
+        ----------
+        estimators : sequence of MLSTMFCNClassifier
+            Unfitted or not; parameters equal but for ``random_state``, with
+            ``checkpoint_dir`` and ``callbacks`` None.
+        Xs, ys : sequences
+            Each estimator's training series and labels; after
+            ``validation_split``, every network must train on the same number
+            of series with the same shape and number of classes.
+
+        Returns
+        -------
+        estimators : list of MLSTMFCNClassifier
+            The same objects, fitted.
+        """
+        if not estimators or len(estimators) != len(Xs) or len(Xs) != len(ys):
+            raise ValueError("fit_many needs one X and one y per estimator")
+        first = estimators[0]
+        same = {k: v for k, v in first.get_params(deep=False).items() if k != "random_state"}
+        groups = []
+        for est, X, y in zip(estimators, Xs, ys):
+            if {k: v for k, v in est.get_params(deep=False).items() if k != "random_state"} != same:
+                raise ValueError("fit_many fits estimators whose parameters differ only in random_state")
+            if est.checkpoint_dir is not None or est.callbacks:
+                raise ValueError("fit_many trains without checkpoints or callbacks")
+            est._check_params()
+            X_arr, lengths, y_idx = est._prepare(X, y)
+            groups.append((est, X_arr, lengths, y_idx, member_seeds(seed_from(est.random_state), est.n_estimators)))
+        shapes = {(g[1].shape[1:], len(g[0].classes_), str(g[0].device_)) for g in groups}
+        if len(shapes) != 1:
+            raise ValueError(f"fit_many needs one series shape, number of classes and device, got {sorted(shapes)}")
+        post_sizer = BatchSizer(first.predict_batch_size)
+        device = first.device_
+        with forked_rng(device), cudnn_benchmark(device.type == "cuda" and first.cudnn_benchmark):
+            trained = cls._train_fused(groups, post_sizer)
+        for (est, X_arr, lengths, y_idx, _), (networks, results, rows) in zip(groups, trained):
+            est._finish(X_arr, lengths, y_idx, networks, results, rows, post_sizer)
+        return list(estimators)
+
+    @staticmethod
+    def _train_fused(groups: list, post_sizer: BatchSizer) -> list[tuple[list, list, list]]:
+        """Train the networks of ``groups`` ``(estimator, X, lengths, y_idx, seeds)`` as one fused module.
+
+        Returns per group its networks (best weights, BatchNorm statistics as
+        ``bn_statistics`` says), training results and trained indices.
+        """
+        from .nn.fused import FusedMLSTMFCN
+        from .training.fused import FusedData, train_fused
+
+        first = groups[0][0]
+        device = first.device_
+        config = first._train_config()
+        members, perm_gens, dropout_gens, rows, val_rows, weights, owners = [], [], [], [], [], [], []
+        offset = 0
+        for g, (est, X_arr, lengths, y_idx, seeds) in enumerate(groups):
+            for seed in seeds:
+                # As _fit_network: seeds, split, network, then the batch-order generator.
+                seed_torch(seed, device)
+                train_idx, val_idx = est._split(y_idx, seed)
+                members.append(est._build_network().to(device=device, dtype=torch.float32))
+                if device.type == "cpu":  # dropout masks as the member's own fit draws them
+                    dropout_gens.append(torch.Generator())
+                    dropout_gens[-1].set_state(torch.default_generator.get_state())
+                generator = torch.Generator(device=device)
+                generator.manual_seed(seed)
+                perm_gens.append(generator)
+                rows.append(train_idx + offset)
+                val_rows.append(None if val_idx is None else val_idx + offset)
+                weights.append(class_weights(est.class_weight, est.classes_, y_idx[train_idx]))
+                owners.append((g, train_idx))
+            offset += X_arr.shape[0]
+        if len({len(r) for r in rows}) != 1 or len({None if v is None else len(v) for v in val_rows}) != 1:
+            raise ValueError("fused networks must train (and validate) on the same number of series")
+        X_all = np.concatenate([g[1] for g in groups])
+        t = X_all.shape[-1]
+        lengths_all = None
+        if any(g[2] is not None for g in groups):
+            lengths_all = np.concatenate([g[2] if g[2] is not None else np.full(g[1].shape[0], t, dtype=np.int64)
+                                          for g in groups])
+        y_all = np.concatenate([g[3] for g in groups])
+        series = SeriesOnDevice.from_numpy(X_all, y_all, lengths_all, device)
+        fused = FusedMLSTMFCN.from_members(members)
+        fused.dropout_generators = dropout_gens or None
+
+        def index(parts):
+            return torch.from_numpy(np.stack(parts).astype(np.int64)).to(device)
+
+        data = FusedData(series, index(rows), torch.tensor(np.stack(weights), dtype=torch.float32, device=device),
+                         None if val_rows[0] is None else index(val_rows))
+        result = train_fused(fused, data, config, perm_gens, rules="device" if device.type == "cuda" else "host")
+        out = [([], [], []) for _ in groups]
+        for network, res, member_rows, (g, train_idx) in zip(result.members, result.results, rows, owners):
+            res.used_cuda_graph = result.used_cuda_graph
+            est = groups[g][0]
+            if est.bn_statistics == "recompute":
+                rows_t = torch.from_numpy(member_rows.astype(np.int64)).to(device)
+                recompute_batchnorm_statistics(network, series.X[rows_t],
+                                               None if series.lengths is None else series.lengths[rows_t],
+                                               batch_size=post_sizer, autocast_dtype=est.autocast_dtype_)
+            for part, value in zip(out[g], (network, res, train_idx)):
+                part.append(value)
+        return out
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -40,7 +40,7 @@ CHECKPOINT_VERSION = 1
 #: Estimator parameters that do not change what training computes.
 # bn_statistics acts after training (the same run serves either); callbacks only watch it.
 _NOT_IN_RUN_ID = ("verbose", "checkpoint_dir", "checkpoint_every", "predict_batch_size", "device",
-                  "bn_statistics", "callbacks")
+                  "bn_statistics", "callbacks", "fused")
 
 
 def run_id(params: dict[str, Any], device: torch.device, arrays: list[np.ndarray | None]) -> str:
