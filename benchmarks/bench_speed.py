@@ -59,9 +59,9 @@ def load(dataset: str, archive: str | None, seed: int = 0):
         X = rng.standard_normal((n, c, t), dtype=np.float32)
         X[np.arange(n), y % c, :] += 1.0  # learnable, so the loss moves
         return X, y
-    from mlstm_fcn.datasets import load_uea
+    from pack_uea_npz import load_split
 
-    return load_uea(dataset, "train", data_dir=archive)
+    return load_split(dataset, "train", archive)
 
 
 def model_flops_per_sample(c: int, t: int, n_classes: int, units: int = 8,
