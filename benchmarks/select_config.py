@@ -335,9 +335,12 @@ def seed_ensemble_accuracy(out: Path, rows: list[dict], config: str, dataset: st
     return correct / total
 
 
-def report(out: Path) -> str:
-    """Write ``selection.md`` from ``cv.csv``: mean CV accuracy per dataset and configuration."""
-    rows = read_rows(out / "cv.csv")
+def cv_table(rows: list[dict]) -> tuple[list[str], list[str], dict, dict]:
+    """Configurations, datasets, CV accuracy ``table[c][d]`` (None: unfinished) and means over common datasets.
+
+    Configurations are compared on the datasets that all of them have finished; one with none
+    finished yet is left out of the comparison (its mean is None) rather than blanking it.
+    """
     configs = [c for c in CONFIGS if any(r["config"] == c for r in rows)]
     datasets = sorted({r["dataset"] for r in rows})
 
@@ -359,9 +362,35 @@ def report(out: Path) -> str:
         acc = np.array([float(r["accuracy"]) for r in mine])
         return float((acc * n).sum() / n.sum())
 
+    table = {c: {d: cv_acc(c, d) for d in datasets} for c in configs}
+    started = [c for c in configs if any(table[c][d] is not None for d in datasets)]
+    common = [d for d in datasets if all(table[c][d] is not None for c in started)]
+    means = {c: float(np.mean([table[c][d] for d in common])) if common and c in started else None
+             for c in configs}
+    return configs, datasets, table, means
+
+
+def choose_config(rows: list[dict], default: str = "paper") -> tuple[str, dict]:
+    """The configuration of the best mean CV accuracy, or ``default`` when none beats it; and the means.
+
+    The issue's rule: if no candidate beats the paper protocol in CV, the defaults stay.
+    """
+    _, _, _, means = cv_table(rows)
+    scored = {c: v for c, v in means.items() if v is not None}
+    if default not in scored:
+        return default, scored
+    best = max(scored, key=lambda c: scored[c])
+    return (best if scored[best] > scored[default] else default), scored
+
+
+def report(out: Path) -> str:
+    """Write ``selection.md`` from ``cv.csv``: mean CV accuracy per dataset and configuration."""
+    rows = read_rows(out / "cv.csv")
+    configs, datasets, table, means = cv_table(rows)
+    started = [c for c in configs if any(table[c][d] is not None for d in datasets)]
+    common = [d for d in datasets if all(table[c][d] is not None for c in started)]
     header = ["dataset"] + configs
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    table = {c: {d: cv_acc(c, d) for d in datasets} for c in configs}
     ens = {c: {d: seed_ensemble_accuracy(out, rows, c, d) for d in datasets} for c in configs}
     for d in datasets:
         cells = [d]
@@ -369,12 +398,6 @@ def report(out: Path) -> str:
             v, e = table[c][d], ens[c][d]
             cells.append("–" if v is None else f"{v:.4f}" + (f" (seed ens. {e:.4f})" if e is not None else ""))
         lines.append("| " + " | ".join(cells) + " |")
-    # Configurations are compared on the datasets that all of them have finished; one with none
-    # finished yet is left out of the comparison rather than blanking it.
-    started = [c for c in configs if any(table[c][d] is not None for d in datasets)]
-    common = [d for d in datasets if all(table[c][d] is not None for c in started)]
-    means = {c: float(np.mean([table[c][d] for d in common])) if common and c in started else None
-             for c in configs}
     ens_means = {c: float(np.mean([ens[c][d] for d in common]))
                  if common and c in started and all(ens[c][d] is not None for d in common) else None
                  for c in configs}
