@@ -1,8 +1,10 @@
 """Named configurations shared by the accuracy benchmark and the CV selection.
 
 Each is a dict of :class:`~mlstm_fcn.MLSTMFCNClassifier` parameters. All
-start from the paper preset and change one thing, so that cross-validation
-on training data (``select_config.py``) says what each change is worth.
+start from the paper preset and change one thing, from it or from another
+candidate (``valsplit_es`` is ``valsplit`` with early stopping), so that
+cross-validation on training data (``select_config.py``) says what each
+change is worth.
 """
 
 from __future__ import annotations

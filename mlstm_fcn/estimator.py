@@ -523,7 +523,6 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         Returns the network, its :class:`~mlstm_fcn.training.TrainResult` and
         the indices of the series it trained on.
         """
-        n = X_arr.shape[0]
         device = self.device_
         seed_torch(seed, device)
         train_idx, val_idx = self._split(y_idx, seed)

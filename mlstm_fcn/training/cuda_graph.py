@@ -6,6 +6,11 @@ epoch (batch gather, forward, backward, fused Adam step, running sums) once
 and replaying it per epoch removes that overhead. Batch shapes are static
 because the number and sizes of the batches are the same every epoch; only
 the permutation changes, and it is copied into the graph's input buffer.
+
+:class:`GraphedBlock` goes further for fused networks (:mod:`mlstm_fcn.training.fused`):
+several epochs per replay, with the best-weight selection, the plateau
+schedule and the stop rules on the device (:mod:`mlstm_fcn.training.device_rules`),
+so that the history is read back once per block.
 """
 
 from __future__ import annotations
