@@ -257,3 +257,28 @@ def test_ensemble_on_cuda_trains_fused_with_graphed_blocks(basic_motions):
     eager = MLSTMFCNClassifier(n_estimators=4, epochs=100, random_state=0, device="cuda",
                                fused=False).fit(X_train, y_train)
     assert abs(clf.score(X_test, y_test) - eager.score(X_test, y_test)) <= 0.1
+
+
+def test_device_rules_with_validation_decide_as_host_rules():
+    X, classes, y_idx, rows = _data()
+    val = np.stack([np.setdiff1d(np.arange(len(X)), r)[:6] for r in rows])
+    config = TrainConfig(epochs=9, batch_size=8, learning_rate=0.03, lr_patience=1, early_stopping=3)
+    runs = {}
+    for rules in ("host", "device"):
+        members, perms = [], []
+        for seed in (5, 6, 7):
+            torch.manual_seed(seed)
+            members.append(MLSTMFCN(X.shape[1], X.shape[2], len(classes), dropout=0.0, **SMALL))
+            perms.append(torch.Generator())
+            perms[-1].manual_seed(seed)
+        weights = torch.ones(3, len(classes))
+        data = FusedData(SeriesOnDevice.from_numpy(X, y_idx, None, CPU), torch.from_numpy(rows), weights,
+                         torch.from_numpy(val))
+        runs[rules] = train_fused(FusedMLSTMFCN.from_members(members), data, config, perms, rules=rules,
+                                  readback_every=4)
+    for a, b in zip(runs["host"].results, runs["device"].results):
+        assert a.best_epoch == b.best_epoch
+        assert a.history["epoch"] == b.history["epoch"]
+        for key in ("val_loss", "val_accuracy", "loss", "learning_rate"):
+            np.testing.assert_allclose(b.history[key], a.history[key], rtol=1e-6)
+    assert any(len(r.history["epoch"]) < config.epochs for r in runs["host"].results), "nobody stopped early"

@@ -126,6 +126,7 @@ class GraphedBlock:
                 for _ in range(warmup_steps):
                     for size in sorted({stop - start for start, stop in runner.slices}):
                         runner.step(positions[:, :size])
+                block.validate()  # the validation pass's shapes too (nothing without validation data)
             torch.cuda.current_stream(device).wait_stream(side)
         finally:
             restore()

@@ -340,6 +340,12 @@ class FusedBlock:
         self.rows = {name: torch.zeros(epochs, k, device=device, dtype=torch.float64) for name in names}
         self.active = torch.zeros(epochs, k, device=device, dtype=torch.bool)
 
+    def validate(self) -> tuple[Tensor, Tensor] | None:
+        """Each member's validation loss and accuracy ``(k,)`` now, or None without validation data."""
+        if self.data.val_idx is None:
+            return None
+        return fused_evaluate(self.runner.network, self.data, self.config.batch_size, self.config.autocast_dtype)
+
     def run(self) -> None:
         """Run the block's epochs over ``self.perms`` (eagerly, or as the captured body)."""
         runner, n = self.runner, self.runner.n
@@ -349,9 +355,9 @@ class FusedBlock:
             loss = runner.loss_sum.to(torch.float64) / n
             accuracy = runner.correct.to(torch.float64) / n
             monitored = loss
-            if self.data.val_idx is not None:
-                val_loss, val_acc = fused_evaluate(runner.network, self.data, self.config.batch_size,
-                                                   self.config.autocast_dtype)
+            validation = self.validate()
+            if validation is not None:
+                val_loss, val_acc = validation
                 self.rows["val_loss"][e].copy_(val_loss)
                 self.rows["val_accuracy"][e].copy_(val_acc)
                 monitored = val_loss
