@@ -16,7 +16,8 @@ benchmarks skip the rows they find).
 Steps, in order, each with a share of the budget (what a step leaves unused
 goes to the next ones) and killed at its time box: GPU tests
 (``pytest -m gpu``), speed (``bench_speed.py``: ours graphed and eager, the
-plain loop, sktime's LSTM-FCN when importable; BasicMotions,
+one network through the fused path (epochs per replay), the plain loop,
+sktime's LSTM-FCN when importable; BasicMotions,
 ArticularyWordRecognition, a synthetic set), set-up cost
 (``bench_setup.py``), fused throughput (``bench_fused.py``, k = 1, 4, 16,
 64), the CV selection on the TRAIN splits with fused folds and seeds
@@ -106,7 +107,8 @@ def steps(args, out: Path, dev: str) -> list[Step]:
         Step("gpu_tests", 0.12, [py, "-m", "pytest", "-m", "gpu", "-q", "-p", "no:cacheprovider", *tests,
                                  "--junitxml", str(out / "gpu-tests.xml")]),
         Step("speed", 0.16, [py, str(HERE / "bench_speed.py"), "--archive", data, *speed_data,
-                             "--methods", "mlstm_fcn", *([] if smoke else ["mlstm_fcn_nograph"]), "plain_loop",
+                             "--methods", "mlstm_fcn", "mlstm_fcn_fused", *([] if smoke else ["mlstm_fcn_nograph"]),
+                             "plain_loop",
                              "sktime_lstmfcn_torch", "--epochs", *(one or ["20"]), "--warmup", *(one or ["3"]),
                              "--timeout", "60", "--out", str(out / speed_file)]),
         Step("setup", 0.06, [py, str(HERE / "bench_setup.py"), "--archive", data, "--datasets",
@@ -116,7 +118,12 @@ def steps(args, out: Path, dev: str) -> list[Step]:
                              *(["1", "2"] if smoke else ["1", "4", "16", "64"]),
                              "--epochs", *(one or ["100"]), "--warmup", *(one or ["25"]),
                              "--readback", *(one or ["25"]), "--out", str(out / f"fused-{s}.json")]),
-        Step("cv", 0.36, [py, str(HERE / "select_config.py"), "--archive", data, "--datasets", *datasets,
+        # The synthetic set: is the GPU's arithmetic busy (fraction of the bf16 peak), fused or not?
+        Step("fused_synthetic", 0.04, [py, str(HERE / "bench_fused.py"), "--dataset",
+                                       "200x3x20" if smoke else "20000x200x100", "--ks", "1", "2" if smoke else "4",
+                                       "--epochs", *(one or ["3"]), "--warmup", "1", "--readback", "1",
+                                       "--out", str(out / f"fused-synthetic-{s}.json")]),
+        Step("cv", 0.34, [py, str(HERE / "select_config.py"), "--archive", data, "--datasets", *datasets,
                           "--configs", *(["paper", "valsplit"] if smoke else CV_CONFIGS),
                           "--folds", "2" if smoke else "3", "--seeds", *(["0"] if smoke else ["0", "1"]),
                           "--fused", "on" if smoke else "auto", *(["--epochs", "1"] if smoke else []),
@@ -190,13 +197,20 @@ def write_report(out: Path, state: dict) -> None:
         lines += ["", f"GPU tests (`pytest -m gpu`): {counts['tests']} collected, {counts['failures']} failed, "
                   f"{counts['errors']} errors, {counts['skipped']} skipped, {float(suite.get('time', 0)):.1f} s."]
     s = slug(state["device"])
-    fused = out / f"fused-{s}.json"
-    if fused.exists():
-        rows = [r for r in json.loads(fused.read_text())["results"] if "sec_per_epoch" in r]
-        lines += ["", "## Fused throughput", "", "| k | s/epoch | network-epochs/s | x vs k=1 | TFLOP/s |",
-                  "|---|---|---|---|---|"]
+    for title, name in [("Fused throughput", f"fused-{s}.json"),
+                        ("Fused throughput, synthetic set", f"fused-synthetic-{s}.json")]:
+        if not (out / name).exists():
+            continue
+        run = json.loads((out / name).read_text())
+        rows = [r for r in run["results"] if "sec_per_epoch" in r]
+        lines += ["", f"## {title}", "", f"Shape {run.get('shape', '?')}.", "",
+                  "| k | s/epoch | network-epochs/s | x vs k=1 | TFLOP/s | fraction of bf16 peak |",
+                  "|---|---|---|---|---|---|"]
         lines += [f"| {r['k']} | {r['sec_per_epoch']:.5f} | {r['networks_epochs_per_sec']:.1f} | "
-                  f"{r['speedup_vs_k1']:.2f} | {r['train_tflops']:.3f} |" for r in rows]
+                  f"{r['speedup_vs_k1']:.2f} | {r['train_tflops']:.3f} | "
+                  f"{r['fraction_of_bf16_peak']:.1%} |" if "fraction_of_bf16_peak" in r else
+                  f"| {r['k']} | {r['sec_per_epoch']:.5f} | {r['networks_epochs_per_sec']:.1f} | "
+                  f"{r['speedup_vs_k1']:.2f} | {r['train_tflops']:.3f} | – |" for r in rows]
     setup = out / f"setup-{s}.json"
     if setup.exists():
         rep = json.loads(setup.read_text())

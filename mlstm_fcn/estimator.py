@@ -393,14 +393,21 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         """
         # A fit that fails leaves the estimator as it was (a refit must not mix new
         # statistics or classes with the old network).
-        before = {k: v for k, v in vars(self).items() if k.endswith("_") and not k.startswith("_")}
+        before = self._fitted_state()
         try:
             return self._fit(X, y)
         except BaseException:
-            for k in [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]:
-                delattr(self, k)
-            self.__dict__.update(before)
+            self._restore_fitted(before)
             raise
+
+    def _fitted_state(self) -> dict:
+        """The fitted attributes (``name_``), to restore when a fit fails."""
+        return {k: v for k, v in vars(self).items() if k.endswith("_") and not k.startswith("_")}
+
+    def _restore_fitted(self, before: dict) -> None:
+        for k in [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]:
+            delattr(self, k)
+        self.__dict__.update(before)
 
     def _fit(self, X, y) -> "MLSTMFCNClassifier":
         self._check_params()
@@ -605,6 +612,17 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         """
         if not estimators or len(estimators) != len(Xs) or len(Xs) != len(ys):
             raise ValueError("fit_many needs one X and one y per estimator")
+        befores = [est._fitted_state() for est in estimators]
+        try:
+            return cls._fit_many(estimators, Xs, ys)
+        except BaseException:  # every estimator as it was, as a failed fit leaves it
+            for est, before in zip(estimators, befores):
+                est._restore_fitted(before)
+            raise
+
+    @classmethod
+    def _fit_many(cls, estimators: Sequence["MLSTMFCNClassifier"], Xs: Sequence, ys: Sequence
+                  ) -> list["MLSTMFCNClassifier"]:
         first = estimators[0]
         same = {k: v for k, v in first.get_params(deep=False).items() if k != "random_state"}
         groups = []

@@ -218,6 +218,10 @@ def test_fused_true_refuses_checkpoints(tiny_data, tmp_path):
     X, y = tiny_data
     with pytest.raises(ValueError, match="fused=True"):
         MLSTMFCNClassifier(n_estimators=2, fused=True, checkpoint_dir=tmp_path, **FAST).fit(X, y)
+    estimators = [MLSTMFCNClassifier(random_state=s, **FAST) for s in (0, 1)]
+    with pytest.raises(ValueError, match="one series shape"):
+        MLSTMFCNClassifier.fit_many(estimators, [X, X[:, :, :10]], [y, y])
+    assert not any(hasattr(e, "classes_") for e in estimators)  # a failed fit_many leaves them as they were
     with pytest.raises(ValueError, match="random_state"):
         MLSTMFCNClassifier.fit_many([MLSTMFCNClassifier(**FAST), MLSTMFCNClassifier(epochs=5, **{
             k: v for k, v in FAST.items() if k != "epochs"})], [X, X], [y, y])

@@ -76,10 +76,10 @@ def test_smoke_suite_writes_every_result_and_resumes(packed, tmp_path):
     assert "[suite] t=" in proc.stdout
     state = json.loads((out / "suite-state.json").read_text())
     assert state["device"].startswith("cpu")
-    assert [n for n in state["steps"]] == ["gpu_tests", "speed", "setup", "fused", "cv", "accuracy"]
+    assert [n for n in state["steps"]] == ["gpu_tests", "speed", "setup", "fused", "fused_synthetic", "cv", "accuracy"]
     assert {n: s["status"] for n, s in state["steps"].items()} == dict.fromkeys(state["steps"], "done")
     speed = json.loads((out / "speed-suite-cpu.json").read_text())
-    assert {r["method"] for r in speed["results"]} == {"mlstm_fcn", "plain_loop"}
+    assert {r["method"] for r in speed["results"]} == {"mlstm_fcn", "mlstm_fcn_fused", "plain_loop"}
     (skipped,) = [s for s in speed["skipped"] if s["method"] == "sktime_lstmfcn_torch"]
     assert "sktime" in skipped["reason"]
     fused = json.loads((out / "fused-cpu.json").read_text())
@@ -97,7 +97,7 @@ def test_smoke_suite_writes_every_result_and_resumes(packed, tmp_path):
     # A rerun skips what is done.
     again = _suite(["--budget", "60", "--data", str(packed), "--out-dir", str(out)], env)
     assert again.returncode == 0
-    assert again.stdout.count("done in an earlier run, skipped") == 6
+    assert again.stdout.count("done in an earlier run, skipped") == 7
     assert json.loads((out / "suite-state.json").read_text())["runs"] == 2
 
 

@@ -48,8 +48,11 @@ from .loss import weighted_loss
 from .protocol import TrainConfig, make_optimizer, make_schedule
 from .state import LoopState, new_history
 
-#: Epochs per device-side block (one CUDA-graph replay, one history read-back) by default.
+#: Most epochs per device-side block (one CUDA-graph replay, one history read-back).
 READBACK_EVERY = 25
+#: Most optimizer steps captured in one block: a graph of thousands of steps takes long to
+#: capture and instantiate, and small data sets (a few batches per epoch) are the ones that gain.
+MAX_STEPS_PER_BLOCK = 256
 
 _member_losses = torch.func.vmap(weighted_loss)
 
@@ -220,7 +223,7 @@ def _member_perms(generators: list[torch.Generator], n: int, device: torch.devic
 
 
 def train_fused(network: FusedMLSTMFCN, data: FusedData, config: TrainConfig, generators: list[torch.Generator],
-                *, rules: str = "host", readback_every: int = READBACK_EVERY) -> FusedResult:
+                *, rules: str = "host", readback_every: int | None = None) -> FusedResult:
     """Train the members of ``network`` together; return each one's history and best weights.
 
     Parameters
@@ -237,8 +240,10 @@ def train_fused(network: FusedMLSTMFCN, data: FusedData, config: TrainConfig, ge
         Where the per-epoch decisions are made: on the host after every
         epoch, or on the device for ``readback_every`` epochs at a time (on
         CUDA with ``config.cuda_graph``, those epochs are one CUDA-graph replay).
-    readback_every : int, default=25
-        With ``rules="device"``: epochs between read-backs of the history.
+    readback_every : int, optional
+        With ``rules="device"``: epochs between read-backs of the history;
+        default :data:`READBACK_EVERY`, fewer when an epoch has many batches
+        (at most :data:`MAX_STEPS_PER_BLOCK` steps per block).
 
     Returns
     -------
@@ -256,6 +261,8 @@ def train_fused(network: FusedMLSTMFCN, data: FusedData, config: TrainConfig, ge
     optimizer = MemberAdam(network, rule_state.lr, config)
     runner = FusedEpoch(network, optimizer, data, config.batch_size, config.autocast_dtype)
     network.train()
+    if readback_every is None:
+        readback_every = max(1, min(READBACK_EVERY, MAX_STEPS_PER_BLOCK // len(runner.slices)))
     if rules == "host":
         return _train_host(network, runner, data, config, generators, rule_state.lr)
     return _train_device(network, runner, data, config, generators, rule_state, readback_every)
@@ -423,5 +430,5 @@ def _read_back(block: FusedBlock, histories: list[dict], start_time: float, last
     return now
 
 
-__all__ = ["FusedBlock", "FusedData", "FusedEpoch", "FusedResult", "MemberAdam", "READBACK_EVERY",
+__all__ = ["FusedBlock", "FusedData", "FusedEpoch", "FusedResult", "MAX_STEPS_PER_BLOCK", "MemberAdam", "READBACK_EVERY",
            "fused_evaluate", "train_fused"]
