@@ -179,7 +179,11 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         CUDA when ``n_estimators > 1`` and neither ``checkpoint_dir`` nor
         ``callbacks`` is set; on a CPU, sequential training was measured
         faster. True fuses on any device (then ``checkpoint_dir`` and
-        ``callbacks`` must be None); False never fuses.
+        ``callbacks`` must be None); False never fuses. A fused fit shows
+        no progress bar, does not halve batches on GPU out-of-memory, and
+        on an interrupt keeps every member's best weights so far. On CUDA
+        its epochs run several per CUDA-graph replay, decisions (best
+        epoch, plateau schedule, stop rules) on the device.
 
     Attributes
     ----------
