@@ -112,12 +112,17 @@ def run(args) -> None:
             estimators = [MLSTMFCNClassifier(**{**params, "random_state": s, "device": args.device})
                           for _, _, _, s in group]
             t0 = time.perf_counter()
-            if len(group) == 1:
-                estimators[0].fit(_take(X, folds[group[0][2]][0]), y[folds[group[0][2]][0]])
-            else:
-                # Folds and seeds of one configuration as one fused run (mlstm_fcn.nn.fused).
-                MLSTMFCNClassifier.fit_many(estimators, [_take(X, folds[f][0]) for _, _, f, _ in group],
-                                            [y[folds[f][0]] for _, _, f, _ in group])
+            try:
+                if len(group) == 1:
+                    estimators[0].fit(_take(X, folds[group[0][2]][0]), y[folds[group[0][2]][0]])
+                else:
+                    # Folds and seeds of one configuration as one fused run (mlstm_fcn.nn.fused).
+                    MLSTMFCNClassifier.fit_many(estimators, [_take(X, folds[f][0]) for _, _, f, _ in group],
+                                                [y[folds[f][0]] for _, _, f, _ in group])
+            except ValueError as exc:  # e.g. a validation split that a tiny fold cannot hold out
+                print(f"{config}/{dataset}: cannot fit ({exc}); no rows for it", flush=True)
+                bar.update(len(group))
+                continue
             fit_seconds = (time.perf_counter() - t0) / len(group)
             for (_, _, fold, seed), clf in zip(group, estimators):
                 fit_idx, held_idx = folds[fold]
