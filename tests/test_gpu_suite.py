@@ -114,3 +114,22 @@ def test_suite_never_overruns_its_budget(packed, tmp_path):
     statuses = {n: s["status"] for n, s in state["steps"].items()}
     assert "left" in statuses.values() or "partial" in statuses.values(), statuses
     assert "not done:" in proc.stdout
+
+
+def test_gpu_tests_read_packed_data_where_sktime_is_missing(packed, tmp_path):
+    tests = tmp_path / "tests_here"
+    tests.mkdir()
+    (tests / "conftest.py").write_text("from mlstm_fcn.datasets import load_uea\n")
+    (tests / "test_data.py").write_text(
+        "from conftest import load_uea\n"
+        "def test_bundled_set_loads():\n"
+        "    X, y = load_uea('JapaneseVowels', split='test')\n"
+        "    assert X.shape == (370, 12, 29) and len(y) == 370\n")
+    env = {**_no_sktime_env(tmp_path), "MLSTM_FCN_PACKED": str(packed)}
+    env["PYTHONPATH"] += os.pathsep + str(BENCH)
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "packed_data_plugin", str(tests)]
+    proc = subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    without = subprocess.run([c for c in cmd if c not in ("-p", "packed_data_plugin")], env=env, cwd=tmp_path,
+                             capture_output=True, text=True, timeout=300)
+    assert without.returncode != 0  # without the plugin, sktime's absence shows: the plugin did the work
