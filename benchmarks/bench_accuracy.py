@@ -40,7 +40,7 @@ def run(args) -> None:
 
     import mlstm_fcn
     from mlstm_fcn import MLSTMFCNClassifier
-    from mlstm_fcn.datasets import load_uea
+    from pack_uea_npz import load_split
 
     csv_path = prepare_run(args, "accuracy.csv")
     done = {(r["config"], r["dataset"], r["seed"]) for r in read_rows(csv_path)}
@@ -54,8 +54,8 @@ def run(args) -> None:
                 print(f"time budget of {args.time_budget} s spent; rerun to resume", flush=True)
                 break
             if dataset not in data:
-                data = {dataset: (load_uea(dataset, "train", data_dir=args.archive),
-                                  load_uea(dataset, "test", data_dir=args.archive))}
+                data = {dataset: (load_split(dataset, "train", args.archive),
+                                  load_split(dataset, "test", args.archive))}
             (X_train, y_train), (X_test, y_test) = data[dataset]
             params = {**CONFIGS[config], **({"epochs": args.epochs} if args.epochs else {})}
             clf = MLSTMFCNClassifier(random_state=seed, device=args.device, **params)

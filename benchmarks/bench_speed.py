@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-METHODS = ["mlstm_fcn", "mlstm_fcn_fp32", "mlstm_fcn_nograph", "plain_loop", "sktime_lstmfcn_torch",
+METHODS = ["mlstm_fcn", "mlstm_fcn_fp32", "mlstm_fcn_nograph", "mlstm_fcn_fused", "plain_loop", "sktime_lstmfcn_torch",
            "sktime_lstmfcn_tf", "tsai_mlstm_fcn"]
 DEFAULT_METHODS = ["mlstm_fcn", "plain_loop", "sktime_lstmfcn_torch", "sktime_lstmfcn_tf", "tsai_mlstm_fcn"]
 # What a peer needs importable (the modules its runner imports).
@@ -59,9 +59,9 @@ def load(dataset: str, archive: str | None, seed: int = 0):
         X = rng.standard_normal((n, c, t), dtype=np.float32)
         X[np.arange(n), y % c, :] += 1.0  # learnable, so the loss moves
         return X, y
-    from mlstm_fcn.datasets import load_uea
+    from pack_uea_npz import load_split
 
-    return load_uea(dataset, "train", data_dir=archive)
+    return load_split(dataset, "train", archive)
 
 
 def model_flops_per_sample(c: int, t: int, n_classes: int, units: int = 8,
@@ -95,7 +95,9 @@ def worker(method: str, dataset: str, archive: str | None, epochs: int, warmup: 
         from mlstm_fcn import MLSTMFCNClassifier
 
         kwargs = {"mlstm_fcn": {}, "mlstm_fcn_fp32": {"precision": "fp32"},
-                  "mlstm_fcn_nograph": {"cuda_graph": False, "precision": "fp32"}}[method]
+                  "mlstm_fcn_nograph": {"cuda_graph": False, "precision": "fp32"},
+                  # One network through the fused path: several epochs per graph replay.
+                  "mlstm_fcn_fused": {"fused": True}}[method]
         clf = MLSTMFCNClassifier(epochs=total, device=dev, random_state=0, **kwargs)
         start = time.perf_counter()
         clf.fit(X, y)

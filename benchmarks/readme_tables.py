@@ -33,6 +33,7 @@ SPEED_LABELS = {
     "mlstm_fcn": "mlstm-fcn",
     "mlstm_fcn_fp32": "mlstm-fcn, fp32",
     "mlstm_fcn_nograph": "mlstm-fcn, no graph, fp32",
+    "mlstm_fcn_fused": "mlstm-fcn, fused path (epochs per graph replay)",
     "plain_loop": "plain DataLoader loop",
     "sktime_lstmfcn_torch": "sktime LSTMFCNClassifierTorch",
     "sktime_lstmfcn_tf": "sktime LSTMFCNClassifier",
@@ -67,9 +68,18 @@ def _seconds(v: float) -> str:
     return f"{v:#.3g}"
 
 
+def speed_runs(results: Path = RESULTS) -> list[tuple[str, str]]:
+    """:data:`SPEED_RUNS`, after the GPU suite's runs (``speed-gpu-<device>.json``) found beside them."""
+    known = {name for name, _ in SPEED_RUNS}
+    suite = [(p.name, json.loads(p.read_text())["versions"].get("gpu", p.stem))
+             for p in sorted(results.glob("speed-gpu-*.json")) if p.name not in known
+             and not p.stem.endswith(tuple(f"-run{i}" for i in range(10)))]
+    return suite + SPEED_RUNS
+
+
 def speed_table(results: Path = RESULTS) -> str:
     """Seconds per epoch on the GPU and CPU runs, with each peer's ratio to mlstm-fcn."""
-    runs = [(json.loads((results / name).read_text()), machine) for name, machine in SPEED_RUNS]
+    runs = [(json.loads((results / name).read_text()), machine) for name, machine in speed_runs(results)]
     shapes: dict[str, list[int]] = {}
     for run, _ in runs:
         for r in run["results"]:

@@ -43,7 +43,8 @@ def appending(path: Path, fields: list[str]) -> Iterator[tuple[csv.DictWriter, o
 
 def add_run_arguments(parser: argparse.ArgumentParser, out_dir: Path) -> None:
     """The options every benchmark run takes: data, device, CPU threads, time budget, output."""
-    parser.add_argument("--archive", default=None, help="UEA archive directory (default: bundled datasets)")
+    parser.add_argument("--archive", default=None,
+                        help="UEA archive directory, or a packed .npz (pack_uea_npz.py); default: bundled datasets")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     parser.add_argument("--time-budget", type=float, default=None, help="stop starting fits after N seconds")

@@ -17,6 +17,11 @@ CV accuracy of the seed ensemble (probabilities averaged over seeds, fold
 by fold), which estimates what ``n_estimators`` = number of seeds would give
 without training it again.
 
+With ``--fused on`` (``auto``: on CUDA) the folds and seeds of a configuration
+train as one fused run (``MLSTMFCNClassifier.fit_many``; folds of equal size
+together), each network as its own fit would train it; ``fit_seconds`` is
+then the group's time divided by its size.
+
     python benchmarks/select_config.py --archive ../shared/uea \\
         --datasets BasicMotions ERing --configs paper scaling_instance \\
         --folds 5 --seeds 0 1 2 --out-dir benchmarks/results/selection
@@ -71,14 +76,14 @@ def run(args) -> None:
 
     import mlstm_fcn
     from mlstm_fcn import MLSTMFCNClassifier
-    from mlstm_fcn.datasets import load_uea
+    from pack_uea_npz import load_split
 
     csv_path = prepare_run(args, "cv.csv")
     out = csv_path.parent
     (out / "cv-proba").mkdir(parents=True, exist_ok=True)
     rows = read_rows(csv_path)
     done = {(r["config"], r["dataset"], r["fold"], r["seed"]) for r in rows}
-    train = {d: load_uea(d, "train", data_dir=args.archive) for d in args.datasets}  # never "test"
+    train = {d: load_split(d, "train", args.archive) for d in args.datasets}  # never "test"
     splits = {d: fold_indices(np.asarray(train[d][1]), args.folds) for d in args.datasets}
     # Rows are resumed by (config, dataset, fold, seed): they must come from the same folds and
     # parameters, or the report would mix runs that are not comparable.
@@ -90,36 +95,73 @@ def run(args) -> None:
                                  "parameters (--folds, --epochs or configs.py changed); use another --out-dir.")
     jobs = [(c, d, f, s) for d in args.datasets for c in args.configs for f in range(splits[d][0])
             for s in args.seeds if (c, d, str(f), str(s)) not in done]
+    fused = args.fused == "on" or (args.fused == "auto" and _on_cuda(args.device))
     started = time.perf_counter()
     with appending(csv_path, FIELDS) as (writer, fh):
-        for config, dataset, fold, seed in tqdm(jobs, desc="cross-validation", unit="fit"):
+        groups = _fused_groups(jobs, splits, args.fuse_max) if fused else [[job] for job in jobs]
+        bar = tqdm(total=len(jobs), desc="cross-validation", unit="fit")
+        for group in groups:
             if args.time_budget and time.perf_counter() - started > args.time_budget:
                 print(f"time budget of {args.time_budget} s spent; rerun to resume", flush=True)
                 break
+            config, dataset = group[0][:2]
             X, y = train[dataset]
             y = np.asarray(y)
             k, folds = splits[dataset]
-            fit_idx, held_idx = folds[fold]
             params = _params(config, args.epochs)
-            clf = MLSTMFCNClassifier(**{**params, "random_state": seed, "device": args.device})
+            estimators = [MLSTMFCNClassifier(**{**params, "random_state": s, "device": args.device})
+                          for _, _, _, s in group]
             t0 = time.perf_counter()
-            clf.fit(_take(X, fit_idx), y[fit_idx])
-            fit_seconds = time.perf_counter() - t0
-            proba = clf.predict_proba(_take(X, held_idx))
-            pred = clf.classes_[proba.argmax(axis=1)]
-            np.savez_compressed(_proba_path(out, config, dataset, fold, seed), proba=proba,
-                                classes=clf.classes_, y=y[held_idx], idx=held_idx)
-            writer.writerow({
-                "config": config, "dataset": dataset, "fold": fold, "folds": k, "seed": seed,
-                "accuracy": f"{accuracy_score(y[held_idx], pred):.4f}",
-                "balanced_accuracy": f"{balanced_accuracy_score(y[held_idx], pred):.4f}",
-                "log_loss": _log_loss(log_loss, y[held_idx], proba, clf.classes_),
-                "n_fit": len(fit_idx), "n_held_out": len(held_idx), "fit_seconds": f"{fit_seconds:.1f}",
-                "epochs_run": clf.n_epochs_,
-                "device": device_label(clf),
-                "torch": torch.__version__, "mlstm_fcn": mlstm_fcn.__version__,
-                "params": params_json(params)})
+            try:
+                if len(group) == 1:
+                    estimators[0].fit(_take(X, folds[group[0][2]][0]), y[folds[group[0][2]][0]])
+                else:
+                    # Folds and seeds of one configuration as one fused run (mlstm_fcn.nn.fused).
+                    MLSTMFCNClassifier.fit_many(estimators, [_take(X, folds[f][0]) for _, _, f, _ in group],
+                                                [y[folds[f][0]] for _, _, f, _ in group])
+            except ValueError as exc:  # e.g. a validation split that a tiny fold cannot hold out
+                print(f"{config}/{dataset}: cannot fit ({exc}); no rows for it", flush=True)
+                bar.update(len(group))
+                continue
+            fit_seconds = (time.perf_counter() - t0) / len(group)
+            for (_, _, fold, seed), clf in zip(group, estimators):
+                fit_idx, held_idx = folds[fold]
+                proba = clf.predict_proba(_take(X, held_idx))
+                pred = clf.classes_[proba.argmax(axis=1)]
+                np.savez_compressed(_proba_path(out, config, dataset, fold, seed), proba=proba,
+                                    classes=clf.classes_, y=y[held_idx], idx=held_idx)
+                writer.writerow({
+                    "config": config, "dataset": dataset, "fold": fold, "folds": k, "seed": seed,
+                    "accuracy": f"{accuracy_score(y[held_idx], pred):.4f}",
+                    "balanced_accuracy": f"{balanced_accuracy_score(y[held_idx], pred):.4f}",
+                    "log_loss": _log_loss(log_loss, y[held_idx], proba, clf.classes_),
+                    "n_fit": len(fit_idx), "n_held_out": len(held_idx), "fit_seconds": f"{fit_seconds:.1f}",
+                    "epochs_run": clf.n_epochs_,
+                    "device": device_label(clf),
+                    "torch": torch.__version__, "mlstm_fcn": mlstm_fcn.__version__,
+                    "params": params_json(params)})
             fh.flush()
+            bar.update(len(group))
+        bar.close()
+
+
+def _on_cuda(device: str) -> bool:
+    import torch
+
+    return device.startswith("cuda") or (device == "auto" and torch.cuda.is_available())
+
+
+def _fused_groups(jobs: list[tuple], splits: dict, most: int) -> list[list[tuple]]:
+    """Jobs that can train as one fused run: one configuration and dataset, folds of one size, at most ``most``.
+
+    Fused members train on the same number of series, so folds of another size go to another group.
+    """
+    groups: dict[tuple, list[tuple]] = {}
+    for job in jobs:
+        config, dataset, fold, _ = job
+        size = len(splits[dataset][1][fold][0])
+        groups.setdefault((config, dataset, size), []).append(job)
+    return [g[i:i + most] for g in groups.values() for i in range(0, len(g), most)]
 
 
 BUDGET_FIELDS = ["dataset", "fold", "folds", "seed", "budget", "statistics", "stop_epoch", "best_epoch",
@@ -133,7 +175,7 @@ def run_budgets(args) -> None:
     from tqdm.auto import tqdm
 
     import mlstm_fcn
-    from mlstm_fcn.datasets import load_uea
+    from pack_uea_npz import load_split
     from mlstm_fcn.presets import get_preset
 
     csv_path = prepare_run(args, "budgets-cv.csv")
@@ -142,7 +184,7 @@ def run_budgets(args) -> None:
     started = time.perf_counter()
     with appending(csv_path, BUDGET_FIELDS) as (writer, fh):
         for dataset in args.datasets:
-            X, y = load_uea(dataset, "train", data_dir=args.archive)  # never "test"
+            X, y = load_split(dataset, "train", args.archive)  # never "test"
             y = np.asarray(y)
             k, folds = fold_indices(y, args.folds)
             if any(r["dataset"] == dataset and int(r["folds"]) != k for r in rows):
@@ -298,9 +340,12 @@ def seed_ensemble_accuracy(out: Path, rows: list[dict], config: str, dataset: st
     return correct / total
 
 
-def report(out: Path) -> str:
-    """Write ``selection.md`` from ``cv.csv``: mean CV accuracy per dataset and configuration."""
-    rows = read_rows(out / "cv.csv")
+def cv_table(rows: list[dict]) -> tuple[list[str], list[str], dict, dict]:
+    """Configurations, datasets, CV accuracy ``table[c][d]`` (None: unfinished) and means over common datasets.
+
+    Configurations are compared on the datasets that all of them have finished; one with none
+    finished yet is left out of the comparison (its mean is None) rather than blanking it.
+    """
     configs = [c for c in CONFIGS if any(r["config"] == c for r in rows)]
     datasets = sorted({r["dataset"] for r in rows})
 
@@ -322,9 +367,35 @@ def report(out: Path) -> str:
         acc = np.array([float(r["accuracy"]) for r in mine])
         return float((acc * n).sum() / n.sum())
 
+    table = {c: {d: cv_acc(c, d) for d in datasets} for c in configs}
+    started = [c for c in configs if any(table[c][d] is not None for d in datasets)]
+    common = [d for d in datasets if all(table[c][d] is not None for c in started)]
+    means = {c: float(np.mean([table[c][d] for d in common])) if common and c in started else None
+             for c in configs}
+    return configs, datasets, table, means
+
+
+def choose_config(rows: list[dict], default: str = "paper") -> tuple[str, dict]:
+    """The configuration of the best mean CV accuracy, or ``default`` when none beats it; and the means.
+
+    The issue's rule: if no candidate beats the paper protocol in CV, the defaults stay.
+    """
+    _, _, _, means = cv_table(rows)
+    scored = {c: v for c, v in means.items() if v is not None}
+    if default not in scored:
+        return default, scored
+    best = max(scored, key=lambda c: scored[c])
+    return (best if scored[best] > scored[default] else default), scored
+
+
+def report(out: Path) -> str:
+    """Write ``selection.md`` from ``cv.csv``: mean CV accuracy per dataset and configuration."""
+    rows = read_rows(out / "cv.csv")
+    configs, datasets, table, means = cv_table(rows)
+    started = [c for c in configs if any(table[c][d] is not None for d in datasets)]
+    common = [d for d in datasets if all(table[c][d] is not None for c in started)]
     header = ["dataset"] + configs
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    table = {c: {d: cv_acc(c, d) for d in datasets} for c in configs}
     ens = {c: {d: seed_ensemble_accuracy(out, rows, c, d) for d in datasets} for c in configs}
     for d in datasets:
         cells = [d]
@@ -332,12 +403,6 @@ def report(out: Path) -> str:
             v, e = table[c][d], ens[c][d]
             cells.append("–" if v is None else f"{v:.4f}" + (f" (seed ens. {e:.4f})" if e is not None else ""))
         lines.append("| " + " | ".join(cells) + " |")
-    # Configurations are compared on the datasets that all of them have finished; one with none
-    # finished yet is left out of the comparison rather than blanking it.
-    started = [c for c in configs if any(table[c][d] is not None for d in datasets)]
-    common = [d for d in datasets if all(table[c][d] is not None for c in started)]
-    means = {c: float(np.mean([table[c][d] for d in common])) if common and c in started else None
-             for c in configs}
     ens_means = {c: float(np.mean([ens[c][d] for d in common]))
                  if common and c in started and all(ens[c][d] is not None for d in common) else None
                  for c in configs}
@@ -376,6 +441,9 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
     parser.add_argument("--epochs", type=int, default=None, help="override the configurations' epochs")
+    parser.add_argument("--fused", choices=["auto", "on", "off"], default="auto",
+                        help="train folds and seeds of a configuration as one fused run (auto: on CUDA)")
+    parser.add_argument("--fuse-max", type=int, default=64, help="most networks in one fused run")
     parser.add_argument("--budgets", action="store_true", help="compare training budgets instead of --configs")
     parser.add_argument("--max-epochs", type=int, default=MAX_EPOCHS, help="with --budgets: length of each run")
     args = parser.parse_args()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
@@ -78,10 +79,35 @@ SHARED_CONSTRAINTS: dict = {
 }
 
 
-def _fitted_attributes(estimator) -> dict:
+@dataclass
+class Prepared:
+    """A fit's data as the networks train on it, and the plan of their runs (see ``MLSTMFCNBase._prepare``)."""
+
+    X: np.ndarray
+    lengths: np.ndarray | None
+    #: Class indices, or standardised regression targets.
+    targets: np.ndarray
+    sample_weight: np.ndarray | None
+    partial: bool
+    #: Whether training continues a fitted model (warm_start, partial_fit).
+    continuing: bool
+    #: Per network, the run it continues (None: a fresh one).
+    starts: list
+    seeds: list
+    checkpointers: list
+
+
+def fitted_attributes(estimator) -> dict:
     """The learned state of ``estimator``: public ``name_`` attributes and the runs that continue training."""
     return {k: v for k, v in vars(estimator).items()
             if (k.endswith("_") and not k.startswith("_")) or k == "_runs"}
+
+
+def restore_fitted_attributes(estimator, before: dict) -> None:
+    """Put back the learned state ``before`` (of :func:`fitted_attributes`): what a failed fit does."""
+    for k in fitted_attributes(estimator):
+        delattr(estimator, k)
+    estimator.__dict__.update(before)
 
 
 class MLSTMFCNBase(BaseEstimator):
@@ -134,17 +160,28 @@ class MLSTMFCNBase(BaseEstimator):
     def _fit_keeping_state(self, X, y, sample_weight, *, partial: bool, classes=None):
         # A fit that fails leaves the estimator as it was (a refit must not mix new
         # statistics or classes with the old network).
-        before = _fitted_attributes(self)
+        before = fitted_attributes(self)
         try:
             return self._fit(X, y, sample_weight, partial=partial, classes=classes)
         except BaseException:
-            for k in _fitted_attributes(self):
-                delattr(self, k)
-            self.__dict__.update(before)
+            restore_fitted_attributes(self, before)
             raise
 
     def _fit(self, X, y, sample_weight, *, partial: bool, classes=None):
         self._check_params()
+        prepared = self._prepare(X, y, sample_weight, partial=partial, classes=classes)
+        # The passes after training (statistics, final figures) halve batches on OOM once for all.
+        post_sizer = BatchSizer(self.predict_batch_size)
+        device = self.device_
+        with forked_rng(device), cudnn_benchmark(device.type == "cuda" and self.cudnn_benchmark):
+            if self._fuses(prepared):
+                networks, results, trained = self._train_fused([(self, prepared)], post_sizer)[0]
+            else:
+                networks, results, trained = self._train_sequential(prepared, post_sizer)
+        return self._finish(prepared, networks, results, trained, post_sizer)
+
+    def _prepare(self, X, y, sample_weight, *, partial: bool, classes=None) -> Prepared:
+        """Check and scale the training data, set the data's attributes, and plan the networks' runs."""
         continuing = self._is_fitted() and (partial or self.warm_start)
         X_arr, lengths = check_X(X)
         if continuing:
@@ -168,8 +205,8 @@ class MLSTMFCNBase(BaseEstimator):
             self._fit_targets(targets, sample_weight)
         X_arr = apply_scaling(X_arr, lengths, self.scaling_, {"mean": self.input_mean_, "scale": self.input_scale_})
         targets = self._training_targets(targets)
-        self.device_ = device = resolve_device(self.device)
-        self.autocast_dtype_ = autocast_dtype(self.precision, device)
+        self.device_ = resolve_device(self.device)
+        self.autocast_dtype_ = autocast_dtype(self.precision, self.device_)
         starts = self._starts(continuing)
         if partial:
             checkpointers = [None] * len(starts)
@@ -181,47 +218,81 @@ class MLSTMFCNBase(BaseEstimator):
                 arrays = arrays + [sample_weight]
             checkpointers, seed = self._checkpointers(arrays, starts if continuing else None)
             seeds = [s["seed"] for s in starts] if starts[0] is not None else member_seeds(seed, len(starts))
-        # The passes after training (statistics, final figures) halve batches on OOM once for all.
-        post_sizer = BatchSizer(self.predict_batch_size)
+        return Prepared(X_arr, lengths, targets, sample_weight, partial, continuing, starts, seeds, checkpointers)
+
+    def _fuses(self, prepared: Prepared) -> bool:
+        """Whether this fit trains its networks as one fused module (the classifier's ``fused``); no by default."""
+        return False
+
+    def _train_sequential(self, p: Prepared, post_sizer: BatchSizer) -> tuple[list, list, list]:
+        """Train the networks one after the other: networks, results, trained indices."""
         networks, results, trained = [], [], []
-        with forked_rng(device), cudnn_benchmark(device.type == "cuda" and self.cudnn_benchmark):
-            for i, (member_seed, checkpointer, start) in enumerate(zip(seeds, checkpointers, starts)):
-                label = "fit" if len(starts) == 1 else f"fit {i + 1}/{len(starts)}"
-                network, result, trained_idx = self._fit_network(
-                    X_arr, lengths, targets, sample_weight, member_seed, checkpointer, label, post_sizer,
-                    start=start, member=i, partial=partial)
-                if result.interrupted and networks:
-                    # An ensemble keeps the networks that finished; a part-trained one would
-                    # weigh as much as they do in the average.
-                    warn(f"Ensemble training interrupted: keeping the {len(networks)} of {len(starts)} "
-                         "networks that finished training.", RuntimeWarning)
-                    break
-                networks.append(network)
-                results.append(result)
-                trained.append(trained_idx)
-                if result.interrupted:
-                    break
+        for i, (member_seed, checkpointer, start) in enumerate(zip(p.seeds, p.checkpointers, p.starts)):
+            label = "fit" if len(p.starts) == 1 else f"fit {i + 1}/{len(p.starts)}"
+            network, result, trained_idx = self._fit_network(
+                p.X, p.lengths, p.targets, p.sample_weight, member_seed, checkpointer, label, post_sizer,
+                start=start, partial=p.partial)
+            if result.interrupted and networks:
+                # An ensemble keeps the networks that finished; a part-trained one would
+                # weigh as much as they do in the average.
+                warn(f"Ensemble training interrupted: keeping the {len(networks)} of {len(p.starts)} "
+                     "networks that finished training.", RuntimeWarning)
+                break
+            networks.append(network)
+            results.append(result)
+            trained.append(trained_idx)
+            if result.interrupted:
+                break
+        return networks, results, trained
+
+    def _finish(self, p: Prepared, networks: list, results: list, trained: list, post_sizer: BatchSizer):
+        """Attach the trained networks, their histories and the runs that continue them, and the final figures."""
         # Attached only now: a fit that fails mid-training leaves no untrained network behind.
-        self.network_ = (networks[0] if len(starts) == 1
+        self.network_ = (networks[0] if len(p.starts) == 1
                          else MLSTMFCNEnsemble(networks, self._ensemble_combine).eval())
-        complete = len(results) == len(starts) and all(r.run is not None for r in results)
-        self._runs = ([{"seed": s, "run": r.run} for s, r in zip(seeds, results)]
-                      if (partial or self.warm_start) and complete else None)
+        complete = len(results) == len(p.starts) and all(r.run is not None for r in results)
+        self._runs = ([{"seed": s, "run": r.run} for s, r in zip(p.seeds, results)]
+                      if (p.partial or self.warm_start) and complete else None)
         self.histories_ = [r.history for r in results]
         self.best_epochs_ = [r.best_epoch for r in results]
-        if partial:  # partial_fit returns the latest weights, whose epoch is the last
+        if p.partial:  # partial_fit returns the latest weights, whose epoch is the last
             self.best_epochs_ = [h["epoch"][-1] for h in self.histories_]
         self.history_ = self.histories_[0]
         self.used_cuda_graph_ = any(r.used_cuda_graph for r in results)
         self.best_epoch_ = self.best_epochs_[0]
         self.n_epochs_ = len(self.history_["epoch"])
         # The figures of the model the caller gets, beside the history of how it was trained.
-        idx = trained[0] if len(networks) == 1 else np.arange(n)
-        data = self._series_on_device(X_arr, lengths, targets, sample_weight, idx, idx, partial)
+        idx = trained[0] if len(networks) == 1 else np.arange(p.X.shape[0])
+        data = self._series_on_device(p.X, p.lengths, p.targets, p.sample_weight, idx, idx, p.partial)
         loss, accuracy = evaluate(self.network_, data, post_sizer, self.autocast_dtype_, "the final figures",
                                   objective=self._objective)
         self._final_figures(loss, accuracy)
         return self
+
+    def _split(self, targets: np.ndarray, seed: int, partial: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+        """Indices trained on and held out (``validation_split``; None: nothing held out) for ``seed``."""
+        n = len(targets)
+        if self.validation_split is None or partial:
+            return np.arange(n), None
+        stratify = self._stratify(targets)
+        try:
+            train_idx, val_idx = train_test_split(np.arange(n), test_size=self.validation_split,
+                                                  stratify=stratify, random_state=seed)
+        except ValueError as exc:
+            kind = "a part" if stratify is None else "a stratified part"
+            raise ValueError(f"validation_split={self.validation_split!r} cannot hold out {kind} "
+                             f"of these {n} series: {exc}") from None
+        return train_idx, val_idx
+
+    def _train_config(self, epochs: int | None = None) -> TrainConfig:
+        """The training protocol of this estimator's parameters, for ``epochs`` in all (default: ``epochs``)."""
+        return TrainConfig(epochs=self.epochs if epochs is None else epochs, batch_size=self.batch_size,
+                           learning_rate=self.learning_rate, min_learning_rate=self.min_learning_rate,
+                           lr_factor=protocol.LR_FACTOR, lr_patience=self.lr_patience,
+                           early_stopping=self.early_stopping,
+                           stop_when_fitted=getattr(self, "stop_when_fitted", None),
+                           autocast_dtype=self.autocast_dtype_,
+                           cuda_graph=bool(self.cuda_graph) and self.device_.type == "cuda")
 
     def _starts(self, continuing: bool) -> list[dict | None]:
         """Per network, the run to continue (``{"seed", "run"}``), or None each for a fresh fit.
@@ -283,25 +354,15 @@ class MLSTMFCNBase(BaseEstimator):
 
     def _fit_network(self, X_arr: np.ndarray, lengths: np.ndarray | None, targets: np.ndarray,
                      sample_weight: np.ndarray | None, seed: int, checkpointer: Checkpointer | None, label: str,
-                     post_sizer: BatchSizer, *, start: dict | None, member: int, partial: bool):
+                     post_sizer: BatchSizer, *, start: dict | None, partial: bool):
         """Train one network from ``seed`` (inside ``fit``'s forked RNG), or continue ``start``.
 
         Returns the network, its :class:`~mlstm_fcn.training.TrainResult` and
         the indices of the series it trained on.
         """
-        n = X_arr.shape[0]
         device = self.device_
         seed_torch(seed, device)
-        train_idx, val_idx = np.arange(n), None
-        if self.validation_split is not None and not partial:
-            stratify = self._stratify(targets)
-            try:
-                train_idx, val_idx = train_test_split(np.arange(n), test_size=self.validation_split,
-                                                      stratify=stratify, random_state=seed)
-            except ValueError as exc:
-                kind = "a part" if stratify is None else "a stratified part"
-                raise ValueError(f"validation_split={self.validation_split!r} cannot hold out {kind} "
-                                 f"of these {n} series: {exc}") from None
+        train_idx, val_idx = self._split(targets, seed, partial)
         # float32 whatever the caller's default dtype (torch.set_default_dtype).
         network = self._build_network().to(device=device, dtype=torch.float32)
         run = None if start is None else start.get("run")
@@ -310,13 +371,7 @@ class MLSTMFCNBase(BaseEstimator):
         generator = torch.Generator(device=device)
         generator.manual_seed(seed)
         done = 0 if run is None else int(run["epoch"]) + 1
-        more = 1 if partial else self.epochs
-        config = TrainConfig(epochs=done + more, batch_size=self.batch_size, learning_rate=self.learning_rate,
-                             min_learning_rate=self.min_learning_rate, lr_factor=protocol.LR_FACTOR,
-                             lr_patience=self.lr_patience, early_stopping=self.early_stopping,
-                             stop_when_fitted=getattr(self, "stop_when_fitted", None),
-                             autocast_dtype=self.autocast_dtype_,
-                             cuda_graph=bool(self.cuda_graph) and device.type == "cuda")
+        config = self._train_config(done + (1 if partial else self.epochs))
         # Loss weights: class weights from the series this network trains on, not the part held out.
         train_data = self._series_on_device(X_arr, lengths, targets, sample_weight, train_idx, train_idx, partial)
         val_data = (None if val_idx is None

@@ -133,6 +133,18 @@ uninterrupted run. ``None`` writes no checkpoints; ``partial_fit``
 writes none either.""",
     "checkpoint_every": """checkpoint_every : int, default=10
 Epochs between checkpoints (one is also written when training ends).""",
+    "fused": """fused : "auto" or bool, default="auto"
+Train the ``n_estimators`` networks together as one fused module
+(grouped convolutions, batched matmuls: :mod:`mlstm_fcn.nn.fused`),
+each member training what it would train alone. "auto" fuses on
+CUDA when ``n_estimators > 1`` for a fresh fit without
+``checkpoint_dir``, ``callbacks``, ``sample_weight`` or
+``warm_start``; on a CPU, sequential training was measured faster.
+True fuses on any device (and refuses those); False never fuses. A
+fused fit shows no progress bar, does not halve batches on GPU
+out-of-memory, and on an interrupt keeps every member's best weights
+so far. On CUDA its epochs run several per CUDA-graph replay,
+decisions (best epoch, plateau schedule, stop rules) on the device.""",
 }
 
 #: Fitted attributes shared by both estimators.

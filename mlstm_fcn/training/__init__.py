@@ -3,7 +3,9 @@
 - :mod:`~mlstm_fcn.training.protocol`: the paper's optimizer, schedule and defaults (:class:`TrainConfig`);
 - :mod:`~mlstm_fcn.training.loop`: :func:`train`, which runs the epochs and keeps the best weights;
 - :mod:`~mlstm_fcn.training.epoch`: one epoch of mini-batches, and :func:`evaluate`;
-- :mod:`~mlstm_fcn.training.cuda_graph`: the epoch captured in one CUDA graph;
+- :mod:`~mlstm_fcn.training.cuda_graph`: the epoch (or a fused block of epochs) captured in one CUDA graph;
+- :mod:`~mlstm_fcn.training.fused`: k networks trained as one fused module; :mod:`~mlstm_fcn.training.device_rules`:
+  the per-epoch decisions as tensor operations;
 - :mod:`~mlstm_fcn.training.state` and :mod:`~mlstm_fcn.training.checkpoint`: where a run stands, saved whole;
 - :mod:`~mlstm_fcn.training.batchnorm_statistics`: exact BatchNorm statistics for the kept weights;
 - :mod:`~mlstm_fcn.training.loss`, :mod:`~mlstm_fcn.training.data`, :mod:`~mlstm_fcn.training.progress`.

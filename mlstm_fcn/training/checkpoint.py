@@ -39,9 +39,10 @@ CHECKPOINT_VERSION = 1
 
 #: Estimator parameters that do not change what training computes.
 # bn_statistics acts after training (the same run serves either); callbacks only watch it; warm_start
-# does not change a fresh fit (a continued one names what it continues instead).
+# does not change a fresh fit (a continued one names what it continues instead); fused networks train
+# what they would train apart.
 _NOT_IN_RUN_ID = ("verbose", "checkpoint_dir", "checkpoint_every", "predict_batch_size", "device",
-                  "bn_statistics", "callbacks", "warm_start")
+                  "bn_statistics", "callbacks", "warm_start", "fused")
 
 
 def run_id(params: dict[str, Any], device: torch.device, arrays: list[np.ndarray | None]) -> str:

@@ -6,6 +6,11 @@ epoch (batch gather, forward, backward, fused Adam step, running sums) once
 and replaying it per epoch removes that overhead. Batch shapes are static
 because the number and sizes of the batches are the same every epoch; only
 the permutation changes, and it is copied into the graph's input buffer.
+
+:class:`GraphedBlock` goes further for fused networks (:mod:`mlstm_fcn.training.fused`):
+several epochs per replay, with the best-weight selection, the plateau
+schedule and the stop rules on the device (:mod:`mlstm_fcn.training.device_rules`),
+so that the history is read back once per block.
 """
 
 from __future__ import annotations
@@ -79,3 +84,61 @@ class GraphedEpoch:
         self.perm.copy_(perm)
         self.graph.replay()
         return self.runner.loss_sum, self.runner.correct
+
+
+class GraphedBlock:
+    """Several epochs of a fused run, decisions included, captured as one CUDA graph.
+
+    Replays :meth:`mlstm_fcn.training.fused.FusedBlock.run`: every optimizer
+    step of ``block.epochs`` epochs, the per-member best-weight selection and
+    the plateau and stop rules (:class:`~mlstm_fcn.training.device_rules.DeviceRules`),
+    so that the host only copies the next permutations in and reads the
+    history out once per block.
+
+    Raises
+    ------
+    RuntimeError
+        When capture fails; the network, optimizer state and kept weights are
+        then as they were before.
+    """
+
+    def __init__(self, block, warmup_steps: int = 2) -> None:
+        runner = block.runner
+        network, optimizer = runner.network, runner.optimizer
+        k, n = block.perms.shape[1:]
+        positions = torch.arange(n, device=block.perms.device).expand(k, n).contiguous()
+        live = [t for t in network.state_dict().values()] + optimizer.state_tensors()
+        saved = [t.detach().clone() for t in live]
+
+        def restore() -> None:
+            with torch.no_grad():
+                for dst, src in zip(live, saved):
+                    dst.copy_(src)
+                runner.loss_sum.zero_()
+                runner.correct.zero_()
+
+        device = positions.device
+        side = torch.cuda.Stream(device)
+        side.wait_stream(torch.cuda.current_stream(device))
+        try:
+            with torch.cuda.stream(side):
+                # Warm-up on a side stream, as capture requires (cuDNN picks its algorithms here).
+                for _ in range(warmup_steps):
+                    for size in sorted({stop - start for start, stop in runner.slices}):
+                        runner.step(positions[:, :size])
+                block.validate()  # the validation pass's shapes too (nothing without validation data)
+            torch.cuda.current_stream(device).wait_stream(side)
+        finally:
+            restore()
+        self.graph = torch.cuda.CUDAGraph()
+        optimizer.zero_grad()
+        try:
+            with torch.cuda.graph(self.graph):
+                block.run()
+        except Exception as exc:
+            restore()
+            raise RuntimeError(str(exc)) from exc
+
+    def replay(self) -> None:
+        """Run the captured epochs once."""
+        self.graph.replay()

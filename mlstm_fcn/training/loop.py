@@ -110,7 +110,16 @@ def fitted_for(accuracy: list[float], epochs: int | None) -> bool:
     return epochs is not None and len(accuracy) >= epochs and min(accuracy[-epochs:]) == 1.0
 
 
-def _should_stop(state: LoopState, config: TrainConfig) -> bool:
+def record_monitored(state: LoopState, monitored: float, epoch: int) -> bool:
+    """Count epoch ``epoch`` (from 1) with loss ``monitored`` in ``state``; whether it is the best so far."""
+    if monitored < state.best:
+        state.best, state.since_best, state.best_epoch = monitored, 0, epoch
+        return True
+    state.since_best += 1
+    return False
+
+
+def should_stop(state: LoopState, config: TrainConfig) -> bool:
     """Whether the run stops after the epochs ``state`` has done: early stopping or the fitted rule.
 
     Both count the epochs of the current call only, so that a continued run trains again.
@@ -193,7 +202,7 @@ def train(network: nn.Module, train_data: SeriesOnDevice, config: TrainConfig,
     result = TrainResult(history=history, best_epoch=state.best_epoch)
     # A run killed between its last periodic checkpoint and the final one may have met its stop
     # rule already: it is finished, as the uninterrupted run was.
-    stopped = state.epochs_done > 0 and _should_stop(state, config)
+    stopped = state.epochs_done > 0 and should_stop(state, config)
     start_epoch = config.epochs if state.finished or stopped else state.epochs_done
     n = len(train_data)
     network.train()
@@ -222,11 +231,8 @@ def train(network: nn.Module, train_data: SeriesOnDevice, config: TrainConfig,
                 record = {k: v for k, v in record.items() if not k.endswith("accuracy")}
             for key, value in record.items():  # all at once: an interrupt leaves no ragged history
                 history[key].append(value)
-            if monitored < state.best:
-                state.best, state.since_best, state.best_epoch = monitored, 0, epoch + 1
+            if record_monitored(state, monitored, epoch + 1):
                 state.best_state = snapshot.take(state.best_state)
-            else:
-                state.since_best += 1
             state.epochs_done = epoch + 1
             result.best_epoch = state.best_epoch
             scheduler.step(monitored)
@@ -237,7 +243,7 @@ def train(network: nn.Module, train_data: SeriesOnDevice, config: TrainConfig,
             if checkpointer is not None and checkpointer.due(state.epochs_done):
                 checkpointer.write(state, network, optimizer, scheduler, generator)
             bar.show(record)
-            if _should_stop(state, config):
+            if should_stop(state, config):
                 break
         if checkpointer is not None and not (resumed is not None and resumed.finished):
             # The finished run: fitting again with the same checkpoint_dir returns it at once.
