@@ -55,7 +55,7 @@ class PhaseClock:
 def main() -> None:
     import torch
 
-    import mlstm_fcn.estimator as estimator_module
+    import mlstm_fcn._base as estimator_module  # where fit calls train and the statistics pass
     from mlstm_fcn import MLSTMFCNClassifier
     from mlstm_fcn.presets import get_preset
     from mlstm_fcn.training import cuda_graph

@@ -66,8 +66,8 @@ def _separate_fits(X, classes, y_idx, rows, seeds, config):
         net = MLSTMFCN(X.shape[1], X.shape[2], len(classes), **SMALL)
         gen = torch.Generator()
         gen.manual_seed(seed)
-        w = torch.tensor(class_weights("balanced", classes, y_idx[r]), dtype=torch.float32)
-        result = train(net, SeriesOnDevice.from_numpy(X[r], y_idx[r], None, CPU), w, config, gen)
+        w = class_weights("balanced", classes, y_idx[r])[y_idx[r]]  # each series weighted by its class
+        result = train(net, SeriesOnDevice.from_numpy(X[r], y_idx[r], None, CPU, w), config, gen)
         out.append((net, result))
     return out
 
