@@ -23,7 +23,7 @@ from sklearn.utils.multiclass import check_classification_targets
 
 from . import inference
 from ._batch_halving import BatchSizer
-from ._inputs import check_X, check_y, is_2d
+from ._inputs import HostSeries, check_X, check_y, is_2d
 from ._runtime import (PRECISIONS, autocast_dtype, cudnn_benchmark, forked_rng, member_seeds, resolve_device,
                        seed_from, seed_torch)
 from ._scaling import SCALINGS, apply_scaling, fit_scaling
@@ -32,9 +32,10 @@ from .io import model_file, pickling
 from .nn import MLSTMFCN, MLSTMFCNEnsemble
 from .nn import defaults as paper
 from .nn.lstm import ORIENTATIONS
-from .training import (Checkpointer, SeriesOnDevice, TrainConfig, class_weights, evaluate,
+from .training import (Checkpointer, TrainConfig, class_weights, evaluate,
                        recompute_batchnorm_statistics, run_id, train)
 from .training import protocol
+from .training.streaming import DATA_ON_DEVICE, keep_on_device, training_series
 
 #: Values of ``bn_statistics``.
 BN_STATISTICS = ("recompute", "running")
@@ -152,6 +153,20 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
     predict_batch_size : int, default=1024
         Batch size of ``predict`` and ``predict_proba``; memory stays bounded
         for any number of series.
+    data_on_device : {"auto", True, False}, default="auto"
+        Whether the training set goes to the device whole (True), which is
+        fastest, or stays on the host and is streamed to it a batch at a time
+        (False): pinned on CUDA, with the next batch copied asynchronously
+        while the current one computes (:mod:`mlstm_fcn.training.streaming`).
+        Batches follow the same seeded order either way, so on the CPU both
+        give identical results. "auto" streams on CUDA when the training set
+        takes more than half of the free GPU memory; on the CPU it keeps
+        in-memory data resident and streams an out-of-core ``X`` (a
+        ``numpy.memmap`` or any array-like with ``shape``, ``dtype`` and
+        slicing, checked and scaled block by block, never copied whole).
+        The validation part, the BatchNorm statistics and the final figures
+        are streamed alike. Streamed fits do not use ``cuda_graph``, which
+        needs the data on the device.
     random_state : int, numpy Generator/RandomState or None, default=None
         Seed of weight initialisation, dropout, batch order and the
         validation split. The same integer gives identical results on CPU.
@@ -222,6 +237,8 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         training.
     autocast_dtype_ : torch.dtype or None
         Mixed-precision dtype of training and prediction (None: float32).
+    data_on_device_ : bool
+        Whether fit kept the training set on the device (False: streamed).
 
     Examples
     --------
@@ -259,6 +276,7 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         "cuda_graph": ["boolean"],
         "cudnn_benchmark": ["boolean"],
         "predict_batch_size": _POSITIVE_INT,
+        "data_on_device": [StrOptions({"auto"}), "boolean"],
         "random_state": [Interval(Integral, None, None, closed="neither"), np.random.RandomState,
                          np.random.Generator, None],
         "verbose": ["verbose"],
@@ -280,7 +298,7 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
                  precision: str = "auto", cuda_graph: bool = True, cudnn_benchmark: bool = True,
                  predict_batch_size: int = 1024, random_state=None, verbose: int = 0,
                  callbacks: Sequence | None = None, checkpoint_dir: str | os.PathLike | None = None,
-                 checkpoint_every: int = 10) -> None:
+                 checkpoint_every: int = 10, data_on_device: str | bool = "auto") -> None:
         self.lstm_units = lstm_units
         self.attention = attention
         self.lstm_orientation = lstm_orientation
@@ -310,6 +328,7 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         self.callbacks = callbacks
         self.checkpoint_dir = checkpoint_dir
         self.checkpoint_every = checkpoint_every
+        self.data_on_device = data_on_device
 
     @classmethod
     def from_preset(cls, name: str, **params) -> "MLSTMFCNClassifier":
@@ -394,7 +413,7 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
 
     def _fit(self, X, y) -> "MLSTMFCNClassifier":
         self._check_params()
-        X_arr, lengths = check_X(X)
+        X_arr, lengths = check_X(X, out_of_core=True)  # a memmap stays on disk, checked block by block
         y = check_y(y, X_arr.shape[0])
         check_classification_targets(y)  # "Unknown label type: continuous" for regression targets
         self.classes_, y_idx = np.unique(y, return_inverse=True)
@@ -411,6 +430,8 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         X_arr = apply_scaling(X_arr, lengths, self.scaling, stats)
         self.device_ = device = resolve_device(self.device)
         self.autocast_dtype_ = autocast_dtype(self.precision, device)
+        self.data_on_device_ = keep_on_device(self.data_on_device, 4 * X_arr.shape[0] * c * t, device,
+                                              isinstance(X_arr, HostSeries))
         checkpointers, seed = self._checkpointers([X_arr, lengths, y_idx, self.classes_])
         # The passes after training (statistics, final figures) halve batches on OOM once for all.
         post_sizer = BatchSizer(self.predict_batch_size)
@@ -442,7 +463,7 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         self.n_epochs_ = len(self.history_["epoch"])
         # The figures of the model the caller gets, beside the history of how it was trained.
         idx = trained[0] if self.n_estimators == 1 else np.arange(X_arr.shape[0])
-        data = SeriesOnDevice.from_numpy(X_arr[idx], y_idx[idx], None if lengths is None else lengths[idx], device)
+        data = training_series(X_arr, y_idx, lengths, idx, device, self.data_on_device_)
         weight = torch.tensor(class_weights(self.class_weight, self.classes_, y_idx[idx]), dtype=torch.float32,
                               device=device)
         self.train_loss_, self.train_accuracy_ = evaluate(self.network_, data, weight, post_sizer,
@@ -497,15 +518,14 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         generator.manual_seed(seed)
 
         def on_device(idx):
-            return SeriesOnDevice.from_numpy(X_arr[idx], y_idx[idx], None if lengths is None else lengths[idx],
-                                             device)
+            return training_series(X_arr, y_idx, lengths, idx, device, self.data_on_device_)
 
         config = TrainConfig(epochs=self.epochs, batch_size=self.batch_size, learning_rate=self.learning_rate,
                              min_learning_rate=self.min_learning_rate, lr_factor=protocol.LR_FACTOR,
                              lr_patience=self.lr_patience, early_stopping=self.early_stopping,
                              stop_when_fitted=self.stop_when_fitted,
                              autocast_dtype=self.autocast_dtype_,
-                             cuda_graph=bool(self.cuda_graph) and device.type == "cuda")
+                             cuda_graph=bool(self.cuda_graph) and device.type == "cuda" and self.data_on_device_)
         # Class weights from the series this network trains on, not the part held out.
         weight = torch.tensor(class_weights(self.class_weight, self.classes_, y_idx[train_idx]),
                               dtype=torch.float32, device=device)
@@ -514,7 +534,7 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
                        None if val_idx is None else on_device(val_idx), checkpointer=checkpointer,
                        verbose=self.verbose, label=label, callbacks=tuple(self.callbacks or ()))
         if self.bn_statistics == "recompute":
-            recompute_batchnorm_statistics(network, train_data.X, train_data.lengths, batch_size=post_sizer,
+            recompute_batchnorm_statistics(network, train_data, batch_size=post_sizer,
                                            autocast_dtype=self.autocast_dtype_)
         return network, result, train_idx
 
@@ -581,11 +601,13 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         """
         series = inference.prepare(self, X)
         members = self.network_.members if isinstance(self.network_, MLSTMFCNEnsemble) else [self.network_]
-        xt = torch.from_numpy(series.X).to(series.device)
-        lt = None if series.lengths is None else torch.from_numpy(series.lengths).to(series.device)
+        n = len(series)
+        # Out-of-core series are streamed, block by block, as in fit.
+        data = training_series(series.X, np.zeros(n, dtype=np.int64), series.lengths, np.arange(n), series.device,
+                               isinstance(series.X, np.ndarray))
         sizer = BatchSizer(series.batch_size)
         for member in members:
-            recompute_batchnorm_statistics(member, xt, lt, batch_size=sizer, autocast_dtype=series.autocast_dtype)
+            recompute_batchnorm_statistics(member, data, batch_size=sizer, autocast_dtype=series.autocast_dtype)
         return self
 
     # ---------------------------------------------------------------- pickling

@@ -39,8 +39,9 @@ CHECKPOINT_VERSION = 1
 
 #: Estimator parameters that do not change what training computes.
 # bn_statistics acts after training (the same run serves either); callbacks only watch it.
+# data_on_device: streamed and resident data train alike (the same batches, in the same order).
 _NOT_IN_RUN_ID = ("verbose", "checkpoint_dir", "checkpoint_every", "predict_batch_size", "device",
-                  "bn_statistics", "callbacks")
+                  "bn_statistics", "callbacks", "data_on_device")
 
 
 def run_id(params: dict[str, Any], device: torch.device, arrays: list[np.ndarray | None]) -> str:
@@ -64,6 +65,9 @@ def run_id(params: dict[str, Any], device: torch.device, arrays: list[np.ndarray
     for a in arrays:
         if a is None:
             h.update(b"none")
+            continue
+        if hasattr(a, "update_hash"):  # out-of-core series hash themselves a block at a time
+            a.update_hash(h)
             continue
         a = np.ascontiguousarray(a)
         h.update(f"{a.dtype.str}{a.shape}".encode())

@@ -25,7 +25,7 @@ def evaluate(network: nn.Module, data: SeriesOnDevice, class_weight: Tensor, bat
     n = len(data)
 
     def batch(start: int, stop: int) -> tuple[Tensor, Tensor]:
-        xb, yb, lb = data.take(torch.arange(start, stop, device=data.X.device))
+        xb, yb, lb = data.rows(start, stop)
         with autocast_context(xb.device, autocast_dtype):
             logits = network(xb, lb)
         return weighted_loss(logits, yb, class_weight) * (stop - start), (logits.argmax(1) == yb).sum()
@@ -55,20 +55,23 @@ class EpochRunner:
         self.batch_size = batch_size
         self.slices = batch_slices(len(data), batch_size)
         self.autocast_dtype = autocast_dtype
-        device = data.X.device
+        device = data.device
         self.loss_sum = torch.zeros((), device=device)
         self.correct = torch.zeros((), device=device)
 
     def step(self, idx: Tensor) -> None:
         """One optimizer step on the samples at ``idx``."""
-        xb, yb, lb = self.data.take(idx)
+        self.train_on(*self.data.take(idx))
+
+    def train_on(self, xb: Tensor, yb: Tensor, lb: Tensor | None) -> None:
+        """One optimizer step on the batch ``xb`` (labels ``yb``, lengths ``lb``)."""
         with autocast_context(xb.device, self.autocast_dtype):
             logits = self.network(xb, lb)
             loss = weighted_loss(logits, yb, self.class_weight)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
-        self.loss_sum += loss.detach() * idx.shape[0]
+        self.loss_sum += loss.detach() * xb.shape[0]
         self.correct += (logits.detach().argmax(1) == yb).sum()
 
     def body(self, perm: Tensor, retry_oom: bool = True) -> None:
@@ -80,16 +83,19 @@ class EpochRunner:
         self.loss_sum.zero_()
         self.correct.zero_()
         slices, i = self.slices, 0
+        # The data hands out the batches in order (a streamed set copies the next one meanwhile).
+        feed = self.data.batches(perm, slices)
         while i < len(slices):
             start, stop = slices[i]
             try:
-                self.step(perm[start:stop])
+                self.train_on(*next(feed))
             except torch.cuda.OutOfMemoryError as exc:
                 if not retry_oom:
                     raise
                 self.batch_size = smaller_batch(self.batch_size, exc, "training")
                 rest = batch_slices(len(self.data) - start, self.batch_size)
                 slices = slices[:i] + [(start + a, start + b) for a, b in rest]
+                feed = self.data.batches(perm, slices[i:])
                 continue
             i += 1
         self.slices = batch_slices(len(self.data), self.batch_size)

@@ -156,7 +156,7 @@ def train(network: nn.Module, train_data: SeriesOnDevice, class_weight: Tensor, 
     ``verbose`` shows a progress bar named ``label``; each of ``callbacks``
     is called after every epoch with an :class:`EpochEnd`.
     """
-    device = train_data.X.device
+    device = train_data.device
     optimizer = make_optimizer(network, config, device)
     lr_tensor = optimizer.param_groups[0]["lr"] if torch.is_tensor(optimizer.param_groups[0]["lr"]) else None
     scheduler = make_schedule(optimizer, config)
