@@ -225,7 +225,7 @@ def _padding_lengths(X: np.ndarray, name: str, first: int = 0) -> np.ndarray | N
 
 #: Bytes of float64 working copy that a block-by-block pass over out-of-core series
 #: (checks, scaling statistics) reads at a time.
-BLOCK_BYTES = 32 * 2**20
+BLOCK_BYTES = 8 * 2**20
 
 
 def block_rows(n_channels: int, n_timepoints: int) -> int:
@@ -390,6 +390,8 @@ def is_2d(X) -> bool:
     """Whether ``X`` came as a 2D array (univariate series, one column per time step)."""
     if hasattr(X, "ndim"):
         return X.ndim == 2
+    if isinstance(getattr(X, "shape", None), tuple):  # out-of-core array-likes: read nothing
+        return len(X.shape) == 2
     try:
         return np.asarray(X).ndim == 2  # __array__ only: array-likes may refuse numpy's functions
     except (ValueError, TypeError):  # a ragged list of series
