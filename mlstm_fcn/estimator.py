@@ -35,7 +35,8 @@ from .nn.lstm import ORIENTATIONS
 from .training import (Checkpointer, TrainConfig, class_weights, evaluate,
                        recompute_batchnorm_statistics, run_id, train)
 from .training import protocol
-from .training.streaming import DATA_ON_DEVICE, keep_on_device, training_series
+from .training.data_parallel import train_data_parallel
+from .training.streaming import keep_on_device, training_series
 
 #: Values of ``bn_statistics``.
 BN_STATISTICS = ("recompute", "running")
@@ -167,6 +168,14 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         The validation part, the BatchNorm statistics and the final figures
         are streamed alike. Streamed fits do not use ``cuda_graph``, which
         needs the data on the device.
+    distributed : bool, default=False
+        Train data-parallel over the initialised ``torch.distributed``
+        process group (launched by ``torchrun``; see
+        :mod:`mlstm_fcn.distributed`): every process fits with the same data
+        and parameters, trains on its shard of every batch under
+        DistributedDataParallel with BatchNorm statistics synchronised, and
+        ends with the same model; only rank 0 writes checkpoints. Without
+        ``cuda_graph``.
     random_state : int, numpy Generator/RandomState or None, default=None
         Seed of weight initialisation, dropout, batch order and the
         validation split. The same integer gives identical results on CPU.
@@ -277,6 +286,7 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         "cudnn_benchmark": ["boolean"],
         "predict_batch_size": _POSITIVE_INT,
         "data_on_device": [StrOptions({"auto"}), "boolean"],
+        "distributed": ["boolean"],
         "random_state": [Interval(Integral, None, None, closed="neither"), np.random.RandomState,
                          np.random.Generator, None],
         "verbose": ["verbose"],
@@ -298,7 +308,8 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
                  precision: str = "auto", cuda_graph: bool = True, cudnn_benchmark: bool = True,
                  predict_batch_size: int = 1024, random_state=None, verbose: int = 0,
                  callbacks: Sequence | None = None, checkpoint_dir: str | os.PathLike | None = None,
-                 checkpoint_every: int = 10, data_on_device: str | bool = "auto") -> None:
+                 checkpoint_every: int = 10, data_on_device: str | bool = "auto",
+                 distributed: bool = False) -> None:
         self.lstm_units = lstm_units
         self.attention = attention
         self.lstm_orientation = lstm_orientation
@@ -329,6 +340,7 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         self.checkpoint_dir = checkpoint_dir
         self.checkpoint_every = checkpoint_every
         self.data_on_device = data_on_device
+        self.distributed = distributed
 
     @classmethod
     def from_preset(cls, name: str, **params) -> "MLSTMFCNClassifier":
@@ -525,12 +537,14 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
                              lr_patience=self.lr_patience, early_stopping=self.early_stopping,
                              stop_when_fitted=self.stop_when_fitted,
                              autocast_dtype=self.autocast_dtype_,
-                             cuda_graph=bool(self.cuda_graph) and device.type == "cuda" and self.data_on_device_)
+                             cuda_graph=(bool(self.cuda_graph) and device.type == "cuda" and self.data_on_device_
+                                         and not self.distributed))
         # Class weights from the series this network trains on, not the part held out.
         weight = torch.tensor(class_weights(self.class_weight, self.classes_, y_idx[train_idx]),
                               dtype=torch.float32, device=device)
         train_data = on_device(train_idx)
-        result = train(network, train_data, weight, config, generator,
+        fit_network = train_data_parallel if self.distributed else train
+        result = fit_network(network, train_data, weight, config, generator,
                        None if val_idx is None else on_device(val_idx), checkpointer=checkpointer,
                        verbose=self.verbose, label=label, callbacks=tuple(self.callbacks or ()))
         if self.bn_statistics == "recompute":
