@@ -242,3 +242,22 @@ def test_streamed_cuda_fit_matches_resident_cuda_fit(vowels):
     for k, v in resident.network_.state_dict().items():
         torch.testing.assert_close(streamed.network_.state_dict()[k], v, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(streamed.history_["loss"], resident.history_["loss"], rtol=1e-4)
+
+
+@pytest.mark.slow
+def test_streaming_benchmark_runs_in_tiny_mode(tmp_path):
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import bench_streaming
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    out = tmp_path / "streaming.json"
+    result = bench_streaming.main(["--tiny", "--out", str(out)])
+    assert json.loads(out.read_text()) == result
+    runs = result["runs"]
+    for name in ("resident", "streamed", "processes_1", "processes_2"):
+        assert "error" not in runs[name], (name, runs[name])
+        assert runs[name]["samples_per_s"] > 0
+    assert runs["resident"]["data_on_device"] and not runs["streamed"]["data_on_device"]
+    assert runs["streamed"]["cap_above_baseline_mb"] == result["cap_above_baseline_mb"]
+    assert runs["streamed"]["peak_anon_mb"] > 0

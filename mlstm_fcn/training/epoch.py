@@ -7,7 +7,7 @@ from torch import Tensor, nn
 
 from .._batch_halving import BatchSizer, as_sizer, smaller_batch
 from .._runtime import autocast_context
-from .data import SeriesOnDevice, batch_slices
+from .data import Batch, SeriesOnDevice, batch_slices
 from .loss import weighted_loss
 
 
@@ -59,9 +59,9 @@ class EpochRunner:
         self.loss_sum = torch.zeros((), device=device)
         self.correct = torch.zeros((), device=device)
 
-    def step(self, idx: Tensor) -> None:
-        """One optimizer step on the samples at ``idx``."""
-        self.train_on(*self.data.take(idx))
+    def step(self, idx: Tensor, batch: Batch | None = None) -> None:
+        """One optimizer step on the samples at ``idx`` (``batch``: those samples, fetched already)."""
+        self.train_on(*(self.data.take(idx) if batch is None else batch))
 
     def train_on(self, xb: Tensor, yb: Tensor, lb: Tensor | None) -> None:
         """One optimizer step on the batch ``xb`` (labels ``yb``, lengths ``lb``)."""
@@ -88,7 +88,7 @@ class EpochRunner:
         while i < len(slices):
             start, stop = slices[i]
             try:
-                self.train_on(*next(feed))
+                self.step(perm[start:stop], next(feed))
             except torch.cuda.OutOfMemoryError as exc:
                 if not retry_oom:
                     raise

@@ -142,7 +142,7 @@ def train(network: nn.Module, train_data: SeriesOnDevice, class_weight: Tensor, 
           generator: torch.Generator, val_data: SeriesOnDevice | None = None,
           checkpointer: Checkpointer | None = None, *, verbose: int = 0, label: str = "fit",
           callbacks: Sequence[Callable[[EpochEnd], object]] = (),
-          runner_type: type[EpochRunner] = EpochRunner) -> TrainResult:
+          runner_type: type[EpochRunner] | None = None) -> TrainResult:
     """Train ``network`` in place and load the best weights seen into it.
 
     The monitored figure is the validation loss when ``val_data`` is given,
@@ -156,8 +156,8 @@ def train(network: nn.Module, train_data: SeriesOnDevice, class_weight: Tensor, 
     when there is one, and writes one every ``checkpointer.every`` epochs.
     ``verbose`` shows a progress bar named ``label``; each of ``callbacks``
     is called after every epoch with an :class:`EpochEnd`. ``runner_type``
-    runs the epochs (a data-parallel fit passes its own, see
-    :mod:`mlstm_fcn.training.data_parallel`).
+    runs the epochs (default :class:`EpochRunner`; a data-parallel fit
+    passes its own, see :mod:`mlstm_fcn.training.data_parallel`).
     """
     device = train_data.device
     optimizer = make_optimizer(network, config, device)
@@ -179,7 +179,7 @@ def train(network: nn.Module, train_data: SeriesOnDevice, class_weight: Tensor, 
     n = len(train_data)
     network.train()
     snapshot = WeightSnapshot(network)
-    runner = runner_type(network, optimizer, train_data, class_weight, config.batch_size, config.autocast_dtype)
+    runner = (runner_type or EpochRunner)(network, optimizer, train_data, class_weight, config.batch_size, config.autocast_dtype)
     bar = ProgressBar(bool(verbose), label, start_epoch, config.epochs)
     # A resumed run's clock continues from where the checkpoint left it.
     start_time = time.perf_counter() - (history["time"][-1] if history.get("time") else 0.0)
