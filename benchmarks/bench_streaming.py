@@ -102,14 +102,17 @@ def worker(spec: dict) -> dict:
 
     torch.set_num_threads(spec["threads"])
     y = np.load(spec["y"])
+    # Passes after training read predict_batch_size series at once: the same size as training's batches,
+    # so that what the process may add under the cap is a multiple of one batch size.
     params = dict(NETWORK, epochs=spec["epochs"], batch_size=spec["batch_size"], random_state=0,
-                  device=spec["device"], data_on_device=spec["data_on_device"])
+                  predict_batch_size=spec["batch_size"], device=spec["device"],
+                  data_on_device=spec["data_on_device"])
     mm = np.load(spec["X"], mmap_mode="r")
     out = {}
     anon = AnonPeak()  # its thread started before the cap: a thread's stack counts against RLIMIT_DATA
     if spec.get("cap_mb") is not None:
-        # Warm-up on as many series as one pass after training reads at once (predict_batch_size).
-        warm = np.asarray(mm[: max(4 * spec["batch_size"], 1024)])
+        # Warm-up on a few batches: what torch and a fit of this batch size need.
+        warm = np.asarray(mm[: 4 * spec["batch_size"]])
         MLSTMFCNClassifier(**dict(params, epochs=1)).fit(warm, y[: len(warm)])
         del warm
         baseline = _status_kb("VmData") * 1024
@@ -170,10 +173,10 @@ def run_processes(spec: dict, processes: int, threads: int, workdir: Path) -> di
 
 def main(argv=None) -> dict:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--n", type=int, default=12000)
+    p.add_argument("--n", type=int, default=16000)
     p.add_argument("--channels", type=int, default=8)
     p.add_argument("--timepoints", type=int, default=400)
-    p.add_argument("--cap-mb", type=int, default=24,
+    p.add_argument("--cap-mb", type=int, default=64,
                    help="memory the streamed fit may add to its own needs (at least a thread stack, 8 MB)")
     p.add_argument("--epochs", type=int, default=2)
     p.add_argument("--batch-size", type=int, default=64)
