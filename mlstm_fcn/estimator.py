@@ -160,11 +160,11 @@ class MLSTMFCNClassifier(ClassifierMixin, BaseEstimator):
         (False): pinned on CUDA, with the next batch copied asynchronously
         while the current one computes (:mod:`mlstm_fcn.training.streaming`).
         Batches follow the same seeded order either way, so on the CPU both
-        give identical results. "auto" streams on CUDA when the training set
-        takes more than half of the free GPU memory; on the CPU it keeps
-        in-memory data resident and streams an out-of-core ``X`` (a
+        give identical results. "auto" streams an out-of-core ``X`` (a
         ``numpy.memmap`` or any array-like with ``shape``, ``dtype`` and
-        slicing, checked and scaled block by block, never copied whole).
+        slicing, checked and scaled block by block, never copied whole) on
+        any device, and in-memory data on CUDA when it takes more than half
+        of the free GPU memory; True reads an out-of-core ``X`` whole.
         The validation part, the BatchNorm statistics and the final figures
         are streamed alike. Streamed fits do not use ``cuda_graph``, which
         needs the data on the device.

@@ -143,8 +143,9 @@ def test_auto_streams_on_a_gpu_whose_free_memory_is_too_small(monkeypatch):
     monkeypatch.setattr(torch.cuda, "mem_get_info", lambda device=None: (free["bytes"], 10 ** 12))
     cuda = torch.device("cuda")
     limit = int(streaming.RESIDENT_FRACTION * free["bytes"])
-    assert streaming.keep_on_device("auto", limit, cuda, out_of_core=True)
+    assert streaming.keep_on_device("auto", limit, cuda, out_of_core=False)
     assert not streaming.keep_on_device("auto", limit + 1, cuda, out_of_core=False)
+    assert not streaming.keep_on_device("auto", 1, cuda, out_of_core=True)  # a memmap never goes whole
     assert streaming.keep_on_device(True, 10 ** 15, cuda, out_of_core=True)
     assert not streaming.keep_on_device(False, 1, torch.device("cpu"), out_of_core=False)
     assert streaming.keep_on_device("auto", 10 ** 15, torch.device("cpu"), out_of_core=False)

@@ -46,18 +46,21 @@ DATA_ON_DEVICE = ("auto", True, False)
 def keep_on_device(data_on_device: str | bool, nbytes: int, device: torch.device, out_of_core: bool) -> bool:
     """Whether a training set of ``nbytes`` float32 bytes goes to ``device`` whole (else it is streamed).
 
-    ``True``/``False`` force the choice. ``"auto"`` streams on CUDA when the
-    set exceeds :data:`RESIDENT_FRACTION` of the device's free memory; on the
-    CPU it keeps an in-memory set resident (the device is the host memory it
-    already is in) and streams an out-of-core one (a ``numpy.memmap``...),
-    which is not in memory to begin with.
+    ``True``/``False`` force the choice. ``"auto"`` streams an out-of-core set
+    (a ``numpy.memmap``...) on any device: it is not in memory to begin with,
+    and going to a GPU whole it would pass through host memory whole. An
+    in-memory set stays resident on the CPU (the host memory it already is
+    in) and on CUDA when it takes at most :data:`RESIDENT_FRACTION` of the
+    device's free memory.
     """
     if data_on_device != "auto":
         return bool(data_on_device)
+    if out_of_core:
+        return False
     if device.type == "cuda":
         free, _ = torch.cuda.mem_get_info(device)
         return nbytes <= RESIDENT_FRACTION * free
-    return not out_of_core
+    return True
 
 
 class StreamedSeries:
