@@ -25,7 +25,7 @@ from sklearn.utils._param_validation import InvalidParameterError, Interval, Str
 
 from . import inference
 from ._batch_halving import BatchSizer
-from ._inputs import check_X, is_2d, to_trained_length
+from ._inputs import HostSeries, check_X, is_2d, to_trained_length
 from ._runtime import (PRECISIONS, autocast_dtype, cudnn_benchmark, forked_rng, member_seeds, resolve_device,
                        seed_from, seed_torch)
 from ._scaling import SCALINGS, apply_scaling, fit_scaling
@@ -37,7 +37,9 @@ from .nn.lstm import ORIENTATIONS
 from .training import (Checkpointer, SeriesOnDevice, TrainConfig, evaluate, recompute_batchnorm_statistics, run_id,
                        train)
 from .training import protocol
+from .training.data_parallel import train_data_parallel
 from .training.objective import Objective
+from .training.streaming import StreamedSeries, keep_on_device, training_series
 
 #: Values of ``bn_statistics``.
 BN_STATISTICS = ("recompute", "running")
@@ -70,6 +72,8 @@ SHARED_CONSTRAINTS: dict = {
     "cuda_graph": ["boolean"],
     "cudnn_benchmark": ["boolean"],
     "predict_batch_size": _POSITIVE_INT,
+    "data_on_device": [StrOptions({"auto"}), "boolean"],
+    "distributed": ["boolean"],
     "random_state": [Interval(Integral, None, None, closed="neither"), np.random.RandomState,
                      np.random.Generator, None],
     "verbose": ["verbose"],
@@ -183,7 +187,7 @@ class MLSTMFCNBase(BaseEstimator):
     def _prepare(self, X, y, sample_weight, *, partial: bool, classes=None) -> Prepared:
         """Check and scale the training data, set the data's attributes, and plan the networks' runs."""
         continuing = self._is_fitted() and (partial or self.warm_start)
-        X_arr, lengths = check_X(X)
+        X_arr, lengths = check_X(X, out_of_core=True)  # a memmap stays on disk, checked block by block
         if continuing:
             # The same rule as predict: the channels of fit, and its length (or shorter, masked).
             X_arr, lengths = to_trained_length(X, X_arr, lengths, n_channels=self.n_channels_,
@@ -207,6 +211,9 @@ class MLSTMFCNBase(BaseEstimator):
         targets = self._training_targets(targets)
         self.device_ = resolve_device(self.device)
         self.autocast_dtype_ = autocast_dtype(self.precision, self.device_)
+        _, c, t = X_arr.shape
+        self.data_on_device_ = keep_on_device(self.data_on_device, 4 * n * c * t, self.device_,
+                                              isinstance(X_arr, HostSeries))
         starts = self._starts(continuing)
         if partial:
             checkpointers = [None] * len(starts)
@@ -292,7 +299,9 @@ class MLSTMFCNBase(BaseEstimator):
                            early_stopping=self.early_stopping,
                            stop_when_fitted=getattr(self, "stop_when_fitted", None),
                            autocast_dtype=self.autocast_dtype_,
-                           cuda_graph=bool(self.cuda_graph) and self.device_.type == "cuda")
+                           # The graph replays batches gathered on the device: resident data, one process.
+                           cuda_graph=(bool(self.cuda_graph) and self.device_.type == "cuda"
+                                       and self.data_on_device_ and not self.distributed))
 
     def _starts(self, continuing: bool) -> list[dict | None]:
         """Per network, the run to continue (``{"seed", "run"}``), or None each for a fresh fit.
@@ -343,11 +352,13 @@ class MLSTMFCNBase(BaseEstimator):
         return checkpointers, seed
 
     def _series_on_device(self, X_arr, lengths, targets, sample_weight, idx, weight_idx,
-                          partial: bool) -> SeriesOnDevice:
-        """The series at ``idx`` on the fit's device, with their loss weights (class weights from ``weight_idx``)."""
+                          partial: bool) -> SeriesOnDevice | StreamedSeries:
+        """The series at ``idx`` for a pass on the fit's device (resident or streamed), with their loss weights.
+
+        Class weights come from the series at ``weight_idx`` (the training part).
+        """
         weight = self._series_weights(targets, sample_weight, idx, weight_idx, partial)
-        return SeriesOnDevice.from_numpy(X_arr[idx], targets[idx], None if lengths is None else lengths[idx],
-                                         self.device_, weight)
+        return training_series(X_arr, targets, lengths, idx, self.device_, self.data_on_device_, weight)
 
     def _count_seen(self, targets: np.ndarray, sample_weight: np.ndarray | None, first: bool) -> None:
         """Note the targets of a ``partial_fit`` call (the classifier counts classes); nothing by default."""
@@ -376,14 +387,15 @@ class MLSTMFCNBase(BaseEstimator):
         train_data = self._series_on_device(X_arr, lengths, targets, sample_weight, train_idx, train_idx, partial)
         val_data = (None if val_idx is None
                     else self._series_on_device(X_arr, lengths, targets, sample_weight, val_idx, train_idx, partial))
-        result = train(network, train_data, config, generator, val_data, checkpointer=checkpointer,
-                       objective=self._objective, start=run, keep_run=partial or bool(self.warm_start),
-                       verbose=self.verbose, label=label, callbacks=tuple(self.callbacks or ()))
+        fit_network = train_data_parallel if self.distributed else train
+        result = fit_network(network, train_data, config, generator, val_data, checkpointer=checkpointer,
+                             objective=self._objective, start=run, keep_run=partial or bool(self.warm_start),
+                             verbose=self.verbose, label=label, callbacks=tuple(self.callbacks or ()))
         if partial and result.run is not None:
             # partial_fit returns the latest weights: the best epoch of chunks seen apart means nothing.
             network.load_state_dict(result.run["network"])
         if self.bn_statistics == "recompute":
-            recompute_batchnorm_statistics(network, train_data.X, train_data.lengths, batch_size=post_sizer,
+            recompute_batchnorm_statistics(network, train_data, batch_size=post_sizer,
                                            autocast_dtype=self.autocast_dtype_)
         return network, result, train_idx
 
@@ -422,11 +434,13 @@ class MLSTMFCNBase(BaseEstimator):
         """
         series = inference.prepare(self, X)
         members = self.network_.members if isinstance(self.network_, MLSTMFCNEnsemble) else [self.network_]
-        xt = torch.from_numpy(series.X).to(series.device)
-        lt = None if series.lengths is None else torch.from_numpy(series.lengths).to(series.device)
+        n = len(series)
+        # Out-of-core series are streamed, block by block, as in fit.
+        data = training_series(series.X, np.zeros(n, dtype=np.int64), series.lengths, np.arange(n), series.device,
+                               isinstance(series.X, np.ndarray))
         sizer = BatchSizer(series.batch_size)
         for member in members:
-            recompute_batchnorm_statistics(member, xt, lt, batch_size=sizer, autocast_dtype=series.autocast_dtype)
+            recompute_batchnorm_statistics(member, data, batch_size=sizer, autocast_dtype=series.autocast_dtype)
         return self
 
     # ---------------------------------------------------------------- pickling

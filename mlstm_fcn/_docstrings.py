@@ -112,6 +112,28 @@ the global flag is restored after ``fit``.""",
     "predict_batch_size": """predict_batch_size : int, default=1024
 Batch size of ``predict``${and_proba}; memory stays bounded for any
 number of series.""",
+    "data_on_device": """data_on_device : {"auto", True, False}, default="auto"
+Whether the training set goes to the device whole (True), which is
+fastest, or stays on the host and is streamed to it a batch at a time
+(False): pinned on CUDA, with the next batch copied asynchronously
+while the current one computes (:mod:`mlstm_fcn.training.streaming`).
+Batches follow the same seeded order either way, so on the CPU both
+give identical results. "auto" streams an out-of-core ``X`` (a
+``numpy.memmap`` or any array-like with ``shape``, ``dtype`` and
+slicing, checked and scaled block by block, never copied whole) on
+any device, and in-memory data on CUDA when it takes more than half
+of the free GPU memory; True reads an out-of-core ``X`` whole.
+The validation part, the BatchNorm statistics and the final figures
+are streamed alike. Streamed fits do not use ``cuda_graph``, which
+needs the data on the device.""",
+    "distributed": """distributed : bool, default=False
+Train data-parallel over the initialised ``torch.distributed``
+process group (launched by ``torchrun``; see
+:mod:`mlstm_fcn.distributed`): every process fits with the same data
+and parameters, trains on its shard of every batch under
+DistributedDataParallel with BatchNorm statistics synchronised, and
+ends with the same model; only rank 0 writes checkpoints. Without
+``cuda_graph``; a fresh fit only (no ``warm_start`` or ``partial_fit``).""",
     "random_state": """random_state : int, numpy Generator/RandomState or None, default=None
 Seed of weight initialisation, dropout, batch order and the
 validation split. The same integer gives identical results on CPU.
@@ -186,6 +208,8 @@ Best epoch of every network trained.""",
 Epochs run so far (by the first network in an ensemble).""",
     "autocast_dtype_": """autocast_dtype_ : torch.dtype or None
 Mixed-precision dtype of training and prediction (None: float32).""",
+    "data_on_device_": """data_on_device_ : bool
+Whether fit kept the training set on the device (False: streamed).""",
 }
 
 

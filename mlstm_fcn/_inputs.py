@@ -9,12 +9,18 @@ taken as univariate; a list of ``(C, T_i)`` (or ``(T_i,)``) arrays of unequal
 length; a 3D array NaN-padded at the end of the time axis. Padding is always
 replaced by zeros and described by ``lengths`` (``None`` when every series
 has the full length), the convention the network's masking relies on.
+
+Inputs that need not fit in memory (a ``numpy.memmap``, or any array-like
+with ``shape``, ``dtype`` and slicing: h5py, zarr) are checked block by
+block when the caller asks for it (``check_X(..., out_of_core=True)``, as
+``fit`` and ``predict`` do) and come back as a :class:`HostSeries`, which
+reads, converts to float32 and zero-pads rows only when they are asked for.
 """
 
 from __future__ import annotations
 
 import numbers
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -125,12 +131,17 @@ def _refuse_sktime_frames(X, name: str) -> None:
         f"{name} = convert_to({name}, to_type='numpy3D').")
 
 
-def check_X(X, *, name: str = "X") -> tuple[np.ndarray, np.ndarray | None]:
+def check_X(X, *, name: str = "X", out_of_core: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
     """Validate ``X`` and return ``(X_padded, lengths)``.
+
+    With ``out_of_core``, an input that :func:`is_out_of_core` (a
+    ``numpy.memmap``, an h5py dataset...) is checked one block of
+    :func:`block_rows` series at a time and returned as a :class:`HostSeries`
+    that reads rows on demand: no copy of the whole input is made.
 
     Returns
     -------
-    X_padded : ndarray of shape (n, C, T), float32
+    X_padded : ndarray of shape (n, C, T), float32, or HostSeries
         Zeros wherever a series is padded.
     lengths : ndarray of shape (n,) or None
         Valid steps of each series; ``None`` when all have length ``T``.
@@ -139,7 +150,8 @@ def check_X(X, *, name: str = "X") -> tuple[np.ndarray, np.ndarray | None]:
     ------
     ValueError
         Wrong number of dimensions, empty input, complex values, NaN anywhere
-        but trailing padding, or infinite values.
+        but trailing padding, infinite values, or (out of core) a dtype
+        other than boolean, integer or float.
     TypeError
         Input that is not array-like.
     """
@@ -150,6 +162,8 @@ def check_X(X, *, name: str = "X") -> tuple[np.ndarray, np.ndarray | None]:
     if X is None or isinstance(X, (str, bytes, dict)):
         raise TypeError(f"{name} must be an array-like of series, got {type(X).__name__}.")
     _refuse_sktime_frames(X, name)
+    if out_of_core and is_out_of_core(X):
+        return _check_blocks(X, name)
     if is_ragged(X):
         X, lengths = series_from_list(X)
     else:
@@ -169,26 +183,177 @@ def check_X(X, *, name: str = "X") -> tuple[np.ndarray, np.ndarray | None]:
     n, c, t = X.shape
     if n == 0 or c == 0 or t == 0:
         raise ValueError(f"{name} is empty: shape {X.shape}.")
-    if np.isinf(X).any():
-        i, ch, s = np.argwhere(np.isinf(X))[0]
-        raise ValueError(f"{name} contains infinity (series {i}, channel {ch}, step {s}).")
-    nan = np.isnan(X)
-    if nan.any():
-        trailing = trailing_padding(X)
-        inner = nan & ~trailing[:, None, :]
-        if inner.any():
-            i, ch, s = np.argwhere(inner)[0]
-            raise ValueError(
-                f"{name} contains NaN inside a series (series {i}, channel {ch}, step {s}). Only "
-                "trailing NaN steps, in every channel at once, are read as padding of unequal-length "
-                "series; impute missing values first.")
-        lengths = t - trailing.sum(axis=1)
-        if (lengths == 0).any():
-            raise ValueError(f"{name} has a series with no valid step (series {int(np.argmin(lengths))}).")
-        X = np.where(nan, np.float32(0), X)
+    padded = _padding_lengths(X, name)
+    if padded is not None:
+        lengths = padded
+        X = np.where(np.isnan(X), np.float32(0), X)
     if lengths is not None and (lengths == t).all():
         lengths = None
     return np.ascontiguousarray(X, dtype=np.float32), lengths
+
+
+def _padding_lengths(X: np.ndarray, name: str, first: int = 0) -> np.ndarray | None:
+    """Valid steps of each series of float ``X`` read off its trailing NaN padding, None without NaN.
+
+    ``first`` is the index of ``X``'s first series in the whole input (for
+    messages about a block of it).
+
+    Raises
+    ------
+    ValueError
+        Infinity anywhere, NaN that is not trailing padding, a series of padding only.
+    """
+    if np.isinf(X).any():
+        i, ch, s = np.argwhere(np.isinf(X))[0]
+        raise ValueError(f"{name} contains infinity (series {first + i}, channel {ch}, step {s}).")
+    nan = np.isnan(X)
+    if not nan.any():
+        return None
+    trailing = trailing_padding(X)
+    inner = nan & ~trailing[:, None, :]
+    if inner.any():
+        i, ch, s = np.argwhere(inner)[0]
+        raise ValueError(
+            f"{name} contains NaN inside a series (series {first + i}, channel {ch}, step {s}). Only "
+            "trailing NaN steps, in every channel at once, are read as padding of unequal-length "
+            "series; impute missing values first.")
+    lengths = X.shape[2] - trailing.sum(axis=1)
+    if (lengths == 0).any():
+        raise ValueError(f"{name} has a series with no valid step (series {first + int(np.argmin(lengths))}).")
+    return lengths
+
+
+#: Bytes of float64 working copy that a block-by-block pass over out-of-core series
+#: (checks, scaling statistics) reads at a time.
+BLOCK_BYTES = 8 * 2**20
+
+
+def block_rows(n_channels: int, n_timepoints: int) -> int:
+    """Series per block of a block-by-block pass: :data:`BLOCK_BYTES` of float64, one series at least."""
+    return max(1, BLOCK_BYTES // (8 * n_channels * n_timepoints))
+
+
+def is_out_of_core(X) -> bool:
+    """Whether ``X`` is read block by block: a ``numpy.memmap``, or an array-like (not a numpy array,
+    list or tensor) with ``shape``, ``dtype`` and slicing, of 2 or 3 dimensions."""
+    if isinstance(X, np.memmap):
+        return X.ndim in (2, 3)
+    if isinstance(X, (np.ndarray, list, tuple)) or type(X).__module__.split(".")[0] in ("torch", "pandas"):
+        return False
+    shape = getattr(X, "shape", None)
+    return (hasattr(X, "dtype") and hasattr(X, "__getitem__") and isinstance(shape, tuple)
+            and len(shape) in (2, 3))
+
+
+class HostSeries:
+    """Series read a block at a time from an array-like that need not fit in memory.
+
+    Indexing by a slice or by integer indices returns those series as a new
+    float32 array ``(b, n_channels, n_timepoints)``: NaN padding replaced by
+    zeros, padded with zeros or cut to ``n_timepoints``, then passed through
+    ``transform`` (the estimator's scaling) when one is set. Nothing else is
+    held in memory but the lengths.
+
+    Parameters
+    ----------
+    source : array-like of shape (n, C, T) or (n, T)
+        Checked series (see :func:`check_X`); 2D is univariate.
+    lengths : ndarray of shape (n,) or None
+        Valid steps per series, after fitting to ``n_timepoints``.
+    n_timepoints : int or None, default=None
+        Length the series are read at (``None``: ``T``).
+    transform : callable or None, default=None
+        ``transform(block, block_lengths) -> block`` applied to every block read.
+    """
+
+    dtype = np.dtype(np.float32)
+    ndim = 3
+
+    def __init__(self, source, lengths: np.ndarray | None, n_timepoints: int | None = None,
+                 transform: Callable[[np.ndarray, np.ndarray | None], np.ndarray] | None = None) -> None:
+        self.source = source
+        self.lengths = lengths
+        self.n_timepoints = int(source.shape[-1] if n_timepoints is None else n_timepoints)
+        self.transform = transform
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """``(n, n_channels, n_timepoints)`` as read."""
+        s = self.source.shape
+        return (s[0], 1 if len(s) == 2 else s[1], self.n_timepoints)
+
+    def __len__(self) -> int:
+        return self.source.shape[0]
+
+    def raw(self, key) -> np.ndarray:
+        """Series ``key`` (slice or indices) as float32 ``(b, C, T)`` copies, as stored (NaN kept, full ``T``)."""
+        if isinstance(key, slice):
+            block = self.source[key]
+        else:
+            # Sorted unique indices: what h5py and zarr require, and reads in file order.
+            wanted, back = np.unique(np.asarray(key), return_inverse=True)
+            block = np.asarray(self.source[wanted])[back]
+        block = np.array(block, dtype=np.float32, copy=True)  # a copy: never write into the source
+        return block[:, None, :] if block.ndim == 2 else block
+
+    def __getitem__(self, key) -> np.ndarray:
+        block = self.raw(key)
+        block[np.isnan(block)] = 0.0
+        t = self.n_timepoints
+        if block.shape[2] > t:
+            block = np.ascontiguousarray(block[:, :, :t])
+        elif block.shape[2] < t:
+            block = np.pad(block, ((0, 0), (0, 0), (0, t - block.shape[2])))
+        if self.transform is not None:
+            lengths = None if self.lengths is None else self.lengths[key]
+            block = self.transform(block, lengths)
+        return block
+
+    def blocks(self):
+        """``(slice, block)`` over all series, a block of :func:`block_rows` series at a time."""
+        n, c, t = self.shape
+        step = block_rows(c, t)
+        for start in range(0, n, step):
+            rows = slice(start, min(start + step, n))
+            yield rows, self[rows]
+
+    def with_length(self, n_timepoints: int, lengths: np.ndarray | None) -> "HostSeries":
+        """The same series read at ``n_timepoints`` steps, with ``lengths``."""
+        return HostSeries(self.source, lengths, n_timepoints, self.transform)
+
+    def with_transform(self, transform: Callable[[np.ndarray, np.ndarray | None], np.ndarray]) -> "HostSeries":
+        """The same series, each block passed through ``transform`` as it is read."""
+        return HostSeries(self.source, self.lengths, self.n_timepoints, transform)
+
+    def update_hash(self, h) -> None:
+        """Feed ``h`` (a hashlib object) the bytes the whole float32 array would give, a block at a time."""
+        h.update(f"{self.dtype.str}{self.shape}".encode())
+        for _, block in self.blocks():
+            h.update(np.ascontiguousarray(block).tobytes())
+
+
+def _check_blocks(X, name: str) -> tuple[HostSeries, np.ndarray | None]:
+    """:func:`check_X` of an out-of-core ``X``, one block of series at a time."""
+    kind = X.dtype.kind
+    if kind == "c":
+        raise ValueError(f"Complex data not supported: {name} holds complex numbers; only real values are.")
+    if kind not in "biuf":
+        raise ValueError(f"{name} has dtype {X.dtype}, which cannot become float32; out-of-core series "
+                         "(numpy.memmap and other array-likes) must hold booleans, integers or floats.")
+    series = HostSeries(X, None)
+    n, c, t = series.shape
+    if n == 0 or c == 0 or t == 0:
+        raise ValueError(f"{name} is empty: shape {tuple(X.shape)}.")
+    lengths = np.full(n, t, dtype=np.int64)
+    step = block_rows(c, t)
+    for start in range(0, n, step):
+        block = series.raw(slice(start, min(start + step, n)))
+        padded = _padding_lengths(block, name, first=start)
+        if padded is not None:
+            lengths[start:start + block.shape[0]] = padded
+    if (lengths == t).all():
+        lengths = None
+    return HostSeries(X, lengths), lengths
 
 
 def check_y(y, n_samples: int) -> np.ndarray:
@@ -225,6 +390,8 @@ def is_2d(X) -> bool:
     """Whether ``X`` came as a 2D array (univariate series, one column per time step)."""
     if hasattr(X, "ndim"):
         return X.ndim == 2
+    if isinstance(getattr(X, "shape", None), tuple):  # out-of-core array-likes: read nothing
+        return len(X.shape) == 2
     try:
         return np.asarray(X).ndim == 2  # __array__ only: array-likes may refuse numpy's functions
     except (ValueError, TypeError):  # a ragged list of series
@@ -264,8 +431,11 @@ def to_trained_length(X, X_arr: np.ndarray, lengths: np.ndarray | None, *, n_cha
         if longest > n_timepoints:  # columns of padding alone are cut silently
             warn(f"X has series up to {longest} steps, longer than the longest seen in fit ({n_timepoints}); "
                  f"they are truncated to {n_timepoints} steps.", UserWarning)
-        X_arr = np.ascontiguousarray(X_arr[:, :, :n_timepoints])
         lengths = np.minimum(lengths, n_timepoints)
+    if isinstance(X_arr, HostSeries):  # cut or padded as each block is read
+        return X_arr.with_length(n_timepoints, lengths), lengths
+    if t > n_timepoints:
+        X_arr = np.ascontiguousarray(X_arr[:, :, :n_timepoints])
     elif t < n_timepoints:
         X_arr = np.pad(X_arr, ((0, 0), (0, 0), (0, n_timepoints - t)))
     return X_arr, lengths

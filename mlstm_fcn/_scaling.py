@@ -6,11 +6,20 @@ only, and padding is zero again after scaling, as the network expects.
 :func:`channel_statistics` is also what
 :class:`~mlstm_fcn.preprocessing.ChannelStandardScaler` (the same in a
 :class:`~sklearn.pipeline.Pipeline`) learns, so the two agree.
+
+Every pass goes over blocks of series (:func:`~mlstm_fcn._inputs.block_rows`),
+so that statistics of an out-of-core :class:`~mlstm_fcn._inputs.HostSeries`
+never hold more than one block, and its scaling is applied block by block
+as the series are read.
 """
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
+
+from ._inputs import HostSeries, block_rows
 
 #: Values of the ``scaling`` parameter.
 SCALINGS = (None, "channel", "instance")
@@ -24,14 +33,13 @@ SCALINGS = (None, "channel", "instance")
 #: predicting as they did.
 CONSTANT_RTOL = 1e-12
 CONSTANT_ATOL = 1e-8
-_CHUNK = 1024  # series per block of float64 work
 
 
-def _valid(X: np.ndarray, lengths: np.ndarray | None) -> np.ndarray | None:
-    """Boolean ``(n, 1, T)`` mask of valid steps, or None when all are."""
+def _valid(n_timepoints: int, lengths: np.ndarray | None) -> np.ndarray | None:
+    """Boolean ``(b, 1, T)`` mask of valid steps of series of ``lengths``, or None when all are."""
     if lengths is None:
         return None
-    return (np.arange(X.shape[2])[None, :] < lengths[:, None])[:, None, :]
+    return (np.arange(n_timepoints)[None, :] < lengths[:, None])[:, None, :]
 
 
 def _moments(X: np.ndarray, valid: np.ndarray | None, axis) -> tuple[np.ndarray, np.ndarray]:
@@ -45,10 +53,16 @@ def _moments(X: np.ndarray, valid: np.ndarray | None, axis) -> tuple[np.ndarray,
     return mean, np.sqrt(var)
 
 
-def _chunks(n: int):
+def _chunks(shape: tuple[int, int, int]):
     # float64 working copies are made a block of series at a time, not for the whole set.
-    for start in range(0, n, _CHUNK):
-        yield slice(start, min(start + _CHUNK, n))
+    n, c, t = shape
+    step = block_rows(c, t)
+    for start in range(0, n, step):
+        yield slice(start, min(start + step, n))
+
+
+def _rows_valid(n_timepoints: int, lengths: np.ndarray | None, rows: slice) -> np.ndarray | None:
+    return _valid(n_timepoints, None if lengths is None else lengths[rows])
 
 
 def _divisor(mean: np.ndarray, std: np.ndarray) -> np.ndarray:
@@ -64,7 +78,7 @@ def channel_statistics(X: np.ndarray, lengths: np.ndarray | None) -> tuple[np.nd
 
     Parameters
     ----------
-    X : ndarray of shape (n, C, T)
+    X : ndarray of shape (n, C, T), or HostSeries
         Series, padded (with anything, NaN included) past ``lengths``.
     lengths : ndarray of shape (n,) or None
         Valid steps of each series; ``None`` when all have length ``T``.
@@ -77,19 +91,21 @@ def channel_statistics(X: np.ndarray, lengths: np.ndarray | None) -> tuple[np.nd
         Their standard deviation, or 1 for a constant channel (see
         :data:`CONSTANT_RTOL`).
     """
-    valid = _valid(X, lengths)
+    t = X.shape[2]
     count = np.zeros(X.shape[1])
     total = np.zeros(X.shape[1])
-    for rows in _chunks(X.shape[0]):  # two passes, each over blocks: mean, then squared deviations
+    for rows in _chunks(X.shape):  # two passes, each over blocks: mean, then squared deviations
         block = X[rows].astype(np.float64)
-        v = None if valid is None else np.broadcast_to(valid[rows], block.shape)
+        v = _rows_valid(t, lengths, rows)
+        v = None if v is None else np.broadcast_to(v, block.shape)
         total += (block if v is None else np.where(v, block, 0.0)).sum(axis=(0, 2))
         count += block.shape[0] * block.shape[2] if v is None else v.sum(axis=(0, 2))
     mean = total / np.maximum(count, 1)
     squares = np.zeros(X.shape[1])
-    for rows in _chunks(X.shape[0]):
+    for rows in _chunks(X.shape):
         dev = (X[rows].astype(np.float64) - mean[None, :, None]) ** 2
-        squares += (dev if valid is None else np.where(valid[rows], dev, 0.0)).sum(axis=(0, 2))
+        v = _rows_valid(t, lengths, rows)
+        squares += (dev if v is None else np.where(v, dev, 0.0)).sum(axis=(0, 2))
     return mean, _divisor(mean, np.sqrt(squares / np.maximum(count, 1)))
 
 
@@ -106,14 +122,16 @@ def apply_scaling(X: np.ndarray, lengths: np.ndarray | None, mode: str | None,
     """``X`` scaled by ``mode``: ``None`` leaves it alone, ``"channel"`` uses the
     training statistics ``stats``, ``"instance"`` standardises every channel of
     every series by its own mean and standard deviation. Returns a new float32
-    array whose padding is zero."""
+    array whose padding is zero. A :class:`~mlstm_fcn._inputs.HostSeries`
+    is not read: it comes back set to scale each block as it is read."""
     if mode is None:
         return X
-    valid = _valid(X, lengths)
+    if isinstance(X, HostSeries):
+        return X.with_transform(partial(apply_scaling, mode=mode, stats=stats))
     out = np.empty(X.shape, dtype=np.float32)
-    for rows in _chunks(X.shape[0]):
+    for rows in _chunks(X.shape):
         block = X[rows]
-        v = None if valid is None else valid[rows]
+        v = _rows_valid(X.shape[2], lengths, rows)
         if mode == "channel":
             mean, scale = stats["mean"][None, :, None], stats["scale"][None, :, None]
         else:

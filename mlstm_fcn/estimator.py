@@ -37,7 +37,7 @@ _PARAMETER_ORDER = [
     "n_estimators", "epochs", "batch_size", "learning_rate", "min_learning_rate", "lr_patience", "class_weight",
     "validation_split", "early_stopping", "stop_when_fitted", "bn_statistics", "warm_start", "device", "precision",
     "cuda_graph", "cudnn_benchmark", "predict_batch_size", "random_state", "verbose", "callbacks", "checkpoint_dir",
-    "checkpoint_every", "fused"]
+    "checkpoint_every", "fused", "data_on_device", "distributed"]
 
 
 class MLSTMFCNClassifier(ClassifierMixin, MLSTMFCNBase):
@@ -63,7 +63,8 @@ class MLSTMFCNClassifier(ClassifierMixin, MLSTMFCNBase):
                  precision: str = "auto", cuda_graph: bool = True, cudnn_benchmark: bool = True,
                  predict_batch_size: int = 1024, random_state=None, verbose: int = 0,
                  callbacks: Sequence | None = None, checkpoint_dir: str | os.PathLike | None = None,
-                 checkpoint_every: int = 10, fused="auto") -> None:
+                 checkpoint_every: int = 10, fused="auto", data_on_device: str | bool = "auto",
+                 distributed: bool = False) -> None:
         # Every parameter stored as given, nothing else (scikit-learn's contract).
         vars(self).update({k: v for k, v in locals().items() if k != "self"})
 
@@ -223,7 +224,8 @@ class MLSTMFCNClassifier(ClassifierMixin, MLSTMFCNBase):
             return False
         blockers = [name for name, present in (
             ("checkpoint_dir", self.checkpoint_dir is not None), ("callbacks", bool(self.callbacks)),
-            ("sample_weight", prepared.sample_weight is not None),
+            ("sample_weight", prepared.sample_weight is not None), ("streamed data", not self.data_on_device_),
+            ("distributed", bool(self.distributed)),
             ("warm_start", bool(self.warm_start)), ("partial_fit", prepared.partial)) if present]
         if blockers:
             if self.fused is True:
@@ -450,7 +452,7 @@ accuracy in a sixth of its training time (``benchmarks/results/budgets/``)."""
 
 _ATTRIBUTES = ["classes_", "class_count_", "n_channels_", "n_timepoints_", "n_features_in_", "equal_length_",
                "network_", "scaling_", "input_mean_", "device_", "history_", "histories_", "best_epoch_",
-               "best_epochs_", "n_epochs_", "train_loss_", "autocast_dtype_"]
+               "best_epochs_", "n_epochs_", "train_loss_", "autocast_dtype_", "data_on_device_"]
 _OWN_ATTRIBUTES = {
     "classes_": """classes_ : ndarray of shape (n_classes,)
 Class labels.""",

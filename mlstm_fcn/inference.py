@@ -31,8 +31,10 @@ class PreparedSeries:
 
     Attributes
     ----------
-    X : ndarray of shape (n, n_channels, n_timepoints), float32
-        Checked, padded or cut to the trained length, scaled as in fit.
+    X : ndarray or HostSeries of shape (n, n_channels, n_timepoints), float32
+        Checked, padded or cut to the trained length, scaled as in fit (an
+        out-of-core input as a :class:`~mlstm_fcn._inputs.HostSeries` that
+        does so to each batch as it is read).
     lengths : ndarray of shape (n,) or None
         Valid steps per series (None: all of them).
     device : torch.device
@@ -65,7 +67,7 @@ def prepare(clf, X) -> PreparedSeries:
         equal-length model, invalid values).
     """
     check_is_fitted(clf, "network_")
-    X_arr, lengths = check_X(X)
+    X_arr, lengths = check_X(X, out_of_core=True)  # a memmap stays on disk: read a batch at a time
     X_arr, lengths = to_trained_length(X, X_arr, lengths, n_channels=clf.n_channels_,
                                        n_timepoints=clf.n_timepoints_, equal_length=clf.equal_length_,
                                        estimator=type(clf).__name__)

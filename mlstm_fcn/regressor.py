@@ -30,7 +30,7 @@ _PARAMETER_ORDER = [
     "n_estimators", "epochs", "batch_size", "learning_rate", "min_learning_rate", "lr_patience",
     "validation_split", "early_stopping", "bn_statistics", "warm_start", "device", "precision",
     "cuda_graph", "cudnn_benchmark", "predict_batch_size", "random_state", "verbose", "callbacks", "checkpoint_dir",
-    "checkpoint_every"]
+    "checkpoint_every", "data_on_device", "distributed"]
 
 
 class MLSTMFCNRegressor(RegressorMixin, MLSTMFCNBase):
@@ -50,7 +50,7 @@ class MLSTMFCNRegressor(RegressorMixin, MLSTMFCNBase):
                  precision: str = "auto", cuda_graph: bool = True, cudnn_benchmark: bool = True,
                  predict_batch_size: int = 1024, random_state=None, verbose: int = 0,
                  callbacks: Sequence | None = None, checkpoint_dir: str | os.PathLike | None = None,
-                 checkpoint_every: int = 10) -> None:
+                 checkpoint_every: int = 10, data_on_device: str | bool = "auto", distributed: bool = False) -> None:
         # Every parameter stored as given, nothing else (scikit-learn's contract).
         vars(self).update({k: v for k, v in locals().items() if k != "self"})
 
@@ -166,7 +166,7 @@ dataset; regression was not part of it)."""
 
 _ATTRIBUTES = ["n_outputs_", "y_mean_", "n_channels_", "n_timepoints_", "n_features_in_", "equal_length_",
                "network_", "scaling_", "input_mean_", "device_", "history_", "histories_", "best_epoch_",
-               "best_epochs_", "n_epochs_", "train_loss_", "autocast_dtype_"]
+               "best_epochs_", "n_epochs_", "train_loss_", "autocast_dtype_", "data_on_device_"]
 _OWN_ATTRIBUTES = {
     "n_outputs_": """n_outputs_ : int
 Targets per series (columns of a 2D ``y``; 1 for a 1D ``y``).""",

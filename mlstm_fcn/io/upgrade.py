@@ -17,6 +17,9 @@ LEGACY_PARAMS: dict[str, Any] = {
     "bn_statistics": "running",
     # Before the stop rule: every fit trained all its epochs (unless early_stopping said otherwise).
     "stop_when_fitted": None,
+    # Before data-parallel fits: one process (its default; listed so that run ids of single-process
+    # runs leave it out and checkpoints of earlier versions keep their names).
+    "distributed": False,
 }
 
 

@@ -84,7 +84,7 @@ class _Moments:
 
 
 @torch.no_grad()
-def recompute_batchnorm_statistics(network: nn.Module, X: Tensor, lengths: Tensor | None = None, *,
+def recompute_batchnorm_statistics(network: nn.Module, X, lengths: Tensor | None = None, *,
                                    batch_size: int | BatchSizer = 1024,
                                    autocast_dtype: torch.dtype | None = None) -> None:
     """Set every BatchNorm's running statistics to their exact values on ``X``.
@@ -95,9 +95,12 @@ def recompute_batchnorm_statistics(network: nn.Module, X: Tensor, lengths: Tenso
         A trained network taking ``(x, lengths)`` (an :class:`~mlstm_fcn.nn.MLSTMFCN`
         or an ensemble of them); its weights are left as they are and it is
         left in evaluation mode.
-    X : torch.Tensor of shape (n, n_channels, n_timepoints)
+    X : torch.Tensor of shape (n, n_channels, n_timepoints), or series data
         The series the network was trained on, on the network's device
-        (zero-padded past ``lengths``).
+        (zero-padded past ``lengths``); or a set that hands out blocks by
+        ``rows(start, stop)`` (a :class:`~mlstm_fcn.training.SeriesOnDevice`
+        or a streamed :class:`~mlstm_fcn.training.streaming.StreamedSeries`,
+        whose lengths it holds: ``lengths`` is then ignored).
     lengths : torch.Tensor of shape (n,) or None, default=None
         Valid steps per series; padding is left out of the statistics, as
         the masked BatchNorm leaves it out in training.
@@ -111,7 +114,7 @@ def recompute_batchnorm_statistics(network: nn.Module, X: Tensor, lengths: Tenso
     layers = batchnorm_layers(network)
     sizer = as_sizer(batch_size)
     network.eval()
-    n = X.shape[0]
+    n = len(X)
     if not layers or n == 0:
         return
     for layer in layers:
@@ -122,8 +125,11 @@ def recompute_batchnorm_statistics(network: nn.Module, X: Tensor, lengths: Tenso
             raise _Collected
 
         def run(start: int, stop: int) -> None:
-            xb = X[start:stop]
-            lb = None if lengths is None else lengths[start:stop]
+            if isinstance(X, Tensor):
+                xb = X[start:stop]
+                lb = None if lengths is None else lengths[start:stop]
+            else:
+                xb, _, lb, _ = X.rows(start, stop)
             with autocast_context(xb.device, autocast_dtype):
                 try:
                     network(xb, lb)

@@ -40,9 +40,9 @@ CHECKPOINT_VERSION = 1
 #: Estimator parameters that do not change what training computes.
 # bn_statistics acts after training (the same run serves either); callbacks only watch it; warm_start
 # does not change a fresh fit (a continued one names what it continues instead); fused networks train
-# what they would train apart.
+# what they would train apart; streamed and resident data train alike (the same batches, in order).
 _NOT_IN_RUN_ID = ("verbose", "checkpoint_dir", "checkpoint_every", "predict_batch_size", "device",
-                  "bn_statistics", "callbacks", "warm_start", "fused")
+                  "bn_statistics", "callbacks", "warm_start", "fused", "data_on_device")
 
 
 def run_id(params: dict[str, Any], device: torch.device, arrays: list[np.ndarray | None]) -> str:
@@ -66,6 +66,9 @@ def run_id(params: dict[str, Any], device: torch.device, arrays: list[np.ndarray
     for a in arrays:
         if a is None:
             h.update(b"none")
+            continue
+        if hasattr(a, "update_hash"):  # out-of-core series hash themselves a block at a time
+            a.update_hash(h)
             continue
         a = np.ascontiguousarray(a)
         h.update(f"{a.dtype.str}{a.shape}".encode())

@@ -34,7 +34,7 @@ class GraphedEpoch:
     def __init__(self, runner: EpochRunner, warmup_steps: int = 2) -> None:
         self.runner = runner
         network, optimizer = runner.network, runner.optimizer
-        device = runner.data.X.device
+        device = runner.data.device
         n = len(runner.data)
         self.perm = torch.arange(n, device=device)
         weights = {k: v.detach().clone() for k, v in network.state_dict().items()}

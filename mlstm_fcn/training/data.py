@@ -1,12 +1,26 @@
-"""Series already on the training device, and how an epoch cuts them into batches."""
+"""Series a training pass reads, resident on the training device, and how an epoch cuts them into batches.
+
+Every pass (the epochs, validation, BatchNorm statistics, the final figures)
+reads its data through three calls: ``take(idx)`` (a batch by sample
+indices), ``rows(start, stop)`` (a contiguous block) and ``batches(perm,
+slices)`` (an epoch's batches in order, which lets a streamed set copy the
+next batch while the current one computes). :class:`SeriesOnDevice` holds the
+whole set on the device; :class:`mlstm_fcn.training.streaming.StreamedSeries`
+keeps it on the host and answers the same calls.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import Tensor
+
+#: One batch on the device: series ``(b, C, T)``, targets (``(b,)`` class indices or ``(b, n_outputs)``),
+#: lengths ``(b,)`` or None, and each series' loss weight ``(b,)``.
+Batch = tuple[Tensor, Tensor, "Tensor | None", Tensor]
 
 
 @dataclass
@@ -25,6 +39,9 @@ class SeriesOnDevice:
     lengths: Tensor | None = None
     weight: Tensor | None = None
 
+    #: Whole on the device (the CUDA-graph path needs this).
+    resident = True
+
     @classmethod
     def from_numpy(cls, X: np.ndarray, y: np.ndarray, lengths: np.ndarray | None,
                    device: torch.device, weight: np.ndarray | None = None) -> "SeriesOnDevice":
@@ -38,14 +55,39 @@ class SeriesOnDevice:
                    None if lengths is None else torch.from_numpy(lengths).to(device),
                    torch.from_numpy(weight).to(device))
 
+    @property
+    def device(self) -> torch.device:
+        """Where the batches are."""
+        return self.X.device
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """``(n, n_channels, n_timepoints)``."""
+        return tuple(self.X.shape)
+
     def __len__(self) -> int:
         return self.X.shape[0]
 
-    def take(self, idx: Tensor) -> tuple[Tensor, Tensor, Tensor | None, Tensor]:
-        """The batch at indices ``idx``: series, targets, lengths, weights (a gather on the device)."""
+    def take(self, idx: Tensor) -> Batch:
+        """The batch at indices ``idx`` (a gather on the device, no host copy)."""
         lengths = None if self.lengths is None else self.lengths[idx]
-        weight = torch.ones(idx.shape[0], device=self.X.device) if self.weight is None else self.weight[idx]
-        return self.X[idx], self.y[idx], lengths, weight
+        return self.X[idx], self.y[idx], lengths, self._weight()[idx]
+
+    def rows(self, start: int, stop: int) -> Batch:
+        """Series ``start`` to ``stop`` (views, no copy)."""
+        lengths = None if self.lengths is None else self.lengths[start:stop]
+        return self.X[start:stop], self.y[start:stop], lengths, self._weight()[start:stop]
+
+    def _weight(self) -> Tensor:
+        # A set built by hand without weights weighs every series 1.
+        if self.weight is None:
+            self.weight = torch.ones(self.X.shape[0], device=self.X.device)
+        return self.weight
+
+    def batches(self, perm: Tensor, slices: Sequence[tuple[int, int]]) -> Iterator[Batch]:
+        """The batches ``perm[start:stop]`` of ``slices``, in order, each gathered when it is asked for."""
+        for start, stop in slices:
+            yield self.take(perm[start:stop])
 
 
 def batch_slices(n: int, batch_size: int) -> list[tuple[int, int]]:

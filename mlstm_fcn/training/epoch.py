@@ -7,7 +7,7 @@ from torch import Tensor, nn
 
 from .._batch_halving import BatchSizer, as_sizer, smaller_batch
 from .._runtime import autocast_context
-from .data import SeriesOnDevice, batch_slices
+from .data import Batch, SeriesOnDevice, batch_slices
 from .loss import weighted_loss
 from .objective import Classification, Objective
 
@@ -28,7 +28,7 @@ def evaluate(network: nn.Module, data: SeriesOnDevice, batch_size: int | BatchSi
     n = len(data)
 
     def batch(start: int, stop: int) -> tuple[Tensor, Tensor]:
-        xb, yb, lb, wb = data.take(torch.arange(start, stop, device=data.X.device))
+        xb, yb, lb, wb = data.rows(start, stop)
         with autocast_context(xb.device, autocast_dtype):
             output = network(xb, lb)
         return weighted_loss(output, yb, wb, objective) * (stop - start), objective.correct(output, yb)
@@ -59,20 +59,23 @@ class EpochRunner:
         self.batch_size = batch_size
         self.slices = batch_slices(len(data), batch_size)
         self.autocast_dtype = autocast_dtype
-        device = data.X.device
+        device = data.device
         self.loss_sum = torch.zeros((), device=device)
         self.correct = torch.zeros((), device=device)
 
-    def step(self, idx: Tensor) -> None:
-        """One optimizer step on the samples at ``idx``."""
-        xb, yb, lb, wb = self.data.take(idx)
+    def step(self, idx: Tensor, batch: Batch | None = None) -> None:
+        """One optimizer step on the samples at ``idx`` (``batch``: those samples, fetched already)."""
+        self.train_on(*(self.data.take(idx) if batch is None else batch))
+
+    def train_on(self, xb: Tensor, yb: Tensor, lb: Tensor | None, wb: Tensor) -> None:
+        """One optimizer step on the batch ``xb`` (targets ``yb``, lengths ``lb``, loss weights ``wb``)."""
         with autocast_context(xb.device, self.autocast_dtype):
             output = self.network(xb, lb)
             loss = weighted_loss(output, yb, wb, self.objective)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
-        self.loss_sum += loss.detach() * idx.shape[0]
+        self.loss_sum += loss.detach() * xb.shape[0]
         self.correct += self.objective.correct(output, yb)
 
     def body(self, perm: Tensor, retry_oom: bool = True) -> None:
@@ -84,16 +87,19 @@ class EpochRunner:
         self.loss_sum.zero_()
         self.correct.zero_()
         slices, i = self.slices, 0
+        # The data hands out the batches in order (a streamed set copies the next one meanwhile).
+        feed = self.data.batches(perm, slices)
         while i < len(slices):
             start, stop = slices[i]
             try:
-                self.step(perm[start:stop])
+                self.step(perm[start:stop], next(feed))
             except torch.cuda.OutOfMemoryError as exc:
                 if not retry_oom:
                     raise
                 self.batch_size = smaller_batch(self.batch_size, exc, "training")
                 rest = batch_slices(len(self.data) - start, self.batch_size)
                 slices = slices[:i] + [(start + a, start + b) for a, b in rest]
+                feed = self.data.batches(perm, slices[i:])
                 continue
             i += 1
         self.slices = batch_slices(len(self.data), self.batch_size)

@@ -159,7 +159,8 @@ def train(network: nn.Module, train_data: SeriesOnDevice, config: TrainConfig,
           generator: torch.Generator, val_data: SeriesOnDevice | None = None,
           checkpointer: Checkpointer | None = None, *, objective: Objective = Classification(),
           start: dict | None = None, keep_run: bool = False, verbose: int = 0, label: str = "fit",
-          callbacks: Sequence[Callable[[EpochEnd], object]] = ()) -> TrainResult:
+          callbacks: Sequence[Callable[[EpochEnd], object]] = (),
+          runner_type: type[EpochRunner] | None = None) -> TrainResult:
     """Train ``network`` in place and load the best weights seen into it.
 
     Each series' loss is weighted by its ``weight`` in the data (class weight
@@ -175,7 +176,9 @@ def train(network: nn.Module, train_data: SeriesOnDevice, config: TrainConfig,
     warning). With a ``checkpointer``, training resumes from its checkpoint
     when there is one, and writes one every ``checkpointer.every`` epochs.
     ``verbose`` shows a progress bar named ``label``; each of ``callbacks``
-    is called after every epoch with an :class:`EpochEnd`.
+    is called after every epoch with an :class:`EpochEnd`. ``runner_type``
+    runs the epochs (default :class:`EpochRunner`; a data-parallel fit
+    passes its own, see :mod:`mlstm_fcn.training.data_parallel`).
 
     ``start`` continues a run from where an earlier call left it (its
     ``TrainResult.run``, kept with ``keep_run=True``): last weights,
@@ -183,7 +186,7 @@ def train(network: nn.Module, train_data: SeriesOnDevice, config: TrainConfig,
     up to ``config.epochs`` epochs in all; stop rules count from the start of
     this call.
     """
-    device = train_data.X.device
+    device = train_data.device
     optimizer = make_optimizer(network, config, device)
     lr_tensor = optimizer.param_groups[0]["lr"] if torch.is_tensor(optimizer.param_groups[0]["lr"]) else None
     scheduler = make_schedule(optimizer, config)
@@ -207,7 +210,8 @@ def train(network: nn.Module, train_data: SeriesOnDevice, config: TrainConfig,
     n = len(train_data)
     network.train()
     snapshot = WeightSnapshot(network)
-    runner = EpochRunner(network, optimizer, train_data, config.batch_size, config.autocast_dtype, objective)
+    runner = (runner_type or EpochRunner)(network, optimizer, train_data, config.batch_size, config.autocast_dtype,
+                                          objective)
     bar = ProgressBar(bool(verbose), label, start_epoch, config.epochs)
     # A resumed run's clock continues from where the checkpoint left it.
     start_time = time.perf_counter() - (history["time"][-1] if history.get("time") else 0.0)

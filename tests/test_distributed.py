@@ -1,0 +1,129 @@
+"""Data-parallel fits: two gloo processes on the CPU against one process on the same global batches."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from mlstm_fcn import MLSTMFCNClassifier
+from mlstm_fcn.datasets import load_uea
+from mlstm_fcn.training import protocol
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# dropout=0: each rank draws dropout masks for its own shard, which one process cannot reproduce.
+PARAMS = dict(epochs=4, filters=[8, 8, 8], kernel_sizes=[3, 3, 3], se_reduction=4, lstm_units=4, dropout=0.0,
+              batch_size=16, stop_when_fitted=None, device="cpu")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _torchrun(args, tmp_path, timeout=300):
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(ROOT))
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_addr", "127.0.0.1",
+           "--master_port", str(_free_port()), *args]
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout, cwd=tmp_path)
+
+
+@pytest.fixture
+def one_thread():
+    """Each rank runs one thread (OMP_NUM_THREADS=1); so does the single-process reference."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.mark.parametrize("dataset, epochs, batch_size", [
+    ("BasicMotions", 4, 16),
+    ("JapaneseVowels", 2, 64),  # unequal lengths: the masked BatchNorm path
+])
+def test_two_gloo_processes_fit_the_model_one_process_fits_on_the_same_global_batches(
+        tmp_path, one_thread, dataset, epochs, batch_size):
+    out = tmp_path / "model.safetensors"
+    run = dict(PARAMS, epochs=epochs, batch_size=batch_size)
+    params = [a for k, v in run.items() for a in ("--param", f"{k}={json.dumps(v)}")]
+    proc = _torchrun(["-m", "mlstm_fcn.distributed", dataset, "--out", str(out), "--seed", "0",
+                      "--checkpoint-dir", str(tmp_path / "ckpt"), *params], tmp_path)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+    assert "rank 0 of 2" in proc.stdout
+    assert len(list((tmp_path / "ckpt").iterdir())) == 1  # rank 0 wrote the one checkpoint file
+    parallel = MLSTMFCNClassifier.load(out)
+    X, y = load_uea(dataset, split="train")
+    single = MLSTMFCNClassifier(**run, random_state=0).fit(X, y)
+    # Tolerance: the two processes compute the same steps as one process on the global batch, but sum
+    # in another order (gradients all-reduced, BatchNorm sums split over ranks): float32 rounding,
+    # ~1e-7 relative per step. Figures and weights agree to that, except the convolution biases: they
+    # feed a BatchNorm, which subtracts them again, so their true gradient is 0 and what they get is
+    # rounding noise, which Adam turns into steps of up to its learning rate. Those biases may differ
+    # by up to lr per step; the BatchNorm means that absorb them differ alike, and outputs agree.
+    np.testing.assert_allclose(parallel.history_["loss"], single.history_["loss"], rtol=1e-5)
+    assert parallel.history_["accuracy"] == single.history_["accuracy"]
+    steps = epochs * int(np.ceil(len(X) / batch_size))
+    sp, ss = parallel.network_.state_dict(), single.network_.state_dict()
+    for k in ss:
+        if k.endswith("conv.bias") or k.endswith("running_mean"):
+            tol = 2 * protocol.LEARNING_RATE * steps
+        else:
+            tol = 1e-5
+        torch.testing.assert_close(sp[k].float(), ss[k].float(), rtol=0, atol=tol, msg=k)
+    np.testing.assert_allclose(parallel.predict_proba(X), single.predict_proba(X), atol=1e-5)
+
+
+_MISMATCH = textwrap.dedent("""
+    import os
+    import numpy as np
+    import torch.distributed as dist
+    from mlstm_fcn import MLSTMFCNClassifier
+
+    dist.init_process_group("gloo")
+    rank = dist.get_rank()
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20 + 4 * rank, 2, 10)).astype(np.float32)  # rank 1 loaded another data set
+    y = np.arange(len(X)) % 2
+    try:
+        MLSTMFCNClassifier(epochs=1, filters=(4, 4, 4), kernel_sizes=(3, 3, 3), se_reduction=2, lstm_units=2,
+                           device="cpu", distributed=True).fit(X, y)
+        print(f"rank {rank}: FITTED")
+    except ValueError as exc:
+        print(f"rank {rank}: ValueError: {exc}")
+    dist.destroy_process_group()
+""")
+
+
+def test_ranks_that_see_differently_shaped_data_fail_with_a_clear_error(tmp_path):
+    script = tmp_path / "mismatch.py"
+    script.write_text(_MISMATCH)
+    proc = _torchrun([str(script)], tmp_path)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    for rank in (0, 1):
+        assert f"rank {rank}: ValueError: The ranks of a distributed fit see different training data " \
+               "(rank 0: 20 series x 2 channels x 10 steps, 2 outputs; rank 1: 24 series" in proc.stdout
+    assert "FITTED" not in proc.stdout
+
+
+def test_a_distributed_fit_without_a_process_group_says_how_to_launch_one(tiny_data):
+    X, y = tiny_data
+    with pytest.raises(RuntimeError, match="torchrun"):
+        MLSTMFCNClassifier(**dict(PARAMS, epochs=1), distributed=True).fit(X, y)
+
+
+def test_launcher_options():
+    from mlstm_fcn.distributed import parser
+
+    args = parser().parse_args(["--X", "x.npy", "--y", "y.npy", "--out", "m", "--param", "epochs=5",
+                                "--param", "filters=[4,4,4]", "--param", "scaling=channel"])
+    assert dict(args.param) == {"epochs": 5, "filters": [4, 4, 4], "scaling": "channel"}
+    with pytest.raises(SystemExit):
+        parser().parse_args(["--out", "m", "--param", "novalue"])
