@@ -43,6 +43,15 @@ class MaskedBatchNorm1d(nn.BatchNorm1d):
         mean = (x * mask).sum(dim=(0, 2)) / count
         centred = (x - mean[None, :, None]) * mask
         var = centred.pow(2).sum(dim=(0, 2)) / count
+        return self.normalise_with(x, mean, var, count)
+
+    def normalise_with(self, x: Tensor, mean: Tensor, var: Tensor, count: Tensor) -> Tensor:
+        """``x`` normalised by batch statistics ``mean``, ``var`` (population) over ``count`` steps per channel.
+
+        Also updates the running statistics (with the unbiased variance), as
+        BatchNorm does in training; a layer that takes its statistics
+        elsewhere (over several processes, say) calls this with them.
+        """
         if self.track_running_stats and self.running_mean is not None:
             with torch.no_grad():
                 m = self.momentum if self.momentum is not None else 0.1

@@ -77,17 +77,7 @@ class SyncMaskedBatchNorm1d(MaskedBatchNorm1d):
         mean = summed_over_ranks((x * weight).sum(dim=(0, 2))) / count
         centred = (x - mean[None, :, None]) * weight
         var = summed_over_ranks(centred.pow(2).sum(dim=(0, 2))) / count
-        if self.track_running_stats and self.running_mean is not None:
-            with torch.no_grad():
-                m = self.momentum if self.momentum is not None else 0.1
-                unbiased = var * count / (count - 1.0)
-                self.running_mean.lerp_(mean.detach(), m)
-                self.running_var.lerp_(unbiased.detach(), m)
-                self.num_batches_tracked.add_(1)
-        out = (x - mean[None, :, None]) * torch.rsqrt(var[None, :, None] + self.eps)
-        if self.affine:
-            out = out * self.weight[None, :, None] + self.bias[None, :, None]
-        return out
+        return self.normalise_with(x, mean, var, count)
 
 
 @contextmanager
