@@ -141,8 +141,48 @@ def regression_table(results: Path = RESULTS) -> str:
     return summary_table(read_rows(results / "regression" / "regression.csv"))
 
 
+def onnx_table(results: Path = RESULTS) -> str:
+    """Prediction latency and throughput on the CPU: ONNX Runtime against predict_proba."""
+    d = json.loads((results / "onnx-cpu.json").read_text())
+    rows = {(r["method"], r["batch"]): r for r in d["results"]}
+    labels = {"predict_proba": f"`predict_proba` (torch {d['versions']['torch'].split('+')[0]})",
+              "onnxruntime": f"ONNX Runtime {d['versions']['onnxruntime']}, CPU provider"}
+    lines = ["| | 1 series (latency) | 1,024 series (throughput) |", "|---|---|---|"]
+    for method, label in labels.items():
+        one, many = rows[(method, 1)], rows[(method, 1024)]
+        one_cell, many_cell = f"{one['median_ms']:.2f} ms", \
+            f"{many['median_ms'] / 1000:.2f} s, {many['series_per_sec']:.0f} series/s"
+        if "speedup" in one:
+            one_cell += f" ({one['speedup']:.1f}x faster)"
+            many_cell += f" ({many['speedup']:.1f}x)"
+        lines.append(f"| {label} | {one_cell} | {many_cell} |")
+    return "\n".join(lines)
+
+
+def streaming_table(results: Path = RESULTS) -> str:
+    """Resident against streamed fits and 1 against 2 processes, on a memory-mapped set."""
+    d = json.loads((results / "streaming-cpu.json").read_text())
+    runs = d["runs"]
+    cap = d["cap_above_baseline_mb"]
+    labels = {"resident": "resident (set read into memory)",
+              "streamed": f"streamed from the memmap, under `RLIMIT_DATA` = own needs + {cap} MB",
+              "processes_1": "`torchrun`, 1 process (gloo, streamed)",
+              "processes_2": "`torchrun`, 2 processes (gloo, streamed)"}
+    lines = ["| run | samples/s (training epochs) | peak anonymous memory | peak RSS (with mapped file pages) |",
+             "|---|---:|---:|---:|"]
+    for key, label in labels.items():
+        r = runs.get(key)
+        if r is None:
+            continue
+        anon = f"{r['peak_anon_mb']:.0f} MB" if "peak_anon_mb" in r else ""
+        rss = f"{r['peak_rss_mb']:.0f} MB" if "peak_rss_mb" in r else ""
+        lines.append(f"| {label} | {r['samples_per_s']:.0f} | {anon} | {rss} |")
+    return "\n".join(lines)
+
+
 TABLES = {"accuracy": accuracy_table, "speed": speed_table, "budgets": budgets_table,
-          "budgets-cv": budgets_cv_table, "budgets-defaults": budgets_defaults, "regression": regression_table}
+          "budgets-cv": budgets_cv_table, "budgets-defaults": budgets_defaults, "regression": regression_table,
+          "onnx": onnx_table, "streaming": streaming_table}
 _BLOCK = re.compile(r"(<!-- generated: ([\w-]+) -->\n)(.*?)(<!-- end generated -->)", re.S)
 
 
