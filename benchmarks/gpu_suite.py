@@ -20,7 +20,7 @@ one network through the fused path (epochs per replay), the plain loop,
 sktime's LSTM-FCN when importable; BasicMotions,
 ArticularyWordRecognition, a synthetic set), set-up cost
 (``bench_setup.py``), fused throughput (``bench_fused.py``, k = 1, 4, 16,
-64), the CV selection on the TRAIN splits with fused folds and seeds
+64), resident against streamed training sets (``bench_streaming.py``), the CV selection on the TRAIN splits with fused folds and seeds
 (``select_config.py``), the test-split accuracy of the chosen configuration
 beside the paper preset (``bench_accuracy.py``, 3 seeds), and the README
 tables (``readme_tables.py``, only when writing to ``benchmarks/results``).
@@ -103,6 +103,7 @@ def steps(args, out: Path, dev: str) -> list[Step]:
     s = slug(dev)
     # On a CPU (the smoke run) the speed file must not take the name of the committed CPU figures.
     speed_file = f"speed-gpu-{s}.json" if s != "cpu" else "speed-suite-cpu.json"
+    streaming_file = f"streaming-{s}.json" if s != "cpu" else "streaming-suite-cpu.json"
     speed_data = (["--datasets", "BasicMotions"] if smoke else
                   ["--datasets", "BasicMotions", "ArticularyWordRecognition", "--synthetic", "20000x200x100"])
     return [
@@ -127,7 +128,11 @@ def steps(args, out: Path, dev: str) -> list[Step]:
                                        "200x3x20" if smoke else "20000x200x100", "--ks", "1", "2" if smoke else "4",
                                        "--epochs", *(one or ["3"]), "--warmup", "1", "--readback", "1",
                                        "--out", str(out / f"fused-synthetic-{s}.json")]),
-        Step("cv", 0.40, [py, str(HERE / "select_config.py"), "--archive", data, "--datasets", *datasets,
+        # Resident against streamed training sets on the GPU (and the CPU runs beside them).
+        Step("streaming", 0.05, [py, str(HERE / "bench_streaming.py"),
+                                 *(["--tiny", "--device", "cpu"] if smoke else ["--device", "cuda"]),
+                                 "--out", str(out / streaming_file)]),
+        Step("cv", 0.35, [py, str(HERE / "select_config.py"), "--archive", data, "--datasets", *datasets,
                           "--configs", *(["paper", "valsplit"] if smoke else CV_CONFIGS),
                           "--folds", "2" if smoke else "3", "--seeds", "0",
                           "--fused", "on" if smoke else "auto", *(["--epochs", "1"] if smoke else []),

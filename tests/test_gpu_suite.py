@@ -76,7 +76,7 @@ def test_smoke_suite_writes_every_result_and_resumes(packed, tmp_path):
     assert "[suite] t=" in proc.stdout
     state = json.loads((out / "suite-state.json").read_text())
     assert state["device"].startswith("cpu")
-    assert [n for n in state["steps"]] == ["gpu_tests", "speed", "setup", "fused", "fused_synthetic", "cv", "accuracy"]
+    assert [n for n in state["steps"]] == ["gpu_tests", "speed", "setup", "fused", "fused_synthetic", "streaming", "cv", "accuracy"]
     assert {n: s["status"] for n, s in state["steps"].items()} == dict.fromkeys(state["steps"], "done")
     speed = json.loads((out / "speed-suite-cpu.json").read_text())
     assert {r["method"] for r in speed["results"]} == {"mlstm_fcn", "mlstm_fcn_fused", "plain_loop"}
@@ -85,6 +85,8 @@ def test_smoke_suite_writes_every_result_and_resumes(packed, tmp_path):
     fused = json.loads((out / "fused-cpu.json").read_text())
     assert [r["k"] for r in fused["results"]] == [1, 2] and fused["complete"]
     assert all(r["networks_epochs_per_sec"] > 0 for r in fused["results"])
+    streaming = json.loads((out / "streaming-suite-cpu.json").read_text())["runs"]
+    assert streaming["streamed"]["samples_per_s"] > 0 and not streaming["streamed"]["data_on_device"]
     setup = json.loads((out / "setup-cpu.json").read_text())
     assert [f["kind"] for f in setup["fits"]] == ["first fit of a shape", "repeat", "new shape", "repeat"]
     cv = (out / "selection" / "cv.csv").read_text().splitlines()
@@ -97,7 +99,7 @@ def test_smoke_suite_writes_every_result_and_resumes(packed, tmp_path):
     # A rerun skips what is done.
     again = _suite(["--budget", "60", "--data", str(packed), "--out-dir", str(out)], env)
     assert again.returncode == 0
-    assert again.stdout.count("done in an earlier run, skipped") == 7
+    assert again.stdout.count("done in an earlier run, skipped") == 8
     assert json.loads((out / "suite-state.json").read_text())["runs"] == 2
 
 
