@@ -224,7 +224,10 @@ def test_fit_on_a_memmap_larger_than_a_memory_cap_predicts_like_a_resident_fit(t
     mm = np.load(path, mmap_mode="r")
     X = np.asarray(mm)
     resident = MLSTMFCNClassifier(**params, data_on_device=True).fit(X, y)
-    np.testing.assert_allclose(out["proba"], resident.predict_proba(X[:200]), rtol=0, atol=1e-6)
+    # To float32 rounding, not bit for bit: the two fits run in different processes (the child reads the
+    # scaling statistics from the file in blocks; the processes' torch thread counts may differ), and
+    # in a full CI run the probabilities differed by up to 1.9e-6.
+    np.testing.assert_allclose(out["proba"], resident.predict_proba(X[:200]), rtol=0, atol=1e-5)
     np.testing.assert_array_equal(out["predict"], resident.predict(X))
 
 
