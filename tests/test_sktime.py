@@ -6,7 +6,6 @@ import sys
 
 import numpy as np
 import pytest
-import torch
 
 pytest.importorskip("sktime")
 
@@ -19,15 +18,14 @@ from mlstm_fcn.sktime_adapter import MLSTMFCNSktime  # noqa: E402
 TINY = MLSTMFCNSktime.get_test_params()[0]
 
 
-def test_passes_sktime_check_estimator():
-    # About 260 sktime tests of tiny fits; raises on the first failure. One torch thread: on
+@pytest.mark.usefixtures("one_torch_thread")
+@pytest.mark.parametrize("adapter", ["MLSTMFCNSktime", "MLSTMFCNRegressorSktime"])
+def test_passes_sktime_check_estimator(adapter):
+    # About 260 sktime tests of tiny fits each; raises on the first failure. One torch thread: on
     # such small tensors a second thread only adds synchronisation (and suffers most under load).
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        check_estimator(MLSTMFCNSktime, raise_exceptions=True)
-    finally:
-        torch.set_num_threads(before)
+    from mlstm_fcn import sktime_adapter
+
+    check_estimator(getattr(sktime_adapter, adapter), raise_exceptions=True)
 
 
 def test_tags():
@@ -77,17 +75,6 @@ def test_unequal_length_nested_univ():
 def test_package_import_does_not_import_sktime():
     code = "import sys, mlstm_fcn; assert 'sktime' not in sys.modules, 'sktime imported'"
     subprocess.run([sys.executable, "-c", code], check=True)
-
-
-def test_regressor_adapter_passes_sktime_check_estimator():
-    from mlstm_fcn.sktime_adapter import MLSTMFCNRegressorSktime
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        check_estimator(MLSTMFCNRegressorSktime, raise_exceptions=True)
-    finally:
-        torch.set_num_threads(before)
 
 
 def test_regressor_adapter_mirrors_the_regressor_and_delegates():
