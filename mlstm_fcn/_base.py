@@ -135,13 +135,10 @@ class MLSTMFCNBase(BaseEstimator):
         name = type(self).__name__
         for p, constraints in self._parameter_constraints.items():
             numeric = any(isinstance(c, Interval) for c in constraints)
-            if numeric and p != "random_state" and isinstance(getattr(self, p), (bool, np.bool_)):
-                # True and False are numbers to Python, never a count or a rate.
+            if numeric and isinstance(getattr(self, p), (bool, np.bool_)):
+                # True and False are numbers to Python, never a count, a rate or a seed.
                 raise InvalidParameterError(f"The {p!r} parameter of {name} must be a number, "
                                             f"got {getattr(self, p)!r}.")
-        if isinstance(self.random_state, (bool, np.bool_)):
-            raise InvalidParameterError(f"The 'random_state' parameter of {name} must be a number, "
-                                        f"got {self.random_state!r}.")
         for p in ("filters", "kernel_sizes"):
             v = getattr(self, p)
             if not v or any(isinstance(k, (bool, np.bool_)) or not isinstance(k, Integral) or k < 1 for k in v):

@@ -36,21 +36,12 @@ def _torchrun(args, tmp_path, timeout=300):
     return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout, cwd=tmp_path)
 
 
-@pytest.fixture
-def one_thread():
-    """Each rank runs one thread (OMP_NUM_THREADS=1); so does the single-process reference."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.mark.parametrize("dataset, epochs, batch_size", [
     ("BasicMotions", 4, 16),
     ("JapaneseVowels", 2, 64),  # unequal lengths: the masked BatchNorm path
 ])
 def test_two_gloo_processes_fit_the_model_one_process_fits_on_the_same_global_batches(
-        tmp_path, one_thread, dataset, epochs, batch_size):
+        tmp_path, one_torch_thread, dataset, epochs, batch_size):
     out = tmp_path / "model.safetensors"
     run = dict(PARAMS, epochs=epochs, batch_size=batch_size)
     params = [a for k, v in run.items() for a in ("--param", f"{k}={json.dumps(v)}")]

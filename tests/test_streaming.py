@@ -75,8 +75,11 @@ def test_memmap_forced_resident_equals_streamed(tmp_path, tiny_data):
     np.save(path, X)
     mm = np.load(path, mmap_mode="r")
     params = dict(FAST, batch_size=8, random_state=0)
-    _same_fit(MLSTMFCNClassifier(**params, data_on_device=True).fit(mm, y),
-              MLSTMFCNClassifier(**params, data_on_device=False).fit(mm, y))
+    resident = MLSTMFCNClassifier(**params, data_on_device=True).fit(mm, y)
+    streamed = MLSTMFCNClassifier(**params, data_on_device=False).fit(mm, y)
+    assert resident.data_on_device_ and not streamed.data_on_device_
+    _same_fit(resident, streamed)  # asserts equal weights, history and final figures
+    np.testing.assert_array_equal(resident.predict_proba(mm), streamed.predict_proba(mm))
 
 
 class ReadCounter:
