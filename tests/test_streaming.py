@@ -168,6 +168,7 @@ _CAPPED = textwrap.dedent("""
     from mlstm_fcn import MLSTMFCNClassifier
 
     path, extra, params = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3])
+    torch.set_num_threads(1)  # one intra-op pool size, whatever the machine: the same memory every run
     y = np.load(path.replace(".npy", "-y.npy"))
 
     def vm_data():
@@ -215,7 +216,10 @@ def test_fit_on_a_memmap_larger_than_a_memory_cap_predicts_like_a_resident_fit(t
     extra = 2 * data_bytes // 3  # the process may grow by two thirds of the data, not by the data
     params = dict(FAST, epochs=1, batch_size=128, predict_batch_size=256, scaling="channel", random_state=0,
                   filters=(4, 4, 4), lstm_units=2, se_reduction=2)
-    env = dict(os.environ, MALLOC_ARENA_MAX="2", PYTHONPATH=str(ROOT))
+    # The child's memory must not depend on timing: one malloc arena for every thread, and a fixed mmap
+    # threshold, so that freed large blocks go back to the system instead of raising the threshold and
+    # leaving the heap fragmented (a full CI run once hit the cap so).
+    env = dict(os.environ, MALLOC_ARENA_MAX="1", MALLOC_MMAP_THRESHOLD_="131072", PYTHONPATH=str(ROOT))
     proc = subprocess.run([sys.executable, "-c", _CAPPED, str(path), str(extra), json.dumps(params)],
                           capture_output=True, text=True, env=env, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
