@@ -1,15 +1,23 @@
 """Named configurations shared by the accuracy benchmark and the CV selection.
 
-Each is a dict of :class:`~mlstm_fcn.MLSTMFCNClassifier` parameters. All
-start from the paper preset and change one thing, from it or from another
-candidate (``valsplit_es`` is ``valsplit`` with early stopping), so that
-cross-validation on training data (``select_config.py``) says what each
-change is worth.
+Each is a dict of :class:`~mlstm_fcn.MLSTMFCNClassifier` parameters. Each
+starts from one of two roots, the paper preset or ``defaults`` (the
+estimator's defaults as the recipe study of issue 21 started from them), and
+changes one thing, from a root or from another candidate (``valsplit_es`` is
+``valsplit`` with early stopping), so that cross-validation on training data
+(``select_config.py``) says what each change is worth.
+
+A value may be a *rule* of the training set instead of a number: a string
+key of :data:`RULES` (e.g. ``"batch_size": "n/10, 2 to 16"``), turned into
+the number for each fit by :func:`resolve`. Results rows store the rule, so
+a rerun resumes them whatever the fold sizes.
 """
 
 from __future__ import annotations
 
+import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -48,3 +56,57 @@ CONFIGS: dict[str, dict] = {
                         "early_stopping": EARLY_STOPPING},
     "ensemble5_valsplit": {**PAPER, "n_estimators": 5, "validation_split": VALIDATION_SPLIT},
 }
+
+
+#: The estimator's defaults where the recipe study (issue 21) started, frozen here so that its rows
+#: keep meaning the same thing when the defaults follow the study: the paper's network and
+#: optimizer, at most 100 epochs, stopping after 20 epochs at training accuracy 1, BatchNorm
+#: statistics recomputed for the kept weights.
+DEFAULTS_D05B3EC = {**PAPER, "epochs": 100, "stop_when_fitted": 20, "bn_statistics": "recompute"}
+#: Optimizer steps of the step-budget candidates.
+STEP_BUDGET = 2000
+#: Epochs without a lower training loss that end the plateau candidates.
+PLATEAU_PATIENCE = 50
+
+
+def _batches(n: int, batch_size: int) -> int:
+    return math.ceil(n / batch_size)
+
+
+#: Rules of the training set: parameter -> rule name -> f(n_fit, params resolved so far) -> value.
+RULES: dict[str, dict[str, Callable[[int, dict], int]]] = {
+    # PoolParty's FCN batches (min(16, n/10)), at least 2 series so that BatchNorm has a batch.
+    "batch_size": {"n/10, 2 to 16": lambda n, p: max(2, min(16, n // 10))},
+    # A budget of optimizer steps: as many epochs as it takes, never fewer than the cap it replaces.
+    "epochs": {f"{STEP_BUDGET} steps": lambda n, p: max(100, math.ceil(STEP_BUDGET / _batches(n, p["batch_size"])))},
+}
+
+
+def resolve(params: dict, n_fit: int) -> dict:
+    """``params`` with each rule (see :data:`RULES`) replaced by its value for ``n_fit`` training series."""
+    out = dict(params)
+    for name in ("batch_size", "epochs"):  # the epoch rule reads the batch size
+        if isinstance(out.get(name), str):
+            out[name] = RULES[name][out[name]](n_fit, out)
+    return out
+
+
+_D = DEFAULTS_D05B3EC
+CONFIGS.update({
+    # Issue 21: one change at a time from the defaults.
+    "defaults": _D,
+    "d_batch16": {**_D, "batch_size": 16},
+    "d_batch32": {**_D, "batch_size": 32},
+    "d_batch64": {**_D, "batch_size": 64},
+    "d_batch_rule": {**_D, "batch_size": "n/10, 2 to 16"},
+    "d_steps": {**_D, "epochs": f"{STEP_BUDGET} steps"},
+    "d_plateau": {**_D, "epochs": 1000, "early_stopping": PLATEAU_PATIENCE},
+    "d_instance": {**_D, "scaling": "instance"},
+    "d_channel": {**_D, "scaling": "channel"},
+    "d_unweighted": {**_D, "class_weight": None},
+    # Combinations of the changes above are added once their single-change rows say which win.
+})
+
+#: Candidates whose one change is a rule of several parameters: the plateau rule needs a cap far
+#: above the defaults' to have anything to decide.
+ONE_RULE = {"d_plateau": {"epochs", "early_stopping"}}

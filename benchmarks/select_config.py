@@ -33,6 +33,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import sys
 import time
 from pathlib import Path
@@ -44,11 +46,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from budgets import (BUDGETS, MAX_EPOCHS, budget_names, fit_with_snapshots, longest,  # noqa: E402
                      score_snapshots, with_capped)
-from configs import CONFIGS  # noqa: E402
+from configs import CONFIGS, resolve  # noqa: E402
 from results_io import add_run_arguments, appending, device_label, prepare_run, read_rows  # noqa: E402
 
 FIELDS = ["config", "dataset", "fold", "folds", "seed", "accuracy", "balanced_accuracy", "log_loss",
-          "n_fit", "n_held_out", "fit_seconds", "epochs_run", "device", "torch", "mlstm_fcn", "params"]
+          "n_fit", "n_held_out", "fit_seconds", "epochs_run", "batch_size", "optimizer_steps", "load_average",
+          "device", "torch", "mlstm_fcn", "params"]
 
 
 def fold_indices(y: np.ndarray, folds: int, seed: int = 0) -> tuple[int, list[tuple[np.ndarray, np.ndarray]]]:
@@ -109,8 +112,10 @@ def run(args) -> None:
             y = np.asarray(y)
             k, folds = splits[dataset]
             params = _params(config, args.epochs)
-            estimators = [MLSTMFCNClassifier(**{**params, "random_state": s, "device": args.device})
-                          for _, _, _, s in group]
+            # Rules of the training set (configs.RULES) resolved per fit; the row keeps the rule.
+            estimators = [MLSTMFCNClassifier(**{**resolve(params, len(folds[f][0])), "random_state": s,
+                                                "device": args.device})
+                          for _, _, f, s in group]
             t0 = time.perf_counter()
             try:
                 if len(group) == 1:
@@ -136,13 +141,23 @@ def run(args) -> None:
                     "balanced_accuracy": f"{balanced_accuracy_score(y[held_idx], pred):.4f}",
                     "log_loss": _log_loss(log_loss, y[held_idx], proba, clf.classes_),
                     "n_fit": len(fit_idx), "n_held_out": len(held_idx), "fit_seconds": f"{fit_seconds:.1f}",
-                    "epochs_run": clf.n_epochs_,
+                    "epochs_run": clf.n_epochs_, "batch_size": clf.batch_size,
+                    "optimizer_steps": _optimizer_steps(clf, len(fit_idx)),
+                    # How loaded the machine was (fit times are comparable only at like loads).
+                    "load_average": f"{os.getloadavg()[0]:.1f}",
                     "device": device_label(clf),
                     "torch": torch.__version__, "mlstm_fcn": mlstm_fcn.__version__,
                     "params": params_json(params)})
             fh.flush()
             bar.update(len(group))
         bar.close()
+
+
+def _optimizer_steps(clf, n_fit: int) -> int:
+    """Optimizer steps a fit took: its epochs times its batches (those trained, after any validation split)."""
+    n_train = n_fit - (math.ceil(n_fit * clf.validation_split) if clf.validation_split else 0)
+    members = getattr(clf, "n_estimators", 1)
+    return int(clf.n_epochs_ * math.ceil(n_train / clf.batch_size) * members)
 
 
 def _on_cuda(device: str) -> bool:

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import select_config  # noqa: E402
-from configs import CONFIGS  # noqa: E402
+from configs import CONFIGS, DEFAULTS_D05B3EC, ONE_RULE, resolve  # noqa: E402
 
 from mlstm_fcn import MLSTMFCNClassifier  # noqa: E402
 from mlstm_fcn.presets import get_preset  # noqa: E402
@@ -22,12 +22,28 @@ def test_configs_are_valid_estimator_parameters_around_the_paper_preset():
     names = set(MLSTMFCNClassifier().get_params())
     paper = get_preset("paper")
     assert CONFIGS["paper"] == paper
+    roots = {"paper", "defaults"}  # the preset, and the defaults where the recipe study started
     for name, params in CONFIGS.items():
         assert set(params) <= names, name
-        # One change each, from the paper preset or from another candidate: its CV score beside
-        # that one's says what the change is worth.
+        if name in roots:
+            continue
+        # One change each, from a root or from another candidate: its CV score beside that one's
+        # says what the change is worth.
         changes = [{k for k in params if params[k] != base.get(k)} for base in CONFIGS.values() if base is not params]
+        changes = [c - ONE_RULE[name] | ({"rule"} if c & ONE_RULE[name] else set()) if name in ONE_RULE else c
+                   for c in changes]
         assert min(len(c) for c in changes) <= 1, (name, min(changes, key=len))
+
+
+def test_the_defaults_root_is_where_the_recipe_study_started_and_rules_resolve_per_training_set():
+    assert CONFIGS["defaults"] == DEFAULTS_D05B3EC
+    assert resolve(CONFIGS["d_batch_rule"], 1000)["batch_size"] == 16
+    assert resolve(CONFIGS["d_batch_rule"], 90)["batch_size"] == 9
+    assert resolve(CONFIGS["d_batch_rule"], 12)["batch_size"] == 2
+    # The step budget: 2000 steps of one batch are 2000 epochs, of 40 batches 100 (never below the cap).
+    assert resolve(CONFIGS["d_steps"], 100)["epochs"] == 2000
+    assert resolve(CONFIGS["d_steps"], 128 * 40)["epochs"] == 100
+    assert resolve(CONFIGS["defaults"], 100) == CONFIGS["defaults"]
 
 
 def test_folds_are_stratified_and_shrink_for_small_classes():
