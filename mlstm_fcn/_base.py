@@ -20,6 +20,7 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import InvalidParameterError, Interval, StrOptions
 
@@ -36,7 +37,7 @@ from .nn import MLSTMFCN, MLSTMFCNEnsemble
 from .nn.lstm import ORIENTATIONS
 from .training import (Checkpointer, SeriesOnDevice, TrainConfig, evaluate, recompute_batchnorm_statistics, run_id,
                        train)
-from .training import protocol
+from .training import convergence, protocol
 from .training.data_parallel import train_data_parallel
 from .training.objective import Objective
 from .training.streaming import StreamedSeries, keep_on_device, training_series
@@ -271,7 +272,26 @@ class MLSTMFCNBase(BaseEstimator):
         loss, accuracy = evaluate(self.network_, data, post_sizer, self.autocast_dtype_, "the final figures",
                                   objective=self._objective)
         self._final_figures(loss, accuracy)
+        self._diagnose_convergence(p, results, loss, accuracy)
         return self
+
+    def _diagnose_convergence(self, p: Prepared, results: list, loss: float, accuracy: float) -> None:
+        """Set ``converged_``, and warn when the epoch cap ended a run whose training loss was still falling."""
+        if p.partial:  # one epoch a call: the caller decides how long it trains
+            self.converged_ = None
+            return
+        done = [0 if s is None or s.get("run") is None else int(s["run"]["epoch"]) + 1 for s in p.starts]
+        runs = [convergence.diagnose(r.history["loss"], len(r.history["epoch"]) - d, self.epochs)
+                for r, d in zip(results, done)]
+        # A classifier whose returned model classifies every training series right has fitted, even
+        # if its loss (margins) still falls.
+        fitted = accuracy is not None and accuracy == 1.0
+        still_learning = not fitted and not all(c.converged for c in runs)
+        self.converged_ = not still_learning and not any(r.interrupted for r in results)
+        if still_learning:
+            figures = f"the returned model's training loss is {loss:.4g}" + (
+                "" if accuracy is None or np.isnan(accuracy) else f" and its training accuracy {accuracy:.3f}")
+            warn(convergence.message(type(self).__name__, self.epochs, runs, figures), ConvergenceWarning)
 
     def _split(self, targets: np.ndarray, seed: int, partial: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
         """Indices trained on and held out (``validation_split``; None: nothing held out) for ``seed``."""

@@ -2,82 +2,87 @@
 
 :class:`~mlstm_fcn.MLSTMFCNClassifier` and :class:`~mlstm_fcn.MLSTMFCNRegressor`
 share most parameters; their docstrings are put together from these entries
-(:func:`section`), so that a parameter reads the same in both.
+(:func:`section`), so that a parameter reads the same in both. The entries
+give a parameter's type, never its default: :func:`parameters_section` reads
+the defaults and the order of the parameters from the estimator's signature,
+the one place they are stated.
 """
 
 from __future__ import annotations
 
+import inspect
 import string
 import textwrap
 
-#: Parameter entries: the numpydoc header line, then the description (indented by section()).
+#: Parameter entries: the numpydoc header line without the default, then the description
+#: (indented by section()).
 PARAMETERS: dict[str, str] = {
-    "lstm_units": """lstm_units : int, default=8
+    "lstm_units": """lstm_units : int
 Cells of the LSTM branch (the paper searched 8, 64 and 128).""",
-    "attention": """attention : bool, default=False
+    "attention": """attention : bool
 Use the attention LSTM (MALSTM-FCN).""",
-    "lstm_orientation": """lstm_orientation : {"channels", "time"}, default="channels"
+    "lstm_orientation": """lstm_orientation : {"channels", "time"}
 What the LSTM steps over: "channels" is the paper's dimension
 shuffle (one step per channel, each step that channel's whole
 series); "time" is the usual reading, one step per time point with
 the channels as features (slower on long series: the LSTM then runs
 ``n_timepoints`` steps; with ``attention=True`` its memory also grows
 with the square of ``n_timepoints``).""",
-    "filters": """filters : tuple of int, default=(128, 256, 128)
+    "filters": """filters : tuple of int
 Filters of the three convolution blocks.""",
-    "kernel_sizes": """kernel_sizes : tuple of int, default=(8, 5, 3)
+    "kernel_sizes": """kernel_sizes : tuple of int
 Kernel sizes of the convolution blocks ("same" padding).""",
-    "se_reduction": """se_reduction : int, default=16
+    "se_reduction": """se_reduction : int
 Reduction ratio of the squeeze-and-excitation blocks.""",
-    "dropout": """dropout : float, default=0.8
+    "dropout": """dropout : float
 Dropout on the LSTM branch's output.""",
-    "scaling": """scaling : {None, "channel", "instance"}, default=None
+    "scaling": """scaling : {None, "channel", "instance"}
 Input scaling done inside the estimator (and again in ``predict``):
 None feeds the series as given, as the paper does; "channel"
 standardises each channel with the mean and standard deviation of
 the training data; "instance" standardises each channel of each
 series by its own statistics. Padding of unequal-length series is
 left out of the statistics.""",
-    "n_estimators": """n_estimators : int, default=1
+    "n_estimators": """n_estimators : int
 Networks trained with different seeds (each with its own
 initialisation, dropout, batch order and validation split) whose
 outputs are averaged (${averaged}), as InceptionTime does with five.
 Training time grows with it linearly.""",
-    "epochs": """epochs : int, default=100
+    "epochs": """epochs : int
 ${epochs}
 The best weights seen are kept in any case.""",
-    "batch_size": """batch_size : int, default=128
+    "batch_size": """batch_size : int
 Mini-batch size.""",
-    "learning_rate": """learning_rate : float, default=1e-3
+    "learning_rate": """learning_rate : float
 Initial learning rate of Adam.""",
-    "min_learning_rate": """min_learning_rate : float, default=1e-4
+    "min_learning_rate": """min_learning_rate : float
 Floor of the reduce-on-plateau schedule.""",
-    "lr_patience": """lr_patience : int, default=100
+    "lr_patience": """lr_patience : int
 Epochs without improvement of the monitored loss before the learning
 rate is multiplied by ``1 / cbrt(2)``.""",
-    "class_weight": """class_weight : "balanced", dict or None, default="balanced"
+    "class_weight": """class_weight : "balanced", dict or None
 Weights of the classes in the loss; "balanced" weights them inversely
 to their frequency in the series trained on (without the part that
 ``validation_split`` holds out; with ``sample_weight``, frequencies
 are sums of weights; in ``partial_fit``, of all series seen so far).
 Each series' loss is weighted by its class weight times its sample
 weight.""",
-    "validation_split": """validation_split : float or None, default=None
+    "validation_split": """validation_split : float or None
 Fraction of the training data held out (${split}) to select the
 best epoch; ``None`` selects on the training loss, as the paper's
 corrected code does. The test set is never used. ``partial_fit``
 holds nothing out.""",
-    "early_stopping": """early_stopping : int or None, default=None
+    "early_stopping": """early_stopping : int or None
 Stop after this many epochs without improvement of the monitored loss
 (counted within each call to ``fit``).""",
-    "stop_when_fitted": """stop_when_fitted : int or None, default=20
+    "stop_when_fitted": """stop_when_fitted : int or None
 Stop after this many epochs in a row in which every training series
 was classified correctly (``history_["accuracy"]`` at 1); the best
 weights up to then are kept as always. Data the network separates
 early need no more epochs (BasicMotions stops after about 25); data it
 does not fit train all ``epochs``. None trains all ``epochs``, as the
 paper does. A warm-started fit counts its own epochs only.""",
-    "bn_statistics": """bn_statistics : {"recompute", "running"}, default="recompute"
+    "bn_statistics": """bn_statistics : {"recompute", "running"}
 Statistics that BatchNorm uses in ``predict``. "recompute" sets them,
 once training has ended, to their exact values for the kept weights
 on the series trained on (one pass per BatchNorm layer, in batches of
@@ -88,7 +93,7 @@ paper's code did; on small datasets (a few batches per epoch) those
 still lag far behind the weights after hundreds of epochs, so that
 ``predict`` can score well below what the training history shows.
 After ``partial_fit`` they are those of the series of that call.""",
-    "warm_start": """warm_start : bool, default=False
+    "warm_start": """warm_start : bool
 When True, ``fit`` on a fitted estimator continues training for
 ``epochs`` more epochs from where the last fit ended (weights,
 optimizer state, learning-rate schedule, random streams, history and
@@ -97,22 +102,22 @@ same channels (${same_targets}). Input scaling statistics${target_stats}
 stay those of the first fit. Two fits of 50 epochs end where one of
 100 does. A model loaded from a file keeps no optimizer state: it
 continues from its weights with a new optimizer (with a warning).""",
-    "device": """device : str, default="auto"
+    "device": """device : str
 "auto" (CUDA when available), "cpu", "cuda" or "cuda:N".""",
-    "precision": """precision : {"auto", "fp32", "bf16"}, default="auto"
+    "precision": """precision : {"auto", "fp32", "bf16"}
 Arithmetic of training and prediction. "auto" is bf16 mixed precision
 (autocast; weights stay float32) on GPUs that support it and float32
 elsewhere; "bf16" asks for it on a GPU (an error on a CPU).""",
-    "cuda_graph": """cuda_graph : bool, default=True
+    "cuda_graph": """cuda_graph : bool
 On CUDA, capture each training epoch in a CUDA graph and replay it
 (falls back to plain execution, with a warning, when capture fails).""",
-    "cudnn_benchmark": """cudnn_benchmark : bool, default=True
+    "cudnn_benchmark": """cudnn_benchmark : bool
 On CUDA, let cuDNN time its algorithms for the (fixed) batch shapes;
 the global flag is restored after ``fit``.""",
-    "predict_batch_size": """predict_batch_size : int, default=1024
+    "predict_batch_size": """predict_batch_size : int
 Batch size of ``predict``${and_proba}; memory stays bounded for any
 number of series.""",
-    "data_on_device": """data_on_device : {"auto", True, False}, default="auto"
+    "data_on_device": """data_on_device : {"auto", True, False}
 Whether the training set goes to the device whole (True), which is
 fastest, or stays on the host and is streamed to it a batch at a time
 (False): pinned on CUDA, with the next batch copied asynchronously
@@ -126,7 +131,7 @@ of the free GPU memory; True reads an out-of-core ``X`` whole.
 The validation part, the BatchNorm statistics and the final figures
 are streamed alike. Streamed fits do not use ``cuda_graph``, which
 needs the data on the device.""",
-    "distributed": """distributed : bool, default=False
+    "distributed": """distributed : bool
 Train data-parallel over the initialised ``torch.distributed``
 process group (launched by ``torchrun``; see
 :mod:`mlstm_fcn.distributed`): every process fits with the same data
@@ -134,28 +139,28 @@ and parameters, trains on its shard of every batch under
 DistributedDataParallel with BatchNorm statistics synchronised, and
 ends with the same model; only rank 0 writes checkpoints. Without
 ``cuda_graph``; a fresh fit only (no ``warm_start`` or ``partial_fit``).""",
-    "random_state": """random_state : int, numpy Generator/RandomState or None, default=None
+    "random_state": """random_state : int, numpy Generator/RandomState or None
 Seed of weight initialisation, dropout, batch order and the
 validation split. The same integer gives identical results on CPU.
 The caller's global random state is left untouched.""",
-    "verbose": """verbose : int, default=0
+    "verbose": """verbose : int
 1 shows a progress bar over epochs (loss${accuracy}, learning rate).""",
-    "callbacks": """callbacks : list of callable or None, default=None
+    "callbacks": """callbacks : list of callable or None
 Functions called after every epoch, each with a
 :class:`mlstm_fcn.training.EpochEnd` (epoch, history so far, the
 weights kept so far, the network); their return values are ignored.
 They watch training without changing it (so checkpoints ignore them),
 and model files do not keep them.""",
-    "checkpoint_dir": """checkpoint_dir : str, path-like or None, default=None
+    "checkpoint_dir": """checkpoint_dir : str, path-like or None
 Directory for training checkpoints. A fit that finds there a
 checkpoint of the same run (same parameters and data) resumes from
 it, so a run killed mid-way continues where it stopped and, on CPU
 with an integer ``random_state``, ends with the same weights as an
 uninterrupted run. ``None`` writes no checkpoints; ``partial_fit``
 writes none either.""",
-    "checkpoint_every": """checkpoint_every : int, default=10
+    "checkpoint_every": """checkpoint_every : int
 Epochs between checkpoints (one is also written when training ends).""",
-    "fused": """fused : "auto" or bool, default="auto"
+    "fused": """fused : "auto" or bool
 Train the ``n_estimators`` networks together as one fused module
 (grouped convolutions, batched matmuls: :mod:`mlstm_fcn.nn.fused`),
 each member training what it would train alone. "auto" fuses on
@@ -206,6 +211,14 @@ Epoch whose weights were kept, counted from 1 like ``history_["epoch"]``
 Best epoch of every network trained.""",
     "n_epochs_": """n_epochs_ : int
 Epochs run so far (by the first network in an ensemble).""",
+    "converged_": """converged_ : bool or None
+Whether training ended by a stop rule, or at the epoch cap with a
+training loss that had stopped falling (its mean over the last tenth of
+the epochs, at most 20, at most 1% below the tenth before; see
+:mod:`mlstm_fcn.training.convergence`), or a classifier that classifies
+every training series right. False: the cap ended a network that was
+still learning, and a ``ConvergenceWarning`` said so; for an
+ensemble, every network is judged. None after ``partial_fit``.""",
     "autocast_dtype_": """autocast_dtype_ : torch.dtype or None
 Mixed-precision dtype of training and prediction (None: float32).""",
     "data_on_device_": """data_on_device_ : bool
@@ -221,6 +234,22 @@ def section(title: str, entries: list[str], **fill: str) -> str:
         lines.append(header)
         lines.append(textwrap.indent(body, "    "))
     return "\n".join(lines)
+
+
+def default_text(value) -> str:
+    """A default as numpydoc writes it: strings quoted, the rest as Python prints them."""
+    return f'"{value}"' if isinstance(value, str) else repr(value)
+
+
+def parameters_section(cls: type, **fill: str) -> str:
+    """The ``Parameters`` section of ``cls``: its signature's parameters in order, each with its default."""
+    entries = []
+    for name, parameter in inspect.signature(cls.__init__).parameters.items():
+        if name == "self":
+            continue
+        header, _, body = PARAMETERS[name].partition("\n")
+        entries.append(f"{header}, default={default_text(parameter.default)}\n{body}")
+    return section("Parameters", entries, **fill)
 
 
 def indent(text: str, by: str = "    ") -> str:

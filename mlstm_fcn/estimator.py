@@ -24,7 +24,7 @@ from ._base import (SHARED_CONSTRAINTS, MLSTMFCNBase, Prepared, fitted_attribute
                     restore_fitted_attributes)
 from ._batch_halving import BatchSizer
 from ._runtime import cudnn_benchmark, forked_rng, seed_torch
-from ._docstrings import ATTRIBUTES, PARAMETERS, indent, section
+from ._docstrings import ATTRIBUTES, indent, parameters_section, section
 from ._inputs import check_y
 from .nn import defaults as paper
 from .training import SeriesOnDevice, protocol, recompute_batchnorm_statistics
@@ -32,12 +32,6 @@ from .training.loss import balanced_weights, class_weights, series_weights
 from .training.objective import Classification
 
 #: Parameter order of the classifier (its ``__init__``), which the docstring follows.
-_PARAMETER_ORDER = [
-    "lstm_units", "attention", "lstm_orientation", "filters", "kernel_sizes", "se_reduction", "dropout", "scaling",
-    "n_estimators", "epochs", "batch_size", "learning_rate", "min_learning_rate", "lr_patience", "class_weight",
-    "validation_split", "early_stopping", "stop_when_fitted", "bn_statistics", "warm_start", "device", "precision",
-    "cuda_graph", "cudnn_benchmark", "predict_batch_size", "random_state", "verbose", "callbacks", "checkpoint_dir",
-    "checkpoint_every", "fused", "data_on_device", "distributed"]
 
 
 class MLSTMFCNClassifier(ClassifierMixin, MLSTMFCNBase):
@@ -452,7 +446,7 @@ accuracy in a sixth of its training time (``benchmarks/results/budgets/``)."""
 
 _ATTRIBUTES = ["classes_", "class_count_", "n_channels_", "n_timepoints_", "n_features_in_", "equal_length_",
                "network_", "scaling_", "input_mean_", "device_", "history_", "histories_", "best_epoch_",
-               "best_epochs_", "n_epochs_", "train_loss_", "autocast_dtype_", "data_on_device_"]
+               "best_epochs_", "n_epochs_", "converged_", "train_loss_", "autocast_dtype_", "data_on_device_"]
 _OWN_ATTRIBUTES = {
     "classes_": """classes_ : ndarray of shape (n_classes,)
 Class labels.""",
@@ -477,7 +471,7 @@ MLSTMFCNClassifier.__doc__ = f"""Multivariate LSTM-FCN classifier (Karim et al.,
     whole series (the paper's "dimension shuffle"). Their features are
     concatenated and classified by a linear layer with softmax.
 
-{indent(section("Parameters", [PARAMETERS[p] for p in _PARAMETER_ORDER],
+{indent(parameters_section(MLSTMFCNClassifier,
                 averaged="class probabilities", epochs=_EPOCHS, split="stratified",
                 same_targets="and the same classes", target_stats="", and_proba=" and ``predict_proba``",
                 accuracy=", accuracy"))}

@@ -17,7 +17,7 @@ from sklearn.base import RegressorMixin
 
 from . import inference
 from ._base import SHARED_CONSTRAINTS, MLSTMFCNBase
-from ._docstrings import ATTRIBUTES, PARAMETERS, indent, section
+from ._docstrings import ATTRIBUTES, indent, parameters_section, section
 from ._targets import check_regression_targets, target_statistics
 from .nn import defaults as paper
 from .training import protocol
@@ -25,12 +25,6 @@ from .training.loss import series_weights
 from .training.objective import Regression
 
 #: Parameter order of the regressor (its ``__init__``): the classifier's without class weights and the fitted rule.
-_PARAMETER_ORDER = [
-    "lstm_units", "attention", "lstm_orientation", "filters", "kernel_sizes", "se_reduction", "dropout", "scaling",
-    "n_estimators", "epochs", "batch_size", "learning_rate", "min_learning_rate", "lr_patience",
-    "validation_split", "early_stopping", "bn_statistics", "warm_start", "device", "precision",
-    "cuda_graph", "cudnn_benchmark", "predict_batch_size", "random_state", "verbose", "callbacks", "checkpoint_dir",
-    "checkpoint_every", "data_on_device", "distributed"]
 
 
 class MLSTMFCNRegressor(RegressorMixin, MLSTMFCNBase):
@@ -166,7 +160,7 @@ dataset; regression was not part of it)."""
 
 _ATTRIBUTES = ["n_outputs_", "y_mean_", "n_channels_", "n_timepoints_", "n_features_in_", "equal_length_",
                "network_", "scaling_", "input_mean_", "device_", "history_", "histories_", "best_epoch_",
-               "best_epochs_", "n_epochs_", "train_loss_", "autocast_dtype_", "data_on_device_"]
+               "best_epochs_", "n_epochs_", "converged_", "train_loss_", "autocast_dtype_", "data_on_device_"]
 _OWN_ATTRIBUTES = {
     "n_outputs_": """n_outputs_ : int
 Targets per series (columns of a 2D ``y``; 1 for a 1D ``y``).""",
@@ -189,7 +183,7 @@ MLSTMFCNRegressor.__doc__ = f"""Multivariate LSTM-FCN regressor: MLSTM-FCN with 
     ``fit``. Selection of the kept epoch is on the training loss or on a
     held-out (random, not stratified) ``validation_split``.
 
-{indent(section("Parameters", [PARAMETERS[p] for p in _PARAMETER_ORDER],
+{indent(parameters_section(MLSTMFCNRegressor,
                 averaged="the mean of the members' predictions", epochs=_EPOCHS, split="at random",
                 same_targets="and outputs", target_stats=" and the targets' standardisation",
                 and_proba="", accuracy=""))}

@@ -254,3 +254,17 @@ def test_a_closed_pipe_ends_quietly(model_file):
         shell=True, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=300)
     assert len(proc.stdout.splitlines()) == 4
     assert proc.stderr == "", proc.stderr
+
+
+@pytest.mark.filterwarnings("always::sklearn.exceptions.ConvergenceWarning")
+def test_fit_summary_says_whether_the_fit_converged(tmp_path, capsys):
+    # Libras (15 classes) is far from fitted after 20 epochs (as in tests/test_convergence.py): the
+    # summary and a one-line warning say so; BasicMotions fitted by the stop rule converges.
+    code, out, err = run(capsys, "fit", "Libras", "--out", tmp_path / "l.model", "--json", "--epochs", "20",
+                         "--stop-when-fitted", "none", "--seed", "0", "--device", "cpu", "--quiet")
+    assert code == 0 and json.loads(out)["converged"] is False
+    assert "warning: MLSTMFCNClassifier stopped at its epoch cap (epochs=20)" in err
+    code, out, err = run(capsys, "fit", "BasicMotions", "--out", tmp_path / "b.model", "--seed", "0", "--quiet",
+                         "--device", "cpu", "--json")
+    assert code == 0 and json.loads(out)["converged"] is True
+    assert "epoch cap" not in err

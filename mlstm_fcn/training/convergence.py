@@ -1,0 +1,93 @@
+"""Whether a run ended because it had learned what it could, or because its epochs ran out.
+
+scikit-learn's iterative estimators (``MLPClassifier``, ``LogisticRegression``)
+give a :class:`~sklearn.exceptions.ConvergenceWarning` when they stop at
+``max_iter``. A network is never "converged" in their strict sense, so the
+rule here asks the question a user has: when the epoch cap ended the run,
+was the training loss still falling clearly? A run that a stop rule ended
+(fitted, early stopping) has converged by definition, and so has a
+classifier whose returned model classifies every training series right
+(the estimator checks that).
+
+The training loss of an epoch is noisy (dropout, mini-batches), so the rule
+compares the mean of the last :func:`window` epochs with the mean of the
+window before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: Epochs of each compared window, as a fraction of the epochs of the call ...
+WINDOW_FRACTION = 0.1
+#: ... and at most this many.
+MAX_WINDOW = 20
+#: A fall of the windowed mean training loss by more than this (relative) counts as still learning.
+MIN_RELATIVE_FALL = 0.01
+
+
+def window(epochs: int) -> int:
+    """Epochs in each of the two windows compared at the end of a run of ``epochs`` epochs."""
+    return max(1, min(MAX_WINDOW, int(epochs * WINDOW_FRACTION)))
+
+
+@dataclass(frozen=True)
+class Convergence:
+    """How one run ended (see :func:`diagnose`)."""
+
+    #: Whether the run ended at its epoch cap (no stop rule ended it first).
+    at_cap: bool
+    #: Mean training loss of the window before the last, and of the last (None: too short to say).
+    loss_before: float | None
+    loss_last: float | None
+    #: Epochs in each window.
+    window: int
+
+    @property
+    def still_falling(self) -> bool:
+        """Whether the windowed training loss fell by more than :data:`MIN_RELATIVE_FALL` at the end."""
+        if self.loss_before is None or self.loss_last is None:
+            return False
+        return self.loss_last < self.loss_before * (1.0 - MIN_RELATIVE_FALL)
+
+    @property
+    def converged(self) -> bool:
+        """Ended by a stop rule, or at the cap with a training loss that had stopped falling."""
+        return not (self.at_cap and self.still_falling)
+
+
+def diagnose(losses: list[float], epochs_in_call: int, cap: int) -> Convergence:
+    """How a run whose history has training ``losses`` ended.
+
+    Parameters
+    ----------
+    losses : list of float
+        Mean training loss per epoch, the whole history (a continued run's earlier calls included).
+    epochs_in_call : int
+        Epochs the last call trained.
+    cap : int
+        Epochs the last call was allowed (the estimator's ``epochs``).
+    """
+    w = window(cap)
+    at_cap = epochs_in_call >= cap
+    if len(losses) < 2 * w:
+        return Convergence(at_cap, None, None, w)
+    before = sum(losses[-2 * w:-w]) / w
+    last = sum(losses[-w:]) / w
+    return Convergence(at_cap, before, last, w)
+
+
+def message(estimator: str, cap: int, runs: list[Convergence], train_score: str) -> str:
+    """The warning for runs that the cap ended while their training loss was still falling."""
+    falling = [(i, c) for i, c in enumerate(runs) if not c.converged]
+    i, c = falling[0]
+    who = "" if len(runs) == 1 else f" ({len(falling)} of its {len(runs)} networks; network {i + 1}:)"
+    fall = 100.0 * (1.0 - c.loss_last / c.loss_before)
+    return (f"{estimator} stopped at its epoch cap (epochs={cap}) while the training loss was still "
+            f"falling{who}: mean {c.loss_before:.4g} over the {c.window} epochs before the last {c.window}, "
+            f"{c.loss_last:.4g} over those ({fall:.1f}% lower); {train_score}. More epochs would "
+            f"probably fit the training data better: raise epochs (e.g. epochs={2 * cap}), or continue this model with "
+            "warm_start=True.")
+
+
+__all__ = ["Convergence", "MAX_WINDOW", "MIN_RELATIVE_FALL", "WINDOW_FRACTION", "diagnose", "message", "window"]
