@@ -110,3 +110,13 @@ CONFIGS.update({
 #: Candidates whose one change is a rule of several parameters: the plateau rule needs a cap far
 #: above the defaults' to have anything to decide.
 ONE_RULE = {"d_plateau": {"epochs", "early_stopping"}}
+
+#: The regressor's candidates for how long to train (issue 21, item 5): its default of 500 epochs
+#: (never chosen), the classifier's cap of 100, and the two length rules of the classifier's study.
+#: Each is a dict of MLSTMFCNRegressor parameters on top of its defaults.
+REGRESSION_CONFIGS: dict[str, dict] = {
+    "r_defaults": {"epochs": 500},
+    "r_cap100": {"epochs": 100},
+    "r_steps": {"epochs": f"{STEP_BUDGET} steps", "batch_size": 128},
+    "r_plateau": {"epochs": 1000, "early_stopping": PLATEAU_PATIENCE},
+}

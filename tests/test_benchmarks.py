@@ -184,3 +184,31 @@ def test_the_defaults_are_the_budget_the_cv_chose():
     clf = MLSTMFCNClassifier()
     assert budgets.BUDGETS[rule].kind == "fitted" and clf.stop_when_fitted == budgets.BUDGETS[rule].value
     assert clf.epochs == budgets.BUDGETS[cap].value and clf.bn_statistics == "recompute"
+
+
+def test_regression_selection_reads_only_training_data_resumes_and_reports(tmp_path, monkeypatch):
+    import mlstm_fcn.datasets as datasets
+    import select_regression
+
+    real = datasets.load_uea
+    splits = []
+
+    def spy(name, split="train", **kw):
+        splits.append(split)
+        return real(name, split=split, **kw)
+
+    monkeypatch.setattr(datasets, "load_uea", spy)
+    tiny = {"filters": (4, 4, 4), "kernel_sizes": (3, 3, 3), "se_reduction": 2, "lstm_units": 2}
+    monkeypatch.setattr(select_regression, "REGRESSION_CONFIGS",
+                        {"r_defaults": {**tiny, "epochs": 3}, "r_cap100": {**tiny, "epochs": 2}})
+    argv = ["select_regression.py", "--datasets", "Covid3Month", "--configs", "r_defaults", "r_cap100",
+            "--folds", "2", "--seeds", "0", "--device", "cpu", "--out-dir", str(tmp_path)]
+    monkeypatch.setattr(sys, "argv", argv)
+    select_regression.main()
+    assert splits and set(splits) == {"train"}  # the test split is never read
+    rows = select_regression.read_rows(tmp_path / "cv.csv")
+    assert len(rows) == 2 * 2 and {r["epochs_run"] for r in rows} == {"2", "3"}
+    select_regression.main()  # a rerun skips every finished row
+    assert len(select_regression.read_rows(tmp_path / "cv.csv")) == 4
+    text = (tmp_path / "selection.md").read_text()
+    assert "| r_defaults |" in text and "| 1.000 |" in text  # the defaults relative to themselves
