@@ -48,7 +48,7 @@ def fused_run(X: np.ndarray, y_idx: np.ndarray, k: int, epochs: int, device, rea
     fused = FusedMLSTMFCN.from_members(members)
     series = SeriesOnDevice.from_numpy(X, y_idx, None, device)
     rows = torch.arange(len(X), device=device).expand(k, -1).contiguous()
-    data = FusedData(series, rows, torch.ones(k, n_classes, device=device))
+    data = FusedData(series, rows, torch.ones(k, len(X), device=device))  # every series weighs 1
     gens = []
     for j in range(k):
         gens.append(torch.Generator(device=device))

@@ -28,19 +28,22 @@ from . import inference
 from ._batch_halving import BatchSizer
 from ._inputs import HostSeries, check_X, is_2d, to_trained_length
 from ._runtime import (PRECISIONS, autocast_dtype, cudnn_benchmark, forked_rng, member_seeds, resolve_device,
-                       seed_from, seed_torch)
+                       seed_from)
 from ._scaling import SCALINGS, apply_scaling, fit_scaling
 from ._targets import check_sample_weight
+from ._fused_fit import FusedFitMixin, fitted_attributes, restore_fitted_attributes
 from ._warnings import warn
 from .io import model_file, pickling
 from .nn import MLSTMFCN, MLSTMFCNEnsemble
 from .nn.lstm import ORIENTATIONS
-from .training import (Checkpointer, SeriesOnDevice, TrainConfig, evaluate, recompute_batchnorm_statistics, run_id,
+from .training import (Checkpointer, TrainConfig, evaluate, recompute_batchnorm_statistics, run_id,
                        train)
 from .training import convergence, protocol
+from .training.data import TrainingSeries
 from .training.data_parallel import train_data_parallel
 from .training.objective import Objective
-from .training.streaming import StreamedSeries, keep_on_device, training_series
+from .training.plan import MemberSetUp, set_up_member
+from .training.streaming import keep_on_device, training_series
 
 #: Values of ``bn_statistics``.
 BN_STATISTICS = ("recompute", "running")
@@ -75,6 +78,7 @@ SHARED_CONSTRAINTS: dict = {
     "predict_batch_size": _POSITIVE_INT,
     "data_on_device": [StrOptions({"auto"}), "boolean"],
     "distributed": ["boolean"],
+    "fused": [StrOptions({"auto"}), "boolean"],
     "random_state": [Interval(Integral, None, None, closed="neither"), np.random.RandomState,
                      np.random.Generator, None],
     "verbose": ["verbose"],
@@ -102,20 +106,7 @@ class Prepared:
     checkpointers: list
 
 
-def fitted_attributes(estimator) -> dict:
-    """The learned state of ``estimator``: public ``name_`` attributes and the runs that continue training."""
-    return {k: v for k, v in vars(estimator).items()
-            if (k.endswith("_") and not k.startswith("_")) or k == "_runs"}
-
-
-def restore_fitted_attributes(estimator, before: dict) -> None:
-    """Put back the learned state ``before`` (of :func:`fitted_attributes`): what a failed fit does."""
-    for k in fitted_attributes(estimator):
-        delattr(estimator, k)
-    estimator.__dict__.update(before)
-
-
-class MLSTMFCNBase(BaseEstimator):
+class MLSTMFCNBase(FusedFitMixin, BaseEstimator):
     """The shared machinery of :class:`~mlstm_fcn.MLSTMFCNClassifier` and :class:`~mlstm_fcn.MLSTMFCNRegressor`.
 
     Not an estimator on its own: a subclass states its parameters
@@ -224,10 +215,6 @@ class MLSTMFCNBase(BaseEstimator):
             checkpointers, seed = self._checkpointers(arrays, starts if continuing else None)
             seeds = [s["seed"] for s in starts] if starts[0] is not None else member_seeds(seed, len(starts))
         return Prepared(X_arr, lengths, targets, sample_weight, partial, continuing, starts, seeds, checkpointers)
-
-    def _fuses(self, prepared: Prepared) -> bool:
-        """Whether this fit trains its networks as one fused module (the classifier's ``fused``); no by default."""
-        return False
 
     def _train_sequential(self, p: Prepared, post_sizer: BatchSizer) -> tuple[list, list, list]:
         """Train the networks one after the other: networks, results, trained indices."""
@@ -369,7 +356,7 @@ class MLSTMFCNBase(BaseEstimator):
         return checkpointers, seed
 
     def _series_on_device(self, X_arr, lengths, targets, sample_weight, idx, weight_idx,
-                          partial: bool) -> SeriesOnDevice | StreamedSeries:
+                          partial: bool) -> TrainingSeries:
         """The series at ``idx`` for a pass on the fit's device (resident or streamed), with their loss weights.
 
         Class weights come from the series at ``weight_idx`` (the training part).
@@ -388,16 +375,11 @@ class MLSTMFCNBase(BaseEstimator):
         Returns the network, its :class:`~mlstm_fcn.training.TrainResult` and
         the indices of the series it trained on.
         """
-        device = self.device_
-        seed_torch(seed, device)
-        train_idx, val_idx = self._split(targets, seed, partial)
-        # float32 whatever the caller's default dtype (torch.set_default_dtype).
-        network = self._build_network().to(device=device, dtype=torch.float32)
+        member = self._set_up_member(targets, seed, partial)
+        train_idx, val_idx, network, generator = member.train_idx, member.val_idx, member.network, member.generator
         run = None if start is None else start.get("run")
         if start is not None and run is None:  # a model without kept runs: its weights only
             network.load_state_dict(start["weights"])
-        generator = torch.Generator(device=device)
-        generator.manual_seed(seed)
         done = 0 if run is None else int(run["epoch"]) + 1
         config = self._train_config(done + (1 if partial else self.epochs))
         # Loss weights: class weights from the series this network trains on, not the part held out.
@@ -411,10 +393,18 @@ class MLSTMFCNBase(BaseEstimator):
         if partial and result.run is not None:
             # partial_fit returns the latest weights: the best epoch of chunks seen apart means nothing.
             network.load_state_dict(result.run["network"])
+        self._recompute_statistics(network, train_data, post_sizer)
+        return network, result, train_idx
+
+    def _set_up_member(self, targets: np.ndarray, seed: int, partial: bool) -> MemberSetUp:
+        """One network of this fit, set up as alone or fused alike (:func:`~mlstm_fcn.training.plan.set_up_member`)."""
+        return set_up_member(seed, self.device_, lambda s: self._split(targets, s, partial), self._build_network)
+
+    def _recompute_statistics(self, network, train_data, post_sizer: BatchSizer) -> None:
+        """A trained network's BatchNorm statistics as ``bn_statistics`` says, on the series it trained on."""
         if self.bn_statistics == "recompute":
             recompute_batchnorm_statistics(network, train_data, batch_size=post_sizer,
                                            autocast_dtype=self.autocast_dtype_)
-        return network, result, train_idx
 
     def _build_network(self) -> MLSTMFCN:
         return MLSTMFCN(self.n_channels_, self.n_timepoints_, self._n_outputs(),

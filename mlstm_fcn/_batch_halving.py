@@ -58,8 +58,3 @@ class BatchSizer:
 def as_sizer(batch_size: "int | BatchSizer") -> BatchSizer:
     """``batch_size`` itself when it is a :class:`BatchSizer`, else a new one of that size."""
     return batch_size if isinstance(batch_size, BatchSizer) else BatchSizer(batch_size)
-
-
-def map_batches(fn: Callable[[int, int], object], n: int, batch_size: int, what: str) -> list:
-    """``[fn(start, stop) for each batch]`` over ``range(n)``, halving batches on out-of-memory."""
-    return BatchSizer(batch_size).map(fn, n, what)

@@ -164,10 +164,13 @@ Epochs between checkpoints (one is also written when training ends).""",
 Train the ``n_estimators`` networks together as one fused module
 (grouped convolutions, batched matmuls: :mod:`mlstm_fcn.nn.fused`),
 each member training what it would train alone. "auto" fuses on
-CUDA when ``n_estimators > 1`` for a fresh fit without
-``checkpoint_dir``, ``callbacks``, ``sample_weight`` or
-``warm_start``; on a CPU, sequential training was measured faster.
-True fuses on any device (and refuses those); False never fuses. A
+CUDA when ``n_estimators > 1`` for a fresh fit of resident data in
+one process without ``checkpoint_dir``, ``callbacks`` or
+``warm_start`` (nor for ``partial_fit``); on a CPU, sequential
+training was measured faster. True fuses on any device (and refuses
+those); False never fuses. Each member weighs every series as its
+own fit would (class weights of its training series times
+``sample_weight``). A
 fused fit shows no progress bar, does not halve batches on GPU
 out-of-memory, and on an interrupt keeps every member's best weights
 so far. On CUDA its epochs run several per CUDA-graph replay,

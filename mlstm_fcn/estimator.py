@@ -17,17 +17,12 @@ from sklearn.base import ClassifierMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 
-import torch
-
 from . import inference
-from ._base import (SHARED_CONSTRAINTS, MLSTMFCNBase, Prepared, fitted_attributes,
-                    restore_fitted_attributes)
-from ._batch_halving import BatchSizer
-from ._runtime import cudnn_benchmark, forked_rng, seed_torch
+from ._base import SHARED_CONSTRAINTS, MLSTMFCNBase
 from ._docstrings import ATTRIBUTES, indent, parameters_section, section
 from ._inputs import check_y
 from .nn import defaults as paper
-from .training import SeriesOnDevice, protocol, recompute_batchnorm_statistics
+from .training import protocol
 from .training.loss import balanced_weights, class_weights, series_weights
 from .training.objective import Classification
 
@@ -39,7 +34,6 @@ class MLSTMFCNClassifier(ClassifierMixin, MLSTMFCNBase):
         **SHARED_CONSTRAINTS,
         "class_weight": [StrOptions({"balanced"}), dict, None],
         "stop_when_fitted": [Interval(Integral, 1, None, closed="left"), None],
-        "fused": [StrOptions({"auto"}), "boolean"],
     }
     _objective = Classification()
     _ensemble_combine = "probability"
@@ -210,146 +204,6 @@ class MLSTMFCNClassifier(ClassifierMixin, MLSTMFCNBase):
 
     def _final_figures(self, loss: float, accuracy: float) -> None:
         self.train_loss_, self.train_accuracy_ = loss, accuracy
-
-    # ------------------------------------------------------------ fused training
-    def _fuses(self, prepared: Prepared) -> bool:
-        """Whether this fit trains its networks fused (see the ``fused`` parameter)."""
-        if not (self.fused is True or self.fused == "auto" and self.device_.type == "cuda" and self.n_estimators > 1):
-            return False
-        blockers = [name for name, present in (
-            ("checkpoint_dir", self.checkpoint_dir is not None), ("callbacks", bool(self.callbacks)),
-            ("sample_weight", prepared.sample_weight is not None), ("streamed data", not self.data_on_device_),
-            ("distributed", bool(self.distributed)),
-            ("warm_start", bool(self.warm_start)), ("partial_fit", prepared.partial)) if present]
-        if blockers:
-            if self.fused is True:
-                raise ValueError(f"fused=True trains fresh fits without {', '.join(blockers)}; leave those out, "
-                                 "or set fused='auto' (which then trains the networks one after the other).")
-            return False
-        return True
-
-    @classmethod
-    def fit_many(cls, estimators: Sequence["MLSTMFCNClassifier"], Xs: Sequence, ys: Sequence
-                 ) -> list["MLSTMFCNClassifier"]:
-        """Fit several estimators of one configuration, each on its own data, as one fused run.
-
-        Every network of every estimator trains what it would train in its
-        own ``fit`` (same seeds, same batch order: :mod:`mlstm_fcn.training.fused`),
-        all in one fused module: cross-validation folds and seeds of one
-        configuration in one GPU pass.
-
-        Parameters
-        ----------
-        estimators : sequence of MLSTMFCNClassifier
-            Unfitted or not; parameters equal but for ``random_state``, with
-            ``checkpoint_dir`` and ``callbacks`` None.
-        Xs, ys : sequences
-            Each estimator's training series and labels; after
-            ``validation_split``, every network must train on the same number
-            of series with the same shape and number of classes.
-
-        Returns
-        -------
-        estimators : list of MLSTMFCNClassifier
-            The same objects, fitted.
-        """
-        if not estimators or len(estimators) != len(Xs) or len(Xs) != len(ys):
-            raise ValueError("fit_many needs one X and one y per estimator")
-        befores = [fitted_attributes(est) for est in estimators]
-        try:
-            return cls._fit_many(estimators, Xs, ys)
-        except BaseException:  # every estimator as it was, as a failed fit leaves it
-            for est, before in zip(estimators, befores):
-                restore_fitted_attributes(est, before)
-            raise
-
-    @classmethod
-    def _fit_many(cls, estimators: Sequence["MLSTMFCNClassifier"], Xs: Sequence, ys: Sequence
-                  ) -> list["MLSTMFCNClassifier"]:
-        first = estimators[0]
-        same = {k: v for k, v in first.get_params(deep=False).items() if k != "random_state"}
-        groups = []
-        for est, X, y in zip(estimators, Xs, ys):
-            if {k: v for k, v in est.get_params(deep=False).items() if k != "random_state"} != same:
-                raise ValueError("fit_many fits estimators whose parameters differ only in random_state")
-            if est.checkpoint_dir is not None or est.callbacks or est.warm_start:
-                raise ValueError("fit_many trains fresh fits without checkpoints, callbacks or warm_start")
-            est._check_params()
-            groups.append((est, est._prepare(X, y, None, partial=False)))
-        shapes = {(p.X.shape[1:], len(est.classes_), str(est.device_)) for est, p in groups}
-        if len(shapes) != 1:
-            raise ValueError(f"fit_many needs one series shape, number of classes and device, got {sorted(shapes)}")
-        post_sizer = BatchSizer(first.predict_batch_size)
-        device = first.device_
-        with forked_rng(device), cudnn_benchmark(device.type == "cuda" and first.cudnn_benchmark):
-            trained = cls._train_fused(groups, post_sizer)
-        for (est, prepared), (networks, results, rows) in zip(groups, trained):
-            est._finish(prepared, networks, results, rows, post_sizer)
-        return list(estimators)
-
-    @staticmethod
-    def _train_fused(groups: list, post_sizer: BatchSizer) -> list[tuple[list, list, list]]:
-        """Train the networks of ``groups`` ``(estimator, Prepared)`` as one fused module.
-
-        Returns per group its networks (best weights, BatchNorm statistics as
-        ``bn_statistics`` says), training results and trained indices.
-        """
-        from .nn.fused import FusedMLSTMFCN
-        from .training.fused import FusedData, train_fused
-
-        first = groups[0][0]
-        device = first.device_
-        config = first._train_config()
-        members, perm_gens, dropout_gens, rows, val_rows, weights, owners = [], [], [], [], [], [], []
-        offset = 0
-        for g, (est, p) in enumerate(groups):
-            for seed in p.seeds:
-                # As _fit_network: seeds, split, network, then the batch-order generator.
-                seed_torch(seed, device)
-                train_idx, val_idx = est._split(p.targets, seed)
-                members.append(est._build_network().to(device=device, dtype=torch.float32))
-                if device.type == "cpu":  # dropout masks as the member's own fit draws them
-                    dropout_gens.append(torch.Generator())
-                    dropout_gens[-1].set_state(torch.default_generator.get_state())
-                generator = torch.Generator(device=device)
-                generator.manual_seed(seed)
-                perm_gens.append(generator)
-                rows.append(train_idx + offset)
-                val_rows.append(None if val_idx is None else val_idx + offset)
-                weights.append(class_weights(est.class_weight, est.classes_, p.targets[train_idx]))
-                owners.append((g, train_idx))
-            offset += p.X.shape[0]
-        if len({len(r) for r in rows}) != 1 or len({None if v is None else len(v) for v in val_rows}) != 1:
-            raise ValueError("fused networks must train (and validate) on the same number of series")
-        X_all = np.concatenate([p.X for _, p in groups])
-        t = X_all.shape[-1]
-        lengths_all = None
-        if any(p.lengths is not None for _, p in groups):
-            lengths_all = np.concatenate([p.lengths if p.lengths is not None
-                                          else np.full(p.X.shape[0], t, dtype=np.int64) for _, p in groups])
-        y_all = np.concatenate([p.targets for _, p in groups])
-        series = SeriesOnDevice.from_numpy(X_all, y_all, lengths_all, device)
-        fused = FusedMLSTMFCN.from_members(members)
-        fused.dropout_generators = dropout_gens or None
-
-        def index(parts):
-            return torch.from_numpy(np.stack(parts).astype(np.int64)).to(device)
-
-        data = FusedData(series, index(rows), torch.tensor(np.stack(weights), dtype=torch.float32, device=device),
-                         None if val_rows[0] is None else index(val_rows))
-        result = train_fused(fused, data, config, perm_gens, rules="device" if device.type == "cuda" else "host")
-        out = [([], [], []) for _ in groups]
-        for network, res, member_rows, (g, train_idx) in zip(result.members, result.results, rows, owners):
-            res.used_cuda_graph = result.used_cuda_graph
-            est = groups[g][0]
-            if est.bn_statistics == "recompute":
-                rows_t = torch.from_numpy(member_rows.astype(np.int64)).to(device)
-                recompute_batchnorm_statistics(network, series.X[rows_t],
-                                               None if series.lengths is None else series.lengths[rows_t],
-                                               batch_size=post_sizer, autocast_dtype=est.autocast_dtype_)
-            for part, value in zip(out[g], (network, res, train_idx)):
-                part.append(value)
-        return out
 
     # ----------------------------------------------------------------- predict
     def predict_proba(self, X) -> np.ndarray:

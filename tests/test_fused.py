@@ -84,7 +84,8 @@ def _fused_fit(X, classes, y_idx, rows, seeds, config, rules):
         perms[-1].manual_seed(seed)
     fused = FusedMLSTMFCN.from_members(members)
     fused.dropout_generators = dropout
-    weights = torch.tensor(np.stack([class_weights("balanced", classes, y_idx[r]) for r in rows]),
+    # Each member weighs every series by its class's weight among that member's training rows.
+    weights = torch.tensor(np.stack([class_weights("balanced", classes, y_idx[r])[y_idx] for r in rows]),
                            dtype=torch.float32)
     data = FusedData(SeriesOnDevice.from_numpy(X, y_idx, None, CPU), torch.from_numpy(rows), weights)
     return train_fused(fused, data, config, perms, rules=rules, readback_every=4)
@@ -242,7 +243,7 @@ def test_fused_graphed_block_on_cuda_decides_as_eager_host_rules():
         for i, g in enumerate(gens):
             g.manual_seed(i)
         r4 = torch.from_numpy(np.concatenate([rows, rows[:1]])).to(dev)
-        w = torch.ones(4, len(classes), device=dev)
+        w = torch.ones(4, len(X), device=dev)
         data = FusedData(SeriesOnDevice.from_numpy(X, y_idx, None, dev), r4, w)
         results[rules] = train_fused(fused, data, config, gens, rules=rules, readback_every=8)
     assert results["device"].used_cuda_graph
@@ -275,7 +276,7 @@ def test_device_rules_with_validation_decide_as_host_rules():
             members.append(MLSTMFCN(X.shape[1], X.shape[2], len(classes), dropout=0.0, **SMALL))
             perms.append(torch.Generator())
             perms[-1].manual_seed(seed)
-        weights = torch.ones(3, len(classes))
+        weights = torch.ones(3, len(X))
         data = FusedData(SeriesOnDevice.from_numpy(X, y_idx, None, CPU), torch.from_numpy(rows), weights,
                          torch.from_numpy(val))
         runs[rules] = train_fused(FusedMLSTMFCN.from_members(members), data, config, perms, rules=rules,
@@ -286,3 +287,65 @@ def test_device_rules_with_validation_decide_as_host_rules():
         for key in ("val_loss", "val_accuracy", "loss", "learning_rate"):
             np.testing.assert_allclose(b.history[key], a.history[key], rtol=1e-6)
     assert any(len(r.history["epoch"]) < config.epochs for r in runs["host"].results), "nobody stopped early"
+
+
+def _assert_fused_is_sequential(fused, seq, X, rtol_val=2e-3, atol=1e-4, predict="predict_proba"):
+    assert fused.best_epochs_ == seq.best_epochs_
+    for a, b in zip(fused.histories_, seq.histories_):
+        assert set(a) == set(b)
+        np.testing.assert_allclose(a["loss"], b["loss"], rtol=1e-5)
+        if "val_loss" in a:  # see test_estimator_fused_is_the_sequential_ensemble
+            np.testing.assert_allclose(a["val_loss"], b["val_loss"], rtol=rtol_val)
+    np.testing.assert_allclose(getattr(fused, predict)(X), getattr(seq, predict)(X), atol=atol)
+
+
+def test_fused_regressor_is_the_sequential_ensemble():
+    # The regressor fuses by the classifier's rules, under its own objective (squared error, no accuracy).
+    from mlstm_fcn import MLSTMFCNRegressor
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3, 20)).astype(np.float32)
+    y = X[:, 0, :5].mean(axis=1) + 0.1 * rng.normal(size=40)
+    # The validation loss differs by float rounding in running BatchNorm statistics (see above): a patience
+    # the run never reaches keeps a near tie from turning into a schedule step in one path only.
+    params = dict(FAST, n_estimators=3, epochs=4, batch_size=8, validation_split=0.25, random_state=0)
+    seq = MLSTMFCNRegressor(fused=False, **params).fit(X, y)
+    fused = MLSTMFCNRegressor(fused=True, **params).fit(X, y)
+    assert "accuracy" not in fused.history_
+    # A linear output passes the running statistics' float noise on to the validation loss undamped.
+    _assert_fused_is_sequential(fused, seq, X, rtol_val=1e-2, predict="predict")
+
+
+def test_fused_fit_weighs_series_as_the_sequential_fit_with_sample_weights(tiny_data):
+    X, y = tiny_data
+    w = np.random.default_rng(1).uniform(0, 3, size=len(y))
+    params = dict(FAST, n_estimators=2, epochs=4, batch_size=8, random_state=0)
+    seq = MLSTMFCNClassifier(fused=False, **params).fit(X, y, sample_weight=w)
+    fused = MLSTMFCNClassifier(fused=True, **params).fit(X, y, sample_weight=w)
+    _assert_fused_is_sequential(fused, seq, X)
+    unweighted = MLSTMFCNClassifier(fused=True, **params).fit(X, y)
+    assert not np.allclose(unweighted.history_["loss"], fused.history_["loss"])  # the weights did act
+
+
+def test_regressor_fit_many_fits_folds_as_their_own_fits():
+    from mlstm_fcn import MLSTMFCNRegressor
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(36, 2, 16)).astype(np.float32)
+    y = X[:, 1].mean(axis=1)
+    folds = [np.arange(0, 30), np.arange(6, 36)]
+    params = dict(FAST, epochs=4, batch_size=8)
+    many = MLSTMFCNRegressor.fit_many([MLSTMFCNRegressor(random_state=s, **params) for s in (3, 4)],
+                                      [X[f] for f in folds], [y[f] for f in folds])
+    for est, f, s in zip(many, folds, (3, 4)):
+        ref = MLSTMFCNRegressor(random_state=s, **params).fit(X[f], y[f])
+        np.testing.assert_allclose(est.predict(X), ref.predict(X), atol=1e-4)
+        assert est.best_epoch_ == ref.best_epoch_ and est.converged_ == ref.converged_
+
+
+def test_the_regressor_refuses_what_fusing_cannot_do_by_the_classifiers_rule(tmp_path):
+    from mlstm_fcn import MLSTMFCNRegressor
+
+    X = np.random.default_rng(0).normal(size=(20, 2, 16)).astype(np.float32)
+    with pytest.raises(ValueError, match="fused=True trains fresh fits without checkpoint_dir"):
+        MLSTMFCNRegressor(n_estimators=2, fused=True, checkpoint_dir=tmp_path, **FAST).fit(X, X[:, 0, 0])

@@ -272,3 +272,18 @@ def test_streaming_benchmark_runs_in_tiny_mode(tmp_path):
     assert runs["resident"]["data_on_device"] and not runs["streamed"]["data_on_device"]
     assert runs["streamed"]["cap_above_baseline_mb"] == result["cap_above_baseline_mb"]
     assert runs["streamed"]["peak_anon_mb"] > 0
+
+
+def test_every_series_set_a_pass_reads_states_the_training_series_protocol():
+    import numpy as np
+    import torch
+
+    from mlstm_fcn.training import SeriesOnDevice, TrainingSeries
+    from mlstm_fcn.training.data_parallel import ShardedSeries
+    from mlstm_fcn.training.streaming import StreamedSeries
+
+    X, y = np.zeros((4, 2, 5), np.float32), np.arange(4)
+    resident = SeriesOnDevice.from_numpy(X, y, None, torch.device("cpu"))
+    sets = [resident, StreamedSeries(X, y, None, torch.device("cpu")), ShardedSeries(resident, 0, 2)]
+    assert all(isinstance(s, TrainingSeries) for s in sets)
+    assert not isinstance(X, TrainingSeries)

@@ -15,13 +15,13 @@
 
 from .batchnorm_statistics import recompute_batchnorm_statistics
 from .checkpoint import Checkpointer, run_id
-from .data import SeriesOnDevice, batch_slices
+from .data import SeriesOnDevice, TrainingSeries, batch_slices
 from .epoch import EpochRunner, evaluate
 from .loop import EpochEnd, TrainResult, train
 from .loss import class_weights, weighted_loss
 from .protocol import TrainConfig
 from .state import LoopState
 
-__all__ = ["Checkpointer", "EpochEnd", "EpochRunner", "LoopState", "SeriesOnDevice", "TrainConfig", "TrainResult",
+__all__ = ["Checkpointer", "EpochEnd", "EpochRunner", "LoopState", "SeriesOnDevice", "TrainConfig", "TrainResult", "TrainingSeries",
            "batch_slices", "class_weights", "evaluate", "recompute_batchnorm_statistics", "run_id", "train",
            "weighted_loss"]

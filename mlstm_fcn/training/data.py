@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 import torch
@@ -21,6 +22,32 @@ from torch import Tensor
 #: One batch on the device: series ``(b, C, T)``, targets (``(b,)`` class indices or ``(b, n_outputs)``),
 #: lengths ``(b,)`` or None, and each series' loss weight ``(b,)``.
 Batch = tuple[Tensor, Tensor, "Tensor | None", Tensor]
+
+
+@runtime_checkable
+class TrainingSeries(Protocol):
+    """What a training pass reads: :class:`SeriesOnDevice`, and the sets kept elsewhere that answer alike.
+
+    :class:`~mlstm_fcn.training.streaming.StreamedSeries` (kept on the host,
+    streamed a batch at a time) and
+    :class:`~mlstm_fcn.training.data_parallel.ShardedSeries` (this rank's
+    shard of every batch) implement it; the loop, the epoch, the evaluation
+    passes and the BatchNorm statistics take any of them.
+    """
+
+    @property
+    def device(self) -> torch.device: ...
+
+    @property
+    def shape(self) -> tuple[int, int, int]: ...
+
+    def __len__(self) -> int: ...
+
+    def take(self, idx: Tensor) -> Batch: ...
+
+    def rows(self, start: int, stop: int) -> Batch: ...
+
+    def batches(self, perm: Tensor, slices: Sequence[tuple[int, int]]) -> Iterator[Batch]: ...
 
 
 @dataclass
@@ -38,9 +65,6 @@ class SeriesOnDevice:
     y: Tensor
     lengths: Tensor | None = None
     weight: Tensor | None = None
-
-    #: Whole on the device (the CUDA-graph path needs this).
-    resident = True
 
     @classmethod
     def from_numpy(cls, X: np.ndarray, y: np.ndarray, lengths: np.ndarray | None,

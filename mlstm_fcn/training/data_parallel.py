@@ -101,8 +101,6 @@ class ShardedSeries:
     ``rows`` read the whole set, for the passes every rank runs alike.
     """
 
-    resident = False
-
     def __init__(self, data, rank: int, world_size: int) -> None:
         self.data, self.rank, self.world_size = data, rank, world_size
 

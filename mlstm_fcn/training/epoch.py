@@ -7,13 +7,13 @@ from torch import Tensor, nn
 
 from .._batch_halving import BatchSizer, as_sizer, smaller_batch
 from .._runtime import autocast_context
-from .data import Batch, SeriesOnDevice, batch_slices
+from .data import Batch, TrainingSeries, batch_slices
 from .loss import weighted_loss
 from .objective import Classification, Objective
 
 
 @torch.no_grad()
-def evaluate(network: nn.Module, data: SeriesOnDevice, batch_size: int | BatchSizer,
+def evaluate(network: nn.Module, data: TrainingSeries, batch_size: int | BatchSizer,
              autocast_dtype: torch.dtype | None = None, what: str = "validation",
              objective: Objective = Classification()) -> tuple[float, float]:
     """Weighted loss and accuracy of ``network`` (in eval mode) on ``data`` (accuracy NaN for regression).
@@ -49,7 +49,7 @@ class EpochRunner:
     so that the epoch needs no host synchronisation.
     """
 
-    def __init__(self, network: nn.Module, optimizer: torch.optim.Optimizer, data: SeriesOnDevice,
+    def __init__(self, network: nn.Module, optimizer: torch.optim.Optimizer, data: TrainingSeries,
                  batch_size: int, autocast_dtype: torch.dtype | None,
                  objective: Objective = Classification()) -> None:
         self.network = network

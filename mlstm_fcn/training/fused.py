@@ -8,10 +8,12 @@ What makes a member's run its own, inside one
   them), in the order of its own seeded permutation, so every member needs
   the same number of training series (the same batch sizes); validation
   rows, when given, likewise;
-- *loss*: each member's class-weighted loss (:func:`~mlstm_fcn.training.weighted_loss`,
-  mapped over the members with ``torch.func.vmap``) with its own class
-  weights; the loss minimised is their sum, whose gradient with respect to
-  a member's weights is that member's own gradient;
+- *loss*: each member's weighted loss (:func:`~mlstm_fcn.training.weighted_loss`
+  of the run's :class:`~mlstm_fcn.training.objective.Objective`, mapped over
+  the members with ``torch.func.vmap``) with its own weight per series
+  (class weight of its training rows times sample weight); the loss
+  minimised is their sum, whose gradient with respect to a member's weights
+  is that member's own gradient;
 - *optimizer*: :class:`MemberAdam`, Adam with one learning rate per member
   (torch's Adam takes one rate per parameter tensor, and stacked tensors
   hold every member);
@@ -33,6 +35,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import partial
 
 import torch
 from torch import Tensor
@@ -45,6 +48,7 @@ from .data import SeriesOnDevice, batch_slices
 from .device_rules import DeviceRules
 from .loop import TrainResult, record_monitored, should_stop
 from .loss import weighted_loss
+from .objective import Classification, Objective
 from .protocol import TrainConfig, make_optimizer, make_schedule
 from .state import LoopState, new_history
 
@@ -54,12 +58,14 @@ READBACK_EVERY = 25
 #: capture and instantiate, and small data sets (a few batches per epoch) are the ones that gain.
 MAX_STEPS_PER_BLOCK = 256
 
-def _class_weighted_loss(logits: Tensor, y: Tensor, class_weight: Tensor) -> Tensor:
-    # One member's loss: each series weighted by its class's weight.
-    return weighted_loss(logits, y, class_weight[y])
+def member_losses(objective: Objective):
+    """``f(outputs (k, b, ...), targets (k, b, ...), weights (k, b)) -> (k,)``: each member's weighted loss."""
+    return torch.func.vmap(partial(weighted_loss, objective=objective))
 
 
-_member_losses = torch.func.vmap(_class_weighted_loss)
+def _member_correct(objective: Objective, outputs: Tensor, targets: Tensor) -> Tensor | None:
+    # Each member's count of right answers (k,), or None where the objective counts none.
+    return torch.func.vmap(objective.correct)(outputs, targets) if objective.counts_accuracy else None
 
 
 class MemberAdam:
@@ -136,33 +142,37 @@ class FusedData:
         All series, once.
     train_idx : Tensor of shape (k, n_train), int64
         Row ``j``: the series member ``j`` trains on.
-    class_weight : Tensor of shape (k, n_classes)
-        Each member's class weights.
+    weight : Tensor of shape (k, n)
+        Row ``j``: the loss weight of every series of ``data`` for member ``j``
+        (its class weight among member ``j``'s training rows, times its sample weight).
     val_idx : Tensor of shape (k, n_val) or None
         Each member's validation series (monitored instead of the training loss).
     """
 
     data: SeriesOnDevice
     train_idx: Tensor
-    class_weight: Tensor
+    weight: Tensor
     val_idx: Tensor | None = None
 
-    def take(self, rows: Tensor) -> tuple[Tensor, Tensor, Tensor | None]:
-        """Batches ``(k, b, C, T)``, labels ``(k, b)`` and lengths of the rows ``(k, b)``."""
-        xb, yb, lb, _ = self.data.take(rows)  # fused fits weigh by class (class_weight), not by series
-        return xb, yb, lb
+    def take(self, rows: Tensor) -> tuple[Tensor, Tensor, Tensor | None, Tensor]:
+        """Batches ``(k, b, C, T)``, targets, lengths ``(k, b)`` and each member's weights ``(k, b)`` of the rows."""
+        xb, yb, lb, _ = self.data.take(rows)  # the weights differ by member: from ``weight``
+        return xb, yb, lb, self.weight.gather(1, rows)
 
 
 class FusedEpoch:
     """One epoch of every member, eagerly (the reference a CUDA graph captures).
 
-    Sums each member's loss and correct count in device tensors ``(k,)``.
+    Sums each member's loss and correct count (zero for an objective that
+    counts none) in device tensors ``(k,)``.
     """
 
     def __init__(self, network: FusedMLSTMFCN, optimizer: MemberAdam, data: FusedData, batch_size: int,
-                 autocast_dtype: torch.dtype | None) -> None:
+                 autocast_dtype: torch.dtype | None, objective: Objective = Classification()) -> None:
         self.network, self.optimizer, self.data = network, optimizer, data
         self.autocast_dtype = autocast_dtype
+        self.objective = objective
+        self.losses = member_losses(objective)
         k, n = data.train_idx.shape
         self.n = n
         self.slices = batch_slices(n, batch_size)
@@ -172,15 +182,17 @@ class FusedEpoch:
 
     def step(self, positions: Tensor) -> None:
         """One optimizer step; ``positions`` ``(k, b)`` index each member's ``train_idx`` row."""
-        xb, yb, lb = self.data.take(self.data.train_idx.gather(1, positions))
+        xb, yb, lb, wb = self.data.take(self.data.train_idx.gather(1, positions))
         with autocast_context(xb.device, self.autocast_dtype):
-            logits = self.network(xb, lb)
-            losses = _member_losses(logits, yb, self.data.class_weight)
+            outputs = self.network(xb, lb)
+            losses = self.losses(outputs, yb, wb)
         self.optimizer.zero_grad()
         losses.sum().backward()
         self.optimizer.step()
         self.loss_sum += losses.detach() * positions.shape[1]
-        self.correct += (logits.detach().argmax(-1) == yb).sum(1)
+        correct = _member_correct(self.objective, outputs.detach(), yb)
+        if correct is not None:
+            self.correct += correct
 
     def body(self, perms: Tensor) -> None:
         """All steps of an epoch; ``perms`` ``(k, n)`` is each member's permutation."""
@@ -191,8 +203,8 @@ class FusedEpoch:
 
 
 @torch.no_grad()
-def fused_evaluate(network: FusedMLSTMFCN, data: FusedData, batch_size: int,
-                   autocast_dtype: torch.dtype | None) -> tuple[Tensor, Tensor]:
+def fused_evaluate(network: FusedMLSTMFCN, data: FusedData, batch_size: int, autocast_dtype: torch.dtype | None,
+                   objective: Objective = Classification()) -> tuple[Tensor, Tensor]:
     """Each member's weighted loss and accuracy on its ``val_idx`` rows, in eval mode: two ``(k,)`` tensors.
 
     In batches of at least 1024, as :func:`~mlstm_fcn.training.evaluate` does.
@@ -203,12 +215,15 @@ def fused_evaluate(network: FusedMLSTMFCN, data: FusedData, batch_size: int,
     n = idx.shape[1]
     loss = torch.zeros(idx.shape[0], device=idx.device)
     correct = torch.zeros(idx.shape[0], device=idx.device)
+    losses = member_losses(objective)
     for start, stop in batch_slices(n, max(batch_size, 1024)):
-        xb, yb, lb = data.take(idx[:, start:stop])
+        xb, yb, lb, wb = data.take(idx[:, start:stop])
         with autocast_context(xb.device, autocast_dtype):
-            logits = network(xb, lb)
-        loss += _member_losses(logits, yb, data.class_weight) * (stop - start)
-        correct += (logits.argmax(-1) == yb).sum(1)
+            outputs = network(xb, lb)
+        loss += losses(outputs, yb, wb) * (stop - start)
+        right = _member_correct(objective, outputs, yb)
+        if right is not None:
+            correct += right
     network.train(was_training)
     # float64, as the host loop divides the summed figures with Python floats.
     return loss.to(torch.float64) / n, correct.to(torch.float64) / n
@@ -229,7 +244,8 @@ def _member_perms(generators: list[torch.Generator], n: int, device: torch.devic
 
 
 def train_fused(network: FusedMLSTMFCN, data: FusedData, config: TrainConfig, generators: list[torch.Generator],
-                *, rules: str = "host", readback_every: int | None = None) -> FusedResult:
+                *, rules: str = "host", readback_every: int | None = None,
+                objective: Objective = Classification()) -> FusedResult:
     """Train the members of ``network`` together; return each one's history and best weights.
 
     Parameters
@@ -237,7 +253,7 @@ def train_fused(network: FusedMLSTMFCN, data: FusedData, config: TrainConfig, ge
     network : FusedMLSTMFCN
         Trained in place (its final weights are the last epoch's, not the best).
     data : FusedData
-        The series and each member's rows and class weights.
+        The series and each member's rows and loss weights.
     config : TrainConfig
         The single-network protocol, applied to every member.
     generators : list of torch.Generator
@@ -250,6 +266,8 @@ def train_fused(network: FusedMLSTMFCN, data: FusedData, config: TrainConfig, ge
         With ``rules="device"``: epochs between read-backs of the history;
         default :data:`READBACK_EVERY`, fewer when an epoch has many batches
         (at most :data:`MAX_STEPS_PER_BLOCK` steps per block).
+    objective : Objective, default=Classification()
+        What the loss is, and whether accuracy is counted (as :func:`~mlstm_fcn.training.train` takes it).
 
     Returns
     -------
@@ -265,7 +283,7 @@ def train_fused(network: FusedMLSTMFCN, data: FusedData, config: TrainConfig, ge
     k = network.k
     rule_state = DeviceRules(k, config, device)
     optimizer = MemberAdam(network, rule_state.lr, config)
-    runner = FusedEpoch(network, optimizer, data, config.batch_size, config.autocast_dtype)
+    runner = FusedEpoch(network, optimizer, data, config.batch_size, config.autocast_dtype, objective)
     network.train()
     if readback_every is None:
         readback_every = max(1, min(READBACK_EVERY, MAX_STEPS_PER_BLOCK // len(runner.slices)))
@@ -277,7 +295,8 @@ def train_fused(network: FusedMLSTMFCN, data: FusedData, config: TrainConfig, ge
 def _train_host(network: FusedMLSTMFCN, runner: FusedEpoch, data: FusedData, config: TrainConfig,
                 generators: list[torch.Generator], lr: Tensor) -> FusedResult:
     k, n, device = network.k, runner.n, lr.device
-    states = [LoopState(history=new_history(data.val_idx is not None)) for _ in range(k)]
+    objective = runner.objective
+    states = [LoopState(history=new_history(data.val_idx is not None, objective.counts_accuracy)) for _ in range(k)]
     # One plateau schedule per member, each over a holder of that member's rate: the loop's own schedule.
     holders = [torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=config.learning_rate) for _ in range(k)]
     schedules = [make_schedule(h, config) for h in holders]
@@ -294,7 +313,7 @@ def _train_host(network: FusedMLSTMFCN, runner: FusedEpoch, data: FusedData, con
             monitored = [v / n for v in loss_v]
             if data.val_idx is not None:
                 val_loss, val_acc = (t.tolist() for t in fused_evaluate(network, data, config.batch_size,
-                                                                        config.autocast_dtype))
+                                                                        config.autocast_dtype, objective))
                 monitored = val_loss
             improved = torch.zeros(k, dtype=torch.bool)
             for j in range(k):
@@ -304,6 +323,8 @@ def _train_host(network: FusedMLSTMFCN, runner: FusedEpoch, data: FusedData, con
                           "learning_rate": rates[j], "time": elapsed}
                 if data.val_idx is not None:
                     record.update(val_loss=val_loss[j], val_accuracy=val_acc[j])
+                if not objective.counts_accuracy:
+                    record = {key: v for key, v in record.items() if not key.endswith("accuracy")}
                 for key, value in record.items():
                     states[j].history[key].append(value)
                 improved[j] = record_monitored(states[j], monitored[j], epoch + 1)
@@ -357,7 +378,8 @@ class FusedBlock:
         """Each member's validation loss and accuracy ``(k,)`` now, or None without validation data."""
         if self.data.val_idx is None:
             return None
-        return fused_evaluate(self.runner.network, self.data, self.config.batch_size, self.config.autocast_dtype)
+        return fused_evaluate(self.runner.network, self.data, self.config.batch_size, self.config.autocast_dtype,
+                              self.runner.objective)
 
     def run(self) -> None:
         """Run the block's epochs over ``self.perms`` (eagerly, or as the captured body)."""
@@ -384,7 +406,7 @@ class FusedBlock:
 def _train_device(network: FusedMLSTMFCN, runner: FusedEpoch, data: FusedData, config: TrainConfig,
                   generators: list[torch.Generator], rules: DeviceRules, readback_every: int) -> FusedResult:
     k, n, device = network.k, runner.n, rules.lr.device
-    histories = [new_history(data.val_idx is not None) for _ in range(k)]
+    histories = [new_history(data.val_idx is not None, runner.objective.counts_accuracy) for _ in range(k)]
     result = FusedResult(results=[TrainResult(history=h) for h in histories])
     best = network.member_state()
     block = FusedBlock(runner, data, config, rules, best, min(readback_every, config.epochs))
@@ -431,10 +453,11 @@ def _read_back(block: FusedBlock, histories: list[dict], start_time: float, last
                 continue
             history["epoch"].append(len(history["epoch"]) + 1)
             for name, values in rows.items():
-                history[name].append(values[e][j])
+                if name in history:  # no accuracy columns for an objective that counts none
+                    history[name].append(values[e][j])
             history["time"].append(at)
     return now
 
 
 __all__ = ["FusedBlock", "FusedData", "FusedEpoch", "FusedResult", "MAX_STEPS_PER_BLOCK", "MemberAdam", "READBACK_EVERY",
-           "fused_evaluate", "train_fused"]
+           "fused_evaluate", "member_losses", "train_fused"]

@@ -24,7 +24,7 @@ from torch import Tensor, nn
 
 from .._warnings import warn
 from .checkpoint import Checkpointer, restore_run, run_state
-from .data import SeriesOnDevice
+from .data import TrainingSeries
 from .epoch import EpochRunner, evaluate
 from .objective import Classification, Objective
 from .progress import ProgressBar
@@ -155,8 +155,8 @@ def _keep_tensor_lr(optimizer: torch.optim.Optimizer, lr_tensor: Tensor | None) 
         group["lr"] = lr_tensor
 
 
-def train(network: nn.Module, train_data: SeriesOnDevice, config: TrainConfig,
-          generator: torch.Generator, val_data: SeriesOnDevice | None = None,
+def train(network: nn.Module, train_data: TrainingSeries, config: TrainConfig,
+          generator: torch.Generator, val_data: TrainingSeries | None = None,
           checkpointer: Checkpointer | None = None, *, objective: Objective = Classification(),
           start: dict | None = None, keep_run: bool = False, verbose: int = 0, label: str = "fit",
           callbacks: Sequence[Callable[[EpochEnd], object]] = (),

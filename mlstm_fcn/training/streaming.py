@@ -21,6 +21,7 @@ scaled working copies (see :data:`PEAK_BATCHES`).
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
@@ -28,7 +29,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .data import Batch, SeriesOnDevice
+from .data import Batch, SeriesOnDevice, TrainingSeries
 
 #: Batches on the host at once: the one the device computes on and the next one, being prepared.
 IN_FLIGHT = 2
@@ -85,9 +86,6 @@ class StreamedSeries:
     weight : ndarray of shape (len(rows),) or None, default=None
         Each held series' weight in the loss (None: all 1).
     """
-
-    #: Not on the device as a whole (so not for the CUDA-graph path).
-    resident = False
 
     def __init__(self, source, y: np.ndarray, lengths: np.ndarray | None, device: torch.device,
                  rows: np.ndarray | None = None, weight: np.ndarray | None = None) -> None:
@@ -172,15 +170,17 @@ class StreamedSeries:
                 start, stop = slices[k]
                 return pool.submit(self._host, order[start:stop])
 
-            ahead = prepare(0)
+            # The batch computing and IN_FLIGHT - 1 being prepared, in order.
+            ahead = deque(prepare(k) for k in range(min(IN_FLIGHT - 1, len(slices))))
             for k in range(len(slices)):
-                host = ahead.result()
-                ahead = prepare(k + 1) if k + 1 < len(slices) else None
+                host = ahead.popleft().result()
+                if k + len(ahead) + 1 < len(slices):
+                    ahead.append(prepare(k + len(ahead) + 1))
                 yield self._to_device(host, stream)
 
 
 def training_series(X, y: np.ndarray, lengths: np.ndarray | None, idx: np.ndarray, device: torch.device,
-                    on_device: bool, weight: np.ndarray | None = None) -> SeriesOnDevice | StreamedSeries:
+                    on_device: bool, weight: np.ndarray | None = None) -> TrainingSeries:
     """Series ``idx`` of ``X`` for a training pass: copied to ``device`` whole, or streamed from the host.
 
     ``X`` is a float32 array or an out-of-core :class:`~mlstm_fcn._inputs.HostSeries`
