@@ -26,3 +26,13 @@ def warn(message: str, category: type[Warning] = UserWarning) -> None:
     while frame is not None and _internal(frame):
         frame, level = frame.f_back, level + 1
     warnings.warn(message, category, stacklevel=level + 1 if frame is not None else 2)
+
+
+class LayoutWarning(UserWarning):
+    """Input whose shape looks like ``(n, time, channels)`` where ``(n, channels, time)`` is expected.
+
+    Raised by ``fit`` when a series has many more channels than time steps
+    (see :func:`mlstm_fcn._inputs.warn_if_transposed`). When the layout is
+    intended, silence it with ``warnings.filterwarnings("ignore",
+    category=mlstm_fcn.LayoutWarning)``.
+    """

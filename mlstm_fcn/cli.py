@@ -30,7 +30,6 @@ import numpy as np
 
 from . import __version__
 from ._text_output import emit, pairs, table
-from .presets import PRESETS, get_preset
 
 PROG = "mlstm-fcn"
 
@@ -210,6 +209,47 @@ _ESTIMATOR_OPTIONS = [
 ]
 
 
+class _PresetNames:
+    """The preset names as argparse ``choices``, read from :mod:`mlstm_fcn.presets` when first needed.
+
+    The presets import torch; a command line that names no preset (and ``--help``) should not.
+    """
+
+    def __contains__(self, name: object) -> bool:
+        from .presets import PRESETS
+
+        return name in PRESETS
+
+    def __iter__(self):
+        from .presets import PRESETS
+
+        return iter(sorted(PRESETS))
+
+
+def _shown(value) -> str:
+    return ",".join(map(str, value)) if isinstance(value, tuple) else "none" if value is None else str(value)
+
+
+class _FitHelpFormatter(argparse.HelpFormatter):
+    """fit's help, each estimator option followed by the estimator's default.
+
+    The defaults are read from the estimators' signatures when the help is
+    shown, not when the parser is built: that imports torch and scikit-learn.
+    """
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        names = {name for _, name, _ in _ESTIMATOR_OPTIONS}
+        if action.dest not in names or action.help is None:
+            return action.help
+        defaults, regression = _estimator_defaults(), _estimator_defaults("regression")
+        note = f"default: {_shown(defaults[action.dest])}"
+        if action.dest not in regression:
+            note += "; classification only"
+        elif regression[action.dest] != defaults[action.dest]:
+            note += f"; regression: {_shown(regression[action.dest])}"
+        return f"{action.help} ({note.replace('%', '%%')})"
+
+
 #: Values of fit's --task.
 TASKS = ("auto", "classification", "regression")
 
@@ -252,6 +292,8 @@ def cmd_fit(args) -> None:
     cls = ESTIMATORS["MLSTMFCNRegressor" if task == "regression" else "MLSTMFCNClassifier"]
     accepted = set(_estimator_defaults(task))
     # Options given override the preset's values (or the estimator's defaults without one).
+    from .presets import get_preset
+
     params = get_preset(args.preset) if args.preset else {}
     params.update(device=args.device, random_state=args.seed, verbose=0 if args.quiet else 1)
     if args.attention:
@@ -448,12 +490,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--local", action="store_true", help="only datasets available locally")
     p.set_defaults(func=cmd_datasets)
 
-    p = sub.add_parser("fit", parents=[common], help="train a model on a dataset's training split",
+    p = sub.add_parser("fit", parents=[common], formatter_class=_FitHelpFormatter, help="train a model on a dataset's training split",
                        description="Train MLSTM-FCN on the training split of DATASET (or on all of a .ts file) "
                                    "and write the model file. Prints training metrics at the end.")
     p.add_argument("dataset", metavar="DATASET", help="UEA name or .ts file")
     p.add_argument("--out", metavar="FILE", help="model file to write (default: <dataset>.model)")
-    p.add_argument("--preset", choices=sorted(PRESETS), help="start from a named configuration: 'paper' is "
+    p.add_argument("--preset", choices=_PresetNames(), metavar="NAME", help="start from a named configuration: 'paper' is "
                    "the faithful MLSTM-FCN, 'paper-attention' MALSTM-FCN; other options override it")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
@@ -461,18 +503,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--task", choices=TASKS, default="auto",
                    help="classification or regression; auto (the default): regression for a .ts file of "
                         "numeric targets (@targetLabel true), else classification")
-    defaults, regression = _estimator_defaults(), _estimator_defaults("regression")
-
-    def shown(value) -> str:
-        return ",".join(map(str, value)) if isinstance(value, tuple) else "none" if value is None else str(value)
-
     for flag, name, kwargs in _ESTIMATOR_OPTIONS:
-        default = f"default: {shown(defaults[name])}"
-        if name not in regression:
-            default += "; classification only"
-        elif regression[name] != defaults[name]:
-            default += f"; regression: {shown(regression[name])}"
-        p.add_argument(flag, dest=name, **{**kwargs, "help": f"{kwargs['help']} ({default})"})
+        p.add_argument(flag, dest=name, **kwargs)
     p.set_defaults(func=cmd_fit)
 
     p = sub.add_parser("evaluate", parents=[common], help="accuracy and confusion matrix on a dataset "
