@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # pandas is imported only by list_uea(as_frame=True)
 
 __all__ = [
     "DATA_ENV", "BUNDLED_DIR", "closest_names", "find_uea", "list_uea", "load_uea", "local_names",
-    "not_found_hint", "sktime_data_dir", "uea_search_path", "user_cache_dir",
+    "not_found_hint", "sktime_data_dir", "split_file", "uea_search_path", "user_cache_dir",
 ]
 
 #: Environment variable naming a UEA archive directory.
@@ -100,6 +100,25 @@ def uea_search_path(data_dir: str | os.PathLike | None = None) -> list[Path]:
     if sktime_dir is not None:
         dirs.append(sktime_dir)
     return dirs
+
+
+def split_file(folder: str | os.PathLike, split: str) -> Path:
+    """The file of one split in a dataset folder: ``<folder>/<Name>_TRAIN.ts`` or ``<Name>_TEST.ts``.
+
+    Parameters
+    ----------
+    folder : path-like
+        A dataset folder (``<Name>``, as :func:`find_uea` returns); ``<Name>``
+        is its own name.
+    split : {"train", "test"}
+
+    Returns
+    -------
+    path : Path
+        Where that split's file is (it need not exist).
+    """
+    folder = Path(folder)
+    return folder / f"{folder.resolve().name}_{split.upper()}.ts"
 
 
 def find_uea(name: str, data_dir: str | os.PathLike | None = None) -> Path | None:
@@ -260,7 +279,7 @@ def load_uea(name: str, split: str = "train", data_dir: str | os.PathLike | None
             f"To get it: pass download=True (fetches {name}.zip into {user_cache_dir()}); or, offline, "
             f"unzip {name}.zip from the archive (www.timeseriesclassification.com) into a folder and pass "
             f"data_dir= or set ${DATA_ENV} to it.")
-    return load_ts(folder / f"{folder.name}_{split.upper()}.ts", y_dtype=y_dtype)
+    return load_ts(split_file(folder, split), y_dtype=y_dtype)
 
 
 def list_uea(data_dir: str | os.PathLike | None = None,

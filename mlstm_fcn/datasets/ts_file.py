@@ -113,6 +113,17 @@ def _parse(path: Path, header: dict[str, str], labelled: bool,
     return X_df, y_raw
 
 
+def _without_trailing_colon(X_df: pd.DataFrame) -> pd.DataFrame:
+    """``X_df`` without the empty last dimension that a ``:`` ending every data line gives.
+
+    sktime's own writer (``write_ndarray_to_tsfile``) ends each line of a file
+    without labels so; its reader then sees one more, empty, dimension.
+    """
+    if X_df.shape[1] > 1 and all(len(cell) == 0 for cell in X_df.iloc[:, -1]):
+        return X_df.iloc[:, :-1]
+    return X_df
+
+
 def _to_array(X_df: pd.DataFrame, path: Path) -> np.ndarray:
     """Nested DataFrame (one pd.Series per cell) -> NaN-padded float32 ``(n, C, T)``."""
     series = []
@@ -189,8 +200,13 @@ def load_ts(path: str | os.PathLike, y_dtype: str = "str",
     header = _read_header(path)
     if declares_targets(header):
         # A regression file (the TSER archive's format): the value after the last ':' is a number.
-        X_df, y_raw = _parse(path, header, True, y_dtype="float")
-        return _to_array(X_df, path), np.asarray(y_raw, dtype=np.float64)
+        # Read as text and converted here: sktime's "float" goes through float32 (40.1 -> 40.09999847).
+        X_df, y_raw = _parse(path, header, True, y_dtype="str")
+        try:
+            y = np.asarray(y_raw, dtype=str).astype(np.float64)
+        except ValueError as exc:
+            raise ValueError(f"{path}: @targetLabel true, but a target is not a number ({exc}).") from exc
+        return _to_array(X_df, path), y
     labelled = _declares_labels(header)
     if not labelled and require_labels:
         raise ValueError(f"{path}: the header declares neither class labels (@classLabel true ...) "
@@ -199,6 +215,8 @@ def load_ts(path: str | os.PathLike, y_dtype: str = "str",
         raise ValueError(f"{path}: the header has no @classLabel line "
                          "(@classLabel true <labels>, or @classLabel false for a file without labels).")
     X_df, y_raw = _parse(path, header, labelled)
+    if not labelled:
+        X_df = _without_trailing_colon(X_df)
     # Labels are not checked against @classLabel: archive files disagree with
     # their own headers in case (BasicMotions declares "Standing", uses "standing").
     declared = _declared_dimensions(header)
