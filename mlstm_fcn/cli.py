@@ -33,6 +33,7 @@ import numpy as np
 
 from . import __version__
 from ._text_output import emit, pairs, table
+from ._text_output import one_line as _one_line
 
 PROG = "mlstm-fcn"
 
@@ -586,11 +587,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--opset", type=_positive_int, metavar="N", help="ONNX opset (default: the exporter's)")
     p.set_defaults(func=cmd_export)
     return parser
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())  # messages may span lines; the user gets one
-    return text or type(exc).__name__
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
