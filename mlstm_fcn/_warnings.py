@@ -10,9 +10,11 @@ from __future__ import annotations
 import sys
 import warnings
 
-#: Modules whose frames are not the user's: this package, and the wrappers that torch's
-#: decorators (inference_mode, no_grad) and contextlib put between a call and its function.
-_INTERNAL = ("mlstm_fcn", "torch", "contextlib")
+#: Modules whose frames are not the user's: this package, the wrappers that torch's
+#: decorators (inference_mode, no_grad) and contextlib put between a call and its function, and
+#: scikit-learn and joblib, through which ``clf.score(...)`` or ``GridSearchCV(...).fit(...)`` call
+#: the estimator (the warning then names the user's ``score`` or ``fit`` line, not sklearn/base.py).
+_INTERNAL = ("mlstm_fcn", "torch", "contextlib", "sklearn", "joblib")
 
 
 def _internal(frame) -> bool:
