@@ -43,3 +43,14 @@ def test_label_messages_show_plain_values_not_numpy_reprs(one_torch_thread):
     assert "np.str_" not in str(info.value)
     with pytest.raises(ValueError, match=r"single class \('standing'\)"):
         MLSTMFCNClassifier(**TINY).fit(X, np.full(8, "standing"))
+
+
+def test_the_sktime_adapters_name_the_extra_when_sktime_is_missing():
+    import subprocess
+    import sys
+
+    # sys.modules[name] = None makes "import name" fail, as on a machine without sktime.
+    code = ("import sys; sys.modules['sktime'] = None\n"
+            "try:\n    import mlstm_fcn.sktime_adapter\nexcept ImportError as exc:\n    print(exc)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert "pip install 'mlstm-fcn[sktime]'" in out.stdout

@@ -89,3 +89,26 @@ def test_the_trailing_colon_of_sktimes_writer_is_read(tmp_path):
     path.write_text(univariate)
     X, _ = load_ts(path, require_labels=False)
     np.testing.assert_array_equal(X, [[[0, 1, 2, 3]], [[8, 9, 10, 11]]])
+
+
+def test_labels_read_lower_cased_and_other_format_checks(tmp_path):
+    X = np.zeros((2, 1, 3))
+    _, y = load_ts(write_ts(tmp_path / "case.ts", X, ["Up", "down"]))
+    assert y.tolist() == ["up", "down"]  # the reader's convention (sktime's, which read these files before)
+    path = tmp_path / "stamped.ts"
+    path.write_text("@problemName S\n@timeStamps true\n@classLabel true a\n@data\n(0,1),(1,2):a\n")
+    with pytest.raises(ValueError, match=r"stamped.ts.*@timeStamps true.*not supported"):
+        load_ts(path)
+    path.write_text("@problemName D\n@classLabel true a\n@data\n1,2:3,4:a\n1,2:a\n")  # no @dimensions to check
+    with pytest.raises(ValueError, match="case 1 has 1 dimension.s., case 0 has 2"):
+        load_ts(path)
+
+
+def test_reading_a_ts_file_imports_no_sktime(tmp_path):
+    import subprocess
+    import sys
+
+    code = ("import sys; from mlstm_fcn.datasets import load_uea; load_uea('BasicMotions'); "
+            "print('sktime' in sys.modules, 'pandas' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.split() == ["False", "False"]

@@ -232,7 +232,7 @@ def load_uea(name: str, split: str = "train", data_dir: str | os.PathLike | None
     data_dir : path-like, optional
         An archive directory laid out as ``<Name>/<Name>_{TRAIN,TEST}.ts``.
     y_dtype : {"str", "int", "float"}, default="str"
-        Type of the labels; "str" keeps them as written in the file.
+        Type of the labels; "str" keeps them as written in the file, lower-cased (see :func:`load_ts`).
     download : bool, default=False
         When the dataset is found nowhere, download ``<Name>.zip`` into the
         user cache (verified, unpacked atomically) and load it from there.
@@ -312,7 +312,11 @@ def list_uea(data_dir: str | os.PathLike | None = None,
     records = [with_path(r, find_uea(r.name, data_dir)) for r in archive_2018()]
     if not as_frame:
         return records
-    import pandas as pd  # pandas comes with sktime; only needed for this view
+    try:
+        import pandas as pd  # only this view needs pandas (it comes with the sktime extra)
+    except ImportError as exc:
+        raise ImportError("list_uea(as_frame=True) needs pandas: pip install pandas, or 'mlstm-fcn[sktime]', "
+                          "or use the list that as_frame=False returns.") from exc
 
     rows = [{**asdict(r), "available": r.available} for r in records]
     return pd.DataFrame(rows)

@@ -56,7 +56,8 @@ def write_ts(path: str | os.PathLike, X, y: Sequence | np.ndarray | None = None,
 
     The file round-trips: :func:`~mlstm_fcn.datasets.load_ts` returns the
     same ``X`` (as float32, NaN-padded where the series differ in length) and
-    the same ``y``.
+    the same ``y`` (class labels as text, lower-cased, as the reader gives
+    every ``.ts`` file's labels; ``y_dtype="int"`` reads integer labels).
 
     Parameters
     ----------
