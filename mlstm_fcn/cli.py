@@ -7,7 +7,7 @@
     mlstm-fcn fit X_TRAIN.npy --y y_TRAIN.npy --out my.model  # or one .npz holding X and y
     mlstm-fcn predict bm.model my_series.ts --proba
     mlstm-fcn export bm.model bm.onnx
-    mlstm-fcn fit Tecator --out tecator.model       # regression: a .ts file with @targetLabel true
+    mlstm-fcn fit Tecator --out tecator.model       # regression (@targetLabel true); sktime ships Tecator
 
 A dataset is a UEA archive name (looked up as in :func:`mlstm_fcn.datasets.load_uea`,
 ``--data-dir`` first) or a data file read by :mod:`mlstm_fcn._data_files` (``.ts``,
