@@ -40,7 +40,6 @@ def read_data_file(path: str | os.PathLike,
         raise FileNotFoundError(f"no such {suffix} file: {path}")
     if suffix == ".ts":
         X, y = load_ts(path, require_labels=False)
-        y = None if y is None or np.asarray(y).size == 0 else y
     else:
         X, y = load_arrays(path)
     if X.ndim == 2:  # (n, time): univariate series

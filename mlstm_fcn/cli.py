@@ -101,20 +101,12 @@ def _load_named(name: str, split: str, data_dir: str | None, download: bool):
         places = ", ".join(str(d) for d in uea_search_path(data_dir))
         here = ", ".join(local_names(data_dir)) or "none"
         raise CLIError(
-            f"unknown dataset {name!r}:{not_found_hint(name, data_dir)} not a data file (.ts, .npy, .npz), and no "
+            f"unknown dataset {name!r} (not a data file: .ts, .npy, .npz).{not_found_hint(name, data_dir)} No "
             f"{name}/{name}_TRAIN.ts in {places}. Available here: {here}. To get a UEA dataset: add --download "
             f"(fetches it into the user cache), or in Python load_uea({name!r}, download=True); --data-dir names "
             f"an archive folder (see '{PROG} datasets')") from None
     folder = find_uea(name, data_dir)  # the name as spelled on disk
-    return X, _labels_or_none(y), f"{folder.name if folder is not None else name} ({split})"
-
-
-def _labels_or_none(y) -> np.ndarray | None:
-    # A .ts file without class labels gives no (or empty) labels.
-    if y is None:
-        return None
-    y = np.asarray(y)
-    return None if y.size == 0 else y
+    return X, y, f"{folder.name if folder is not None else name} ({split})"
 
 
 def _lengths_note(X: np.ndarray) -> str:
