@@ -24,7 +24,7 @@ Where datasets are looked for
     With ``download=True`` a dataset found nowhere is downloaded into the user
     cache (see :func:`download_uea`).
 
-Parsing is sktime's (imported lazily).
+Parsing is numpy's (:mod:`mlstm_fcn.datasets.ts_parse`): reading data needs no sktime.
 """
 
 from __future__ import annotations
