@@ -41,3 +41,15 @@ def test_a_resumed_fit_is_logged_at_verbose_0(basic_motions, tmp_path, caplog, o
     resumed = [r for r in caplog.records if "resumed" in r.getMessage()]
     assert len(resumed) == 1 and resumed[0].name.startswith("mlstm_fcn.")
     assert "after epoch 2 of 2" in resumed[0].getMessage() and str(tmp_path) in resumed[0].getMessage()
+
+
+def test_an_interrupted_fit_says_so(basic_motions, capsys, one_torch_thread):
+    X, y = basic_motions[:2]
+
+    def stop_at_epoch_2(end):
+        if end.epoch == 2:
+            raise KeyboardInterrupt
+
+    with pytest.warns(RuntimeWarning, match="interrupted"):
+        MLSTMFCNClassifier(verbose=1, epochs=10, callbacks=[stop_at_epoch_2], **TINY).fit(X, y)
+    assert "ended: interrupted after 2 epochs" in last_bar_line(capsys.readouterr().err)
