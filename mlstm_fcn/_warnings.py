@@ -33,8 +33,9 @@ def warn(message: str, category: type[Warning] = UserWarning) -> None:
 class LayoutWarning(UserWarning):
     """Input whose shape looks like ``(n, time, channels)`` where ``(n, channels, time)`` is expected.
 
-    Raised by ``fit`` when a series has many more channels than time steps
-    (see :func:`mlstm_fcn._inputs.warn_if_transposed`). When the layout is
-    intended, silence it with ``warnings.filterwarnings("ignore",
-    category=mlstm_fcn.LayoutWarning)``.
+    Raised by ``fit`` when a series has many more channels than time steps:
+    at least ``LAYOUT_MIN_CHANNELS`` channels and ``LAYOUT_CHANNEL_RATIO``
+    times as many channels as steps (16 and 2, in :mod:`mlstm_fcn._inputs`).
+    When the layout is intended, silence it with
+    ``warnings.filterwarnings("ignore", category=mlstm_fcn.LayoutWarning)``.
     """
