@@ -35,7 +35,7 @@ class LayoutWarning(UserWarning):
 
     Raised by ``fit`` when a series has many more channels than time steps:
     at least ``LAYOUT_MIN_CHANNELS`` channels and ``LAYOUT_CHANNEL_RATIO``
-    times as many channels as steps (16 and 2, in :mod:`mlstm_fcn._inputs`).
+    times as many channels as steps (constants of :mod:`mlstm_fcn._inputs`).
     When the layout is intended, silence it with
     ``warnings.filterwarnings("ignore", category=mlstm_fcn.LayoutWarning)``.
     """
