@@ -135,3 +135,13 @@ def test_download_option_fetches_through_load_uea(capsys, empty_cache, monkeypat
     assert calls == [("NATOPS", empty_cache)] and json.loads(out)["dataset"] == "NATOPS (train)"
     code, out, _ = run(capsys, "evaluate", tmp_path / "n.model", "NATOPS", "--json")  # now in the cache
     assert code == 0 and json.loads(out)["dataset"] == "NATOPS (test)" and len(calls) == 1
+
+
+def test_load_arrays_maps_npy_files_and_reads_npz_archives(arrays):
+    from mlstm_fcn.datasets import load_arrays
+
+    X, y = load_arrays(arrays / "X_TRAIN.npy")
+    assert isinstance(X, np.memmap) and y is None  # not read into memory: fit streams a memmap
+    X_npz, y_npz = load_arrays(arrays / "bm_TRAIN.npz")
+    np.testing.assert_array_equal(X_npz, X)
+    np.testing.assert_array_equal(y_npz, np.load(arrays / "y_TRAIN.npy"))

@@ -21,12 +21,12 @@ NPZ_CONTENT = ("an array 'X' of shape (n, channels, time) (or (n, time)) and, op
                "(class labels or regression targets)")
 
 
-def _read(path: Path, what: str):
+def _read(path: Path, what: str, mmap_mode: str | None = None):
     """``np.load`` without pickles, its errors said in terms of what the file should hold."""
     if not path.is_file():
         raise FileNotFoundError(f"No such file: {path}.")
     try:
-        return np.load(path, allow_pickle=False)
+        return np.load(path, allow_pickle=False, mmap_mode=mmap_mode)
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
         # Object arrays need pickles (refused: loading them could run code); anything else is not numpy's format.
         raise ValueError(f"{path} is not a readable {path.suffix} file of numbers ({exc}); it must hold "
@@ -86,8 +86,9 @@ def load_arrays(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray | None]
     Returns
     -------
     X : ndarray of shape (n, C, T) or (n, T)
-        As saved: the estimators check and convert it (a NaN-padded array
-        holds series of unequal length).
+        As saved (a read-only ``numpy.memmap`` for a ``.npy`` file): the
+        estimators check and convert it (a NaN-padded array holds series of
+        unequal length).
     y : ndarray of shape (n,) or None
         ``None`` for a ``.npy`` file, or a ``.npz`` file without ``y``.
 
@@ -102,7 +103,8 @@ def load_arrays(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray | None]
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".npy":
-        X = _read(path, NPY_CONTENT)
+        # Memory-mapped: the estimators read a memmap block by block, so X need not fit in memory.
+        X = _read(path, NPY_CONTENT, mmap_mode="r")
         if isinstance(X, np.lib.npyio.NpzFile):
             raise ValueError(f"{path} is a .npz archive under a .npy name; a .npy file must hold {NPY_CONTENT}.")
         return _check_X(X, path, NPY_CONTENT), None
