@@ -20,6 +20,7 @@ import matplotlib
 matplotlib.use("Agg")  # files only, no window
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from mlstm_fcn import MLSTMFCNClassifier  # noqa: E402
 from mlstm_fcn.datasets import load_uea  # noqa: E402
@@ -63,6 +64,7 @@ def main() -> None:
         line, = left.plot(h["epoch"], h["loss"], lw=1, label=f"member {i}")
         left.plot(best, h["loss"][h["epoch"].index(best)], "o", color=line.get_color(), ms=4)
     left.set(yscale="log", xlabel="epoch", ylabel="training loss", title="members (dot: best epoch kept)")
+    left.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole (a 2-epoch run showed 1.25)
     left.legend(fontsize=8)
     names = [f"m{i}" for i in range(len(members))] + ["ensemble", "paper"]
     values = members + [acc_ensemble, acc_paper]

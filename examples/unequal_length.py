@@ -3,7 +3,7 @@
 The loader returns the series NaN-padded at the end; the classifier reads the padding as such and
 masks it (batch-norm statistics, SE squeeze and global pooling count valid steps only), so a series
 gets the same prediction alone as in a padded batch. Lists of (channels, length) arrays work too.
-Writes lengths.png (length histogram per split) and history.png to --out.
+Writes vowels_lengths.png (length histogram per split) and vowels_history.png to --out.
 
 Run: python examples/unequal_length.py [--epochs N] [--out DIR] [--smoke]
 (--smoke, or MLSTM_FCN_SMOKE=1: a tiny network, 2 epochs, figures in a temporary folder.)
@@ -66,8 +66,8 @@ def main() -> None:
     ax.set_ylabel("series")
     ax.legend(frameon=False)
     ax.set_title("JapaneseVowels: lengths")
-    fig.savefig(out / "lengths.png", dpi=90)
-    plot_history(clf, title="JapaneseVowels: training").savefig(out / "history.png", dpi=90)
+    fig.savefig(out / "vowels_lengths.png", dpi=90)
+    plot_history(clf, title="JapaneseVowels: training").savefig(out / "vowels_history.png", dpi=90)
     plt.close("all")
     print(f"figures written to {out}")
 

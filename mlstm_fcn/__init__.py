@@ -4,11 +4,45 @@ Karim, Majumdar, Darabi & Harford, "Multivariate LSTM-FCNs for time series
 classification", Neural Networks 116 (2019), as scikit-learn estimators.
 """
 
-from .estimator import MLSTMFCNClassifier
-from .models import load_model
-from .regressor import MLSTMFCNRegressor
-from .preprocessing import ChannelStandardScaler, PadTruncate, Resampler
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+from ._warnings import LayoutWarning
 
 __version__ = "0.1.0"
 
-__all__ = ["MLSTMFCNClassifier", "MLSTMFCNRegressor", "load_model", "ChannelStandardScaler", "PadTruncate", "Resampler", "__version__"]
+#: Public name -> the module defining it. Imported on first use: the estimators pull in torch,
+#: scikit-learn and scipy (seconds), which ``import mlstm_fcn`` alone, or the command line's
+#: ``--help``, should not pay for.
+_LAZY = {
+    "MLSTMFCNClassifier": ".estimator",
+    "MLSTMFCNRegressor": ".regressor",
+    "load_model": ".models",
+    "ChannelStandardScaler": ".preprocessing",
+    "PadTruncate": ".preprocessing",
+    "Resampler": ".preprocessing",
+}
+
+if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load lazily
+    from .estimator import MLSTMFCNClassifier
+    from .models import load_model
+    from .preprocessing import ChannelStandardScaler, PadTruncate, Resampler
+    from .regressor import MLSTMFCNRegressor
+
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+    globals()[name] = value  # later look-ups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+__all__ = ["MLSTMFCNClassifier", "MLSTMFCNRegressor", "load_model", "ChannelStandardScaler", "PadTruncate",
+           "Resampler", "LayoutWarning", "__version__"]

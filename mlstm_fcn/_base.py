@@ -26,7 +26,7 @@ from sklearn.utils._param_validation import InvalidParameterError, Interval, Str
 
 from . import inference
 from ._batch_halving import BatchSizer
-from ._inputs import HostSeries, check_X, is_2d, to_trained_length
+from ._inputs import HostSeries, check_X, is_2d, to_trained_length, warn_if_transposed
 from ._runtime import (PRECISIONS, autocast_dtype, cudnn_benchmark, forked_rng, member_seeds, resolve_device,
                        seed_from)
 from ._scaling import SCALINGS, apply_scaling, fit_scaling
@@ -189,6 +189,7 @@ class MLSTMFCNBase(FusedFitMixin, BaseEstimator):
             self._count_seen(targets, sample_weight, first=not continuing)
         if not continuing:
             _, c, t = X_arr.shape
+            warn_if_transposed(c, t)
             self.n_channels_, self.n_timepoints_ = c, t
             self.n_features_in_ = t if is_2d(X) else c  # X.shape[1], whatever container X came in
             self.equal_length_ = lengths is None

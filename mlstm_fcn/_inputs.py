@@ -28,7 +28,12 @@ from sklearn.exceptions import DataConversionWarning
 from sklearn.utils import check_array
 
 from ._padding import pad_series, trailing_padding
-from ._warnings import warn
+from ._warnings import LayoutWarning, warn
+
+#: The layout check of :func:`warn_if_transposed`: at least this many channels...
+LAYOUT_MIN_CHANNELS = 16
+#: ...and at least this many times as many channels as time steps.
+LAYOUT_CHANNEL_RATIO = 2
 
 
 def as_numpy(X, name: str = "X"):
@@ -190,6 +195,23 @@ def check_X(X, *, name: str = "X", out_of_core: bool = False) -> tuple[np.ndarra
     if lengths is not None and (lengths == t).all():
         lengths = None
     return np.ascontiguousarray(X, dtype=np.float32), lengths
+
+
+def warn_if_transposed(n_channels: int, n_timepoints: int, name: str = "X") -> None:
+    """Warn (:class:`~mlstm_fcn.LayoutWarning`) when ``(n, C, T)`` looks like ``(n, T, C)`` passed as is.
+
+    Most sensor exports are ``(n, time, channels)``; passed unchanged they train
+    a network on ``channels`` time steps. The rule: at least
+    :data:`LAYOUT_MIN_CHANNELS` channels and :data:`LAYOUT_CHANNEL_RATIO` times
+    as many channels as time steps. A few real datasets have that shape
+    (PEMS-SF: 963 channels, 144 steps); their users silence the warning with
+    ``warnings.filterwarnings("ignore", category=mlstm_fcn.LayoutWarning)``.
+    """
+    if n_channels >= LAYOUT_MIN_CHANNELS and n_channels >= LAYOUT_CHANNEL_RATIO * n_timepoints:
+        warn(f"{name} has {n_channels} channels of {n_timepoints} time steps each; if it is laid out "
+             f"(n, time, channels), pass {name}.transpose(0, 2, 1) (the layout is (n_instances, n_channels, "
+             "n_timepoints)). If it really has more channels than steps, silence this with "
+             "warnings.filterwarnings('ignore', category=mlstm_fcn.LayoutWarning).", LayoutWarning)
 
 
 def _padding_lengths(X: np.ndarray, name: str, first: int = 0) -> np.ndarray | None:

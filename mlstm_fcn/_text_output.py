@@ -24,6 +24,12 @@ def plain(value):
     return value
 
 
+def one_line(exc: BaseException) -> str:
+    """An error's message as one line (messages may span lines; the user gets one)."""
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
+
+
 def fmt(value) -> str:
     """A cell: floats to four decimals, None as empty."""
     if isinstance(value, (float, np.floating)):

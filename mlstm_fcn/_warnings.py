@@ -10,9 +10,11 @@ from __future__ import annotations
 import sys
 import warnings
 
-#: Modules whose frames are not the user's: this package, and the wrappers that torch's
-#: decorators (inference_mode, no_grad) and contextlib put between a call and its function.
-_INTERNAL = ("mlstm_fcn", "torch", "contextlib")
+#: Modules whose frames are not the user's: this package, the wrappers that torch's
+#: decorators (inference_mode, no_grad) and contextlib put between a call and its function, and
+#: scikit-learn and joblib, through which ``clf.score(...)`` or ``GridSearchCV(...).fit(...)`` call
+#: the estimator (the warning then names the user's ``score`` or ``fit`` line, not sklearn/base.py).
+_INTERNAL = ("mlstm_fcn", "torch", "contextlib", "sklearn", "joblib")
 
 
 def _internal(frame) -> bool:
@@ -26,3 +28,14 @@ def warn(message: str, category: type[Warning] = UserWarning) -> None:
     while frame is not None and _internal(frame):
         frame, level = frame.f_back, level + 1
     warnings.warn(message, category, stacklevel=level + 1 if frame is not None else 2)
+
+
+class LayoutWarning(UserWarning):
+    """Input whose shape looks like ``(n, time, channels)`` where ``(n, channels, time)`` is expected.
+
+    Raised by ``fit`` when a series has many more channels than time steps:
+    at least ``LAYOUT_MIN_CHANNELS`` channels and ``LAYOUT_CHANNEL_RATIO``
+    times as many channels as steps (constants of :mod:`mlstm_fcn._inputs`).
+    When the layout is intended, silence it with
+    ``warnings.filterwarnings("ignore", category=mlstm_fcn.LayoutWarning)``.
+    """

@@ -1,14 +1,17 @@
 """The ``mlstm-fcn`` command: list datasets, fit, evaluate and predict from the shell.
 
     mlstm-fcn datasets
-    mlstm-fcn fit NATOPS --epochs 500 --device auto --out natops.model
-    mlstm-fcn evaluate natops.model NATOPS
-    mlstm-fcn predict natops.model my_series.ts --proba
-    mlstm-fcn export natops.model natops.onnx
-    mlstm-fcn fit Tecator --out tecator.model       # regression: a .ts file with @targetLabel true
+    mlstm-fcn fit BasicMotions --epochs 500 --device auto --out bm.model
+    mlstm-fcn evaluate bm.model BasicMotions
+    mlstm-fcn fit NATOPS --download --out natops.model    # not bundled: fetched into the user cache
+    mlstm-fcn fit X_TRAIN.npy --y y_TRAIN.npy --out my.model  # or one .npz holding X and y
+    mlstm-fcn predict bm.model my_series.ts --proba
+    mlstm-fcn export bm.model bm.onnx
+    mlstm-fcn fit Tecator --out tecator.model       # regression (@targetLabel true); sktime ships Tecator
 
 A dataset is a UEA archive name (looked up as in :func:`mlstm_fcn.datasets.load_uea`,
-``--data-dir`` first) or the path of a ``.ts`` file. Results print as a table,
+``--data-dir`` first) or a data file read by :mod:`mlstm_fcn._data_files` (``.ts``,
+``.npy``, ``.npz``). Results print as a table,
 or as JSON with ``--json``. Errors print one line on stderr and exit with
 status 1 (2 for a wrong command line); ``MLSTM_FCN_DEBUG=1`` shows the
 traceback instead.
@@ -30,7 +33,7 @@ import numpy as np
 
 from . import __version__
 from ._text_output import emit, pairs, table
-from .presets import PRESETS, get_preset
+from ._text_output import one_line as _one_line
 
 PROG = "mlstm-fcn"
 
@@ -62,53 +65,48 @@ def _is_regressor(model) -> bool:
 
 
 # --------------------------------------------------------------------- data
-def _is_ts_path(spec: str) -> bool:
-    return spec.lower().endswith(".ts") or os.sep in spec or (os.altsep is not None and os.altsep in spec)
+def _load_data(spec: str, split: str, data_dir: str | None, download: bool = False,
+               labels: str | None = None) -> tuple[np.ndarray, np.ndarray | None, str]:
+    """``(X, y, description)`` from a data file, a dataset folder or a UEA name (and split).
 
+    ``labels`` is a ``.npy`` file of labels for the series of a data file; ``download`` fetches
+    a UEA dataset found nowhere locally.
+    """
+    from ._data_files import is_data_file_name, read_data_file
+    from .datasets import split_file
 
-def _load_data(spec: str, split: str, data_dir: str | None) -> tuple[np.ndarray, np.ndarray | None, str]:
-    """``(X, y, description)`` from a ``.ts`` path, a dataset folder or a UEA name (and split)."""
-    from .datasets import find_uea, load_ts, not_found_hint, uea_search_path
-
-    if Path(spec).is_dir():
+    path = Path(spec)
+    if path.is_dir():
         # A dataset's own folder: <Name>/<Name>_TRAIN.ts (or _TEST.ts) inside it.
-        folder = Path(spec)
-        path = folder / f"{folder.resolve().name}_{split.upper()}.ts"
-        if not path.is_file():
-            raise CLIError(f"{folder} is a folder, not a .ts file, and holds no {path.name} "
-                           f"(give a .ts file, or a dataset folder holding <Name>_{split.upper()}.ts)")
-        X, y = _read_ts(path)
-        return X, y, f"{path} ({split})"
-    if _is_ts_path(spec) or Path(spec).is_file():
-        path = Path(spec)
-        if not path.is_file():
-            raise CLIError(f"no such .ts file: {path}")
-        X, y = _read_ts(path)
+        file = split_file(path, split)
+        if not file.is_file():
+            raise CLIError(f"{path} is a folder, not a .ts file, and holds no {file.name} "
+                           f"(give a data file, or a dataset folder holding <Name>_{split.upper()}.ts)")
+        X, y = read_data_file(file, labels)
+        return X, y, f"{file} ({split})"
+    if is_data_file_name(spec) or path.is_file() or os.sep in spec or (os.altsep and os.altsep in spec):
+        X, y = read_data_file(path, labels)
         return X, y, str(path)
-    folder = find_uea(spec, data_dir)
-    if folder is None:
+    if labels is not None:
+        raise CLIError(f"--y gives the labels of a .npy file; {spec!r} is a dataset name")
+    return _load_named(spec, split, data_dir, download)
+
+
+def _load_named(name: str, split: str, data_dir: str | None, download: bool):
+    from .datasets import find_uea, load_uea, local_names, not_found_hint, uea_search_path
+
+    try:
+        X, y = load_uea(name, split=split, data_dir=data_dir, download=download)
+    except FileNotFoundError:
         places = ", ".join(str(d) for d in uea_search_path(data_dir))
-        raise CLIError(f"unknown dataset {spec!r}:{not_found_hint(spec, data_dir)} Not a .ts file, and no "
-                       f"{spec}/{spec}_TRAIN.ts in {places} (see '{PROG} datasets'; --data-dir names an "
-                       "archive folder)")
-    X, y = load_ts(folder / f"{folder.name}_{split.upper()}.ts")
-    return X, _labels_or_none(y), f"{folder.name} ({split})"
-
-
-def _read_ts(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
-    """``(X, y)`` of a .ts file; ``y`` is None for a file without labels."""
-    from .datasets import load_ts
-
-    X, y = load_ts(path, require_labels=False)
-    return X, _labels_or_none(y)
-
-
-def _labels_or_none(y) -> np.ndarray | None:
-    # A .ts file without class labels gives no (or empty) labels.
-    if y is None:
-        return None
-    y = np.asarray(y)
-    return None if y.size == 0 else y
+        here = ", ".join(local_names(data_dir)) or "none"
+        raise CLIError(
+            f"unknown dataset {name!r} (not a data file: .ts, .npy, .npz).{not_found_hint(name, data_dir)} No "
+            f"{name}/{name}_TRAIN.ts in {places}. Available here: {here}. To get a UEA dataset: add --download "
+            f"(fetches it into the user cache), or in Python load_uea({name!r}, download=True); --data-dir names "
+            f"an archive folder (see '{PROG} datasets')") from None
+    folder = find_uea(name, data_dir)  # the name as spelled on disk
+    return X, y, f"{folder.name if folder is not None else name} ({split})"
 
 
 def _lengths_note(X: np.ndarray) -> str:
@@ -210,6 +208,47 @@ _ESTIMATOR_OPTIONS = [
 ]
 
 
+class _PresetNames:
+    """The preset names as argparse ``choices``, read from :mod:`mlstm_fcn.presets` when first needed.
+
+    The presets import torch; a command line that names no preset (and ``--help``) should not.
+    """
+
+    def __contains__(self, name: object) -> bool:
+        from .presets import PRESETS
+
+        return name in PRESETS
+
+    def __iter__(self):
+        from .presets import PRESETS
+
+        return iter(sorted(PRESETS))
+
+
+def _shown(value) -> str:
+    return ",".join(map(str, value)) if isinstance(value, tuple) else "none" if value is None else str(value)
+
+
+class _FitHelpFormatter(argparse.HelpFormatter):
+    """fit's help, each estimator option followed by the estimator's default.
+
+    The defaults are read from the estimators' signatures when the help is
+    shown, not when the parser is built: that imports torch and scikit-learn.
+    """
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        names = {name for _, name, _ in _ESTIMATOR_OPTIONS}
+        if action.dest not in names or action.help is None:
+            return action.help
+        defaults, regression = _estimator_defaults(), _estimator_defaults("regression")
+        note = f"default: {_shown(defaults[action.dest])}"
+        if action.dest not in regression:
+            note += "; classification only"
+        elif regression[action.dest] != defaults[action.dest]:
+            note += f"; regression: {_shown(regression[action.dest])}"
+        return f"{action.help} ({note.replace('%', '%%')})"
+
+
 #: Values of fit's --task.
 TASKS = ("auto", "classification", "regression")
 
@@ -234,12 +273,14 @@ def cmd_fit(args) -> None:
     from .models import ESTIMATORS
 
     resolve_device(args.device)  # a bad --device fails before any data is read
-    X, y, what = _load_data(args.dataset, "train", args.data_dir)
-    if y is None:
-        raise CLIError(f"{what} has no class labels or targets; fit needs labelled series")
+    params = _fit_params(args)  # so does a wrong --filters or --kernel-sizes
     out = Path(args.out if args.out else f"{Path(args.dataset).stem}.model")
     if out.parent and not out.parent.is_dir():
         raise CLIError(f"output folder does not exist: {out.parent}")
+    X, y, what = _load_data(args.dataset, "train", args.data_dir, args.download, args.y)
+    if y is None:
+        raise CLIError(f"{what} has no class labels or targets; fit needs labelled series (a .npy file of "
+                       "series needs --y LABELS.npy, or save both in one .npz: np.savez(path, X=X, y=y))")
     task = _task_of(args, y)
     if task == "regression":
         if args.preset:
@@ -251,19 +292,9 @@ def cmd_fit(args) -> None:
                            "numbers") from None
     cls = ESTIMATORS["MLSTMFCNRegressor" if task == "regression" else "MLSTMFCNClassifier"]
     accepted = set(_estimator_defaults(task))
-    # Options given override the preset's values (or the estimator's defaults without one).
-    params = get_preset(args.preset) if args.preset else {}
-    params.update(device=args.device, random_state=args.seed, verbose=0 if args.quiet else 1)
-    if args.attention:
-        params["attention"] = True
     for flag, name, _ in _ESTIMATOR_OPTIONS:
-        if getattr(args, name) is not None:
-            if name not in accepted:
-                raise CLIError(f"{flag} applies to classification only")
-            params[name] = getattr(args, name)
-    for name in ("scaling", "stop_when_fitted"):
-        if params.get(name) == "none":
-            params[name] = None
+        if getattr(args, name) is not None and name not in accepted:
+            raise CLIError(f"{flag} applies to classification only")
     clf = cls(**params)
     if not args.quiet:
         targets = f"{len(np.unique(y))} classes" if task == "classification" else "regression targets"
@@ -272,6 +303,8 @@ def cmd_fit(args) -> None:
     start = time.perf_counter()
     clf.fit(X, y)
     seconds = time.perf_counter() - start
+    # The progress bar is this command's display; a model loaded later in Python should be quiet.
+    clf.set_params(verbose=0)
     _save_model(clf, out)
     h, best = clf.history_, clf.best_epoch_
     result = {
@@ -296,8 +329,50 @@ def cmd_fit(args) -> None:
         if "val_accuracy" in h:
             result["val_accuracy"] = h["val_accuracy"][row]
     items = [(k.replace("_", " "), f"{v:.1f}" if k == "seconds" else v) for k, v in result.items()]
-    text = pairs(items) + f"\n\nevaluate with: {PROG} evaluate {out} {args.dataset}"
+    text = pairs(items) + "\n\n" + _evaluate_hint(args, out)
     emit(args.json, result, text)
+
+
+def _fit_params(args) -> dict:
+    """The estimator's parameters from fit's options (a preset's values overridden by options given)."""
+    from .presets import get_preset
+
+    params = get_preset(args.preset) if args.preset else {}
+    params.update(device=args.device, random_state=args.seed, verbose=0 if args.quiet else 1)
+    if args.attention:
+        params["attention"] = True
+    params.update({name: getattr(args, name) for _, name, _ in _ESTIMATOR_OPTIONS if getattr(args, name) is not None})
+    for name in ("scaling", "stop_when_fitted"):
+        if params.get(name) == "none":
+            params[name] = None
+    defaults = _estimator_defaults()
+    filters, kernels = (params.get(k, defaults[k]) for k in ("filters", "kernel_sizes"))
+    if len(filters) != len(kernels):
+        raise CLIError(f"--filters and --kernel-sizes must give one value per convolution block: "
+                       f"{_shown(tuple(filters))} is {len(filters)} block(s), {_shown(tuple(kernels))} is "
+                       f"{len(kernels)} (give both, with the same number of values)")
+    return params
+
+
+def _evaluate_hint(args, model: Path) -> str:
+    """The closing line of fit: how to evaluate on the test data, never on the training file itself."""
+    from ._data_files import is_data_file_name, sibling_test_file
+    from .datasets import split_file
+
+    spec = Path(args.dataset)
+    if spec.is_dir():
+        test = split_file(spec, "test")
+        if test.is_file():
+            return f"evaluate with: {PROG} evaluate {model} {spec}"
+        return f"{spec} holds no {test.name}: evaluate with: {PROG} evaluate {model} YOUR_TEST_FILE"
+    if not (is_data_file_name(args.dataset) or spec.is_file()):  # a UEA name: evaluate reads its test split
+        return f"evaluate with: {PROG} evaluate {model} {args.dataset}"
+    test = sibling_test_file(spec)
+    labels = sibling_test_file(args.y) if args.y else None
+    if test is not None and (args.y is None or labels is not None):
+        return f"evaluate with: {PROG} evaluate {model} {test}" + (f" --y {labels}" if labels else "")
+    return (f"no test file beside {spec} (looked for a <Name>_TEST file beside <Name>_TRAIN); evaluate on "
+            f"held-out series with: {PROG} evaluate {model} YOUR_TEST_FILE")
 
 
 def _predict_proba(clf, X: np.ndarray, quiet: bool) -> np.ndarray:
@@ -332,7 +407,7 @@ def cmd_evaluate(args) -> None:
     from sklearn.metrics import accuracy_score, balanced_accuracy_score, confusion_matrix
 
     clf = _load_model(args.model)
-    X, y, what = _load_data(args.dataset, args.split, args.data_dir)
+    X, y, what = _load_data(args.dataset, args.split, args.data_dir, args.download, args.y)
     if y is None:
         raise CLIError(f"{what} has no class labels; use '{PROG} predict' for unlabelled series")
     if _is_regressor(clf):
@@ -385,7 +460,7 @@ def _predict_regression(args, model, X: np.ndarray, y: np.ndarray | None, what: 
 def cmd_predict(args) -> None:
     """Predicted labels (and probabilities), or targets, for every series of a file or dataset."""
     clf = _load_model(args.model)
-    X, y, what = _load_data(args.series, args.split, args.data_dir)
+    X, y, what = _load_data(args.series, args.split, args.data_dir, args.download, args.y)
     if _is_regressor(clf):
         _predict_regression(args, clf, X, y, what)
         return
@@ -432,9 +507,10 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``mlstm-fcn`` (all sub-commands)."""
     parser = argparse.ArgumentParser(
         prog=PROG, description="MLSTM-FCN time series classification (and regression) from the command line.",
-        epilog="A DATASET is a UEA archive name (e.g. NATOPS, searched in --data-dir, $MLSTM_FCN_DATA, the "
-               "user cache and the bundled datasets/) or the path of a .ts file. Errors print one line and "
-               "exit with status 1; set MLSTM_FCN_DEBUG=1 for a traceback.")
+        epilog="A DATASET is a UEA archive name (e.g. BasicMotions, searched in --data-dir, $MLSTM_FCN_DATA, the "
+               "user cache and the bundled datasets/; --download fetches others) or a data file: .ts, .npy "
+               "(series X of shape (n, channels, time); labels with --y) or .npz (X and, optionally, y). "
+               "Errors print one line and exit with status 1; set MLSTM_FCN_DEBUG=1 for a traceback.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
@@ -444,18 +520,26 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--json", action="store_true", help="print the result as JSON")
     common.add_argument("-q", "--quiet", action="store_true", help="no progress bars or notes on stderr")
 
+    # Options of the commands that read series.
+    data = argparse.ArgumentParser(add_help=False)
+    data.add_argument("--y", metavar="LABELS.npy",
+                      help="labels (or regression targets) of a .npy file of series: a .npy array of shape (n,)")
+    data.add_argument("--download", action="store_true",
+                      help="download a UEA dataset found nowhere locally into the user cache (verified, as "
+                           "load_uea(name, download=True))")
+
     p = sub.add_parser("datasets", parents=[common], help="list known and locally available datasets",
                        description="List the UEA datasets: the archive's catalogue, plus any other dataset "
                                    "found locally, and where each one is found.")
     p.add_argument("--local", action="store_true", help="only datasets available locally")
     p.set_defaults(func=cmd_datasets)
 
-    p = sub.add_parser("fit", parents=[common], help="train a model on a dataset's training split",
+    p = sub.add_parser("fit", parents=[common, data], formatter_class=_FitHelpFormatter, help="train a model on a dataset's training split",
                        description="Train MLSTM-FCN on the training split of DATASET (or on all of a .ts file) "
                                    "and write the model file. Prints training metrics at the end.")
-    p.add_argument("dataset", metavar="DATASET", help="UEA name or .ts file")
+    p.add_argument("dataset", metavar="DATASET", help="UEA name, or a .ts, .npy or .npz file")
     p.add_argument("--out", metavar="FILE", help="model file to write (default: <dataset>.model)")
-    p.add_argument("--preset", choices=sorted(PRESETS), help="start from a named configuration: 'paper' is "
+    p.add_argument("--preset", choices=_PresetNames(), metavar="NAME", help="start from a named configuration: 'paper' is "
                    "the faithful MLSTM-FCN, 'paper-attention' MALSTM-FCN; other options override it")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
@@ -463,36 +547,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--task", choices=TASKS, default="auto",
                    help="classification or regression; auto (the default): regression for a .ts file of "
                         "numeric targets (@targetLabel true), else classification")
-    defaults, regression = _estimator_defaults(), _estimator_defaults("regression")
-
-    def shown(value) -> str:
-        return ",".join(map(str, value)) if isinstance(value, tuple) else "none" if value is None else str(value)
-
     for flag, name, kwargs in _ESTIMATOR_OPTIONS:
-        default = f"default: {shown(defaults[name])}"
-        if name not in regression:
-            default += "; classification only"
-        elif regression[name] != defaults[name]:
-            default += f"; regression: {shown(regression[name])}"
-        p.add_argument(flag, dest=name, **{**kwargs, "help": f"{kwargs['help']} ({default})"})
+        p.add_argument(flag, dest=name, **kwargs)
     p.set_defaults(func=cmd_fit)
 
-    p = sub.add_parser("evaluate", parents=[common], help="accuracy and confusion matrix on a dataset "
+    p = sub.add_parser("evaluate", parents=[common, data], help="accuracy and confusion matrix on a dataset "
                                                           "(RMSE, MAE and R^2 for a regressor)",
                        description="Accuracy, balanced accuracy and confusion matrix of a model on the test "
                                    "split of DATASET (or on a labelled .ts file); RMSE, MAE and R^2 for a "
                                    "regression model.")
     p.add_argument("model", metavar="MODEL", help="model file written by fit")
-    p.add_argument("dataset", metavar="DATASET", help="UEA name or .ts file")
+    p.add_argument("dataset", metavar="DATASET", help="UEA name, or a .ts, .npy or .npz file")
     p.add_argument("--split", choices=("train", "test"), default="test",
                    help="split of a UEA dataset (default: test)")
     p.set_defaults(func=cmd_evaluate)
 
-    p = sub.add_parser("predict", parents=[common], help="predict the class of each series",
+    p = sub.add_parser("predict", parents=[common, data], help="predict the class of each series",
                        description="Predicted class of every series in a .ts file (labels optional) or a UEA "
                                    "dataset split.")
     p.add_argument("model", metavar="MODEL", help="model file written by fit")
-    p.add_argument("series", metavar="SERIES", help=".ts file or UEA name")
+    p.add_argument("series", metavar="SERIES", help=".ts, .npy or .npz file, or UEA name")
     p.add_argument("--proba", action="store_true", help="also print the class probabilities")
     p.add_argument("--split", choices=("train", "test"), default="test",
                    help="split when SERIES is a UEA name (default: test)")
@@ -507,11 +581,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--opset", type=_positive_int, metavar="N", help="ONNX opset (default: the exporter's)")
     p.set_defaults(func=cmd_export)
     return parser
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())  # messages may span lines; the user gets one
-    return text or type(exc).__name__
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:

@@ -23,6 +23,11 @@ reads only the batches it trains on); ``--param NAME=VALUE`` sets any
 estimator parameter, the value read as JSON (``--param epochs=200
 --param 'filters=[64,128,64]'``), else as a string. ``batch_size`` is the
 global batch, split over the processes.
+
+Errors print one line, from rank 0 only (every rank meets the same wrong
+option or file), and exit with status 1; ``MLSTM_FCN_DEBUG=1`` shows every
+rank's traceback instead. Run without ``torchrun`` (no ``RANK`` in the
+environment), the launcher says how to start it.
 """
 
 from __future__ import annotations
@@ -34,8 +39,28 @@ import sys
 from collections.abc import Sequence
 
 import numpy as np
-import torch
-import torch.distributed as dist
+
+from ._text_output import one_line
+
+PROG = "torchrun -m mlstm_fcn.distributed"
+#: The environment variables torchrun sets for every process it starts.
+_TORCHRUN_ENV = ("RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT")
+
+
+def _rank() -> int:
+    """This process's rank as torchrun gives it (0 when it gives none)."""
+    rank = os.environ.get("RANK", "0")
+    return int(rank) if rank.isdigit() else 0
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors printed by rank 0 only: every rank parses the same command line."""
+
+    def error(self, message: str):
+        if _rank() == 0:
+            self.print_usage(sys.stderr)
+            print(f"{PROG}: error: {message}", file=sys.stderr)
+        sys.exit(2)
 
 
 def _param(text: str) -> tuple[str, object]:
@@ -50,7 +75,7 @@ def _param(text: str) -> tuple[str, object]:
 
 def parser() -> argparse.ArgumentParser:
     """The launcher's options."""
-    p = argparse.ArgumentParser(prog="torchrun -m mlstm_fcn.distributed",
+    p = _Parser(prog=PROG,
                                 description="Fit MLSTM-FCN data-parallel on the processes torchrun starts.")
     p.add_argument("dataset", nargs="?", help="a UEA dataset name (its TRAIN split); or give --X and --y")
     p.add_argument("--X", help=".npy file of series (n, C, T), opened memory-mapped")
@@ -69,20 +94,40 @@ def load_training_set(args: argparse.Namespace):
     """``(X, y)`` as the options name them: a UEA TRAIN split, or memory-mapped ``.npy`` files."""
     if args.X is not None or args.y is not None:
         if args.X is None or args.y is None or args.dataset is not None:
-            raise SystemExit("give a dataset name, or both --X and --y")
+            raise ValueError("give a dataset name, or both --X and --y")
         return np.load(args.X, mmap_mode="r"), np.load(args.y, allow_pickle=False)
     if args.dataset is None:
-        raise SystemExit("give a dataset name, or both --X and --y")
+        raise ValueError("give a dataset name, or both --X and --y")
     from .datasets import load_uea
 
     return load_uea(args.dataset, split="train")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one rank of a data-parallel fit; rank 0 writes ``--out``."""
+    """Run one rank of a data-parallel fit; rank 0 writes ``--out``. Returns the exit status."""
+    args = parser().parse_args(argv)
+    missing = [name for name in _TORCHRUN_ENV if name not in os.environ]
+    if missing:
+        print(f"{PROG}: error: not started by torchrun ({', '.join(missing)} not set); launch it as "
+              "torchrun --nproc_per_node N -m mlstm_fcn.distributed DATASET --out FILE (see --help)",
+              file=sys.stderr)
+        return 1
+    try:
+        return _fit(args)
+    except Exception as exc:  # one line for the user, from one rank, not a traceback per rank
+        if os.environ.get("MLSTM_FCN_DEBUG", "") not in ("", "0"):
+            raise
+        if _rank() == 0:
+            print(f"{PROG}: error: {one_line(exc)}", file=sys.stderr)
+        return 1
+
+
+def _fit(args: argparse.Namespace) -> int:
+    import torch
+    import torch.distributed as dist
+
     from .estimator import MLSTMFCNClassifier
 
-    args = parser().parse_args(argv)
     cuda = torch.cuda.is_available()
     backend = ("nccl" if cuda else "gloo") if args.backend == "auto" else args.backend
     local_rank = int(os.environ.get("LOCAL_RANK", 0))

@@ -29,6 +29,11 @@ from .training.objective import Classification
 #: Parameter order of the classifier (its ``__init__``), which the docstring follows.
 
 
+def _labels(values) -> list:
+    """Labels as Python values for messages: ``'standing'``, not numpy 2's ``np.str_('standing')``."""
+    return np.asarray(values).tolist()
+
+
 class MLSTMFCNClassifier(ClassifierMixin, MLSTMFCNBase):
     _parameter_constraints: dict = {
         **SHARED_CONSTRAINTS,
@@ -110,6 +115,13 @@ class MLSTMFCNClassifier(ClassifierMixin, MLSTMFCNBase):
         -------
         self : MLSTMFCNClassifier
             The fitted estimator.
+
+        Warns
+        -----
+        LayoutWarning
+            When ``X`` looks laid out ``(n, time, channels)``, with many more
+            channels than time steps (:class:`mlstm_fcn.LayoutWarning` gives
+            the rule and how to silence it).
         """
         return self._fit_keeping_state(X, y, sample_weight, partial=False)
 
@@ -150,28 +162,28 @@ class MLSTMFCNClassifier(ClassifierMixin, MLSTMFCNBase):
         check_classification_targets(y)  # "Unknown label type: continuous" for regression targets
         if continuing:
             if classes is not None and not np.array_equal(np.unique(classes), self.classes_):
-                raise ValueError(f"classes={list(np.unique(classes))!r} differ from the classes of the "
-                                 f"first call, {list(self.classes_)!r}.")
+                raise ValueError(f"classes={_labels(np.unique(classes))} differ from the classes of the "
+                                 f"first call, {_labels(self.classes_)}.")
             unknown = np.setdiff1d(np.unique(y), self.classes_)
             if unknown.size:
-                raise ValueError(f"y has classes not seen before ({list(unknown)!r}); this model was fitted "
-                                 f"on {list(self.classes_)!r}. Pass every class in 'classes' on the first "
+                raise ValueError(f"y has classes not seen before ({_labels(unknown)}); this model was fitted "
+                                 f"on {_labels(self.classes_)}. Pass every class in 'classes' on the first "
                                  "partial_fit call.")
             if not partial and not np.array_equal(np.unique(y), self.classes_):
                 raise ValueError(f"warm_start can only continue on y with the classes of the previous fit "
-                                 f"({list(self.classes_)!r}); this y has {list(np.unique(y))!r}.")
+                                 f"({_labels(self.classes_)}); this y has {_labels(np.unique(y))}.")
             return np.searchsorted(self.classes_, y)
         if classes is not None:
             classes = np.unique(check_y(classes, len(classes)))
             unknown = np.setdiff1d(np.unique(y), classes)
             if unknown.size:
-                raise ValueError(f"y has labels {list(unknown)!r} that are not in classes={list(classes)!r}.")
+                raise ValueError(f"y has labels {_labels(unknown)} that are not in classes={_labels(classes)}.")
             self.classes_ = classes
         else:
             self.classes_ = np.unique(y)
         if len(self.classes_) < 2:
-            raise ValueError(f"y has a single class ({self.classes_[0]!r}); a classifier needs at least 2, "
-                             "one class is not enough.")
+            raise ValueError(f"y has a single class ({_labels(self.classes_[:1])[0]!r}); a classifier needs at "
+                             "least 2, one class is not enough.")
         return np.searchsorted(self.classes_, y)
 
     def _fit_targets(self, targets: np.ndarray, sample_weight: np.ndarray | None) -> None:

@@ -72,6 +72,13 @@ class MLSTMFCNRegressor(RegressorMixin, MLSTMFCNBase):
         -------
         self : MLSTMFCNRegressor
             The fitted estimator.
+
+        Warns
+        -----
+        LayoutWarning
+            When ``X`` looks laid out ``(n, time, channels)``, with many more
+            channels than time steps (:class:`mlstm_fcn.LayoutWarning` gives
+            the rule and how to silence it).
         """
         return self._fit_keeping_state(X, y, sample_weight, partial=False)
 

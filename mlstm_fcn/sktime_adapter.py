@@ -16,8 +16,13 @@ from __future__ import annotations
 import inspect
 
 import numpy as np
-from sktime.classification.base import BaseClassifier
-from sktime.regression.base import BaseRegressor
+
+try:
+    from sktime.classification.base import BaseClassifier
+    from sktime.regression.base import BaseRegressor
+except ImportError as exc:  # sktime is an optional extra: nothing else in mlstm-fcn needs it
+    raise ImportError("mlstm_fcn.sktime_adapter needs sktime, an optional extra: pip install 'mlstm-fcn[sktime]' "
+                      f"(or pip install sktime) ({exc}).") from exc
 
 from .estimator import MLSTMFCNClassifier
 from .io.upgrade import fill_missing_params

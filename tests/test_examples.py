@@ -14,7 +14,7 @@ EXAMPLES = ROOT / "examples"
 # example -> files it must write into --out
 CASES = {
     "quickstart.py": [],
-    "unequal_length.py": ["lengths.png", "history.png"],
+    "unequal_length.py": ["vowels_lengths.png", "vowels_history.png"],
     "channel_attention.py": ["history.png", "confusion.png", "se_gates.png", "cam.png"],
     "save_load.py": ["racket_sports.model"],
     "gpu_training.py": [],
@@ -33,6 +33,18 @@ ACCURACY = {
     "ensembles_and_presets.py": r"(?:paper preset|ensemble of \d+) (\d\.\d{4})",
     "deploy_onnx.py": r"^test accuracy: (\d\.\d{4})$",
 }
+
+
+def test_examples_write_distinct_files_and_those_the_readme_names_take_out():
+    # One --out folder serves them all: no example may overwrite another's file.
+    written = [f for files in CASES.values() for f in files]
+    assert len(written) == len(set(written))
+    readme = (ROOT / "README.md").read_text()
+    said = readme.split("Those that write files (", 1)[1].split(")", 1)[0]
+    takes_out = set(re.findall(r"`(\w+\.py)`", said))
+    assert takes_out == {name for name, files in CASES.items() if files}
+    for name in takes_out:
+        assert 'add_argument("--out"' in (EXAMPLES / name).read_text(), name
 
 
 def test_every_example_is_covered():

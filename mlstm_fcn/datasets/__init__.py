@@ -1,5 +1,8 @@
 """UEA archive datasets: by name (:func:`load_uea`), from a file (:func:`load_ts`), catalogue (:func:`list_uea`).
 
+Also writing ``.ts`` files (:func:`write_ts`), and reading series saved with
+numpy (:func:`load_arrays`: ``.npy``, or ``.npz`` with ``X`` and ``y``).
+
 Array convention
     Equal-length data come back as a float32 array ``(n, C, T)``. Unequal-length
     data (e.g. JapaneseVowels, 7-29 steps) come back as a float32 array padded
@@ -21,7 +24,7 @@ Where datasets are looked for
     With ``download=True`` a dataset found nowhere is downloaded into the user
     cache (see :func:`download_uea`).
 
-Parsing is sktime's (imported lazily).
+Parsing is numpy's (:mod:`mlstm_fcn.datasets.ts_parse`): reading data needs no sktime.
 """
 
 from __future__ import annotations
@@ -29,14 +32,17 @@ from __future__ import annotations
 from .._padding import series_lengths
 from .archive import (
     BUNDLED_DIR, DATA_ENV, closest_names, find_uea, list_uea, load_uea, local_names, not_found_hint,
-    sktime_data_dir, uea_search_path, user_cache_dir,
+    sktime_data_dir, split_file, uea_search_path, user_cache_dir,
 )
+from .arrays import NPY_CONTENT, NPZ_CONTENT, load_arrays, load_labels
 from .catalogue import UEADataset
 from .download import DEFAULT_BASE_URL, URL_ENV, DownloadError, download_uea
 from .ts_file import load_ts
+from .ts_writer import write_ts
 
 __all__ = [
     "DATA_ENV", "URL_ENV", "DEFAULT_BASE_URL", "BUNDLED_DIR", "DownloadError", "UEADataset",
     "closest_names", "download_uea", "find_uea", "list_uea", "local_names", "load_ts", "load_uea", "series_lengths",
-    "sktime_data_dir", "uea_search_path", "user_cache_dir", "not_found_hint",
+    "sktime_data_dir", "split_file", "uea_search_path", "user_cache_dir", "not_found_hint", "write_ts",
+    "NPY_CONTENT", "NPZ_CONTENT", "load_arrays", "load_labels",
 ]

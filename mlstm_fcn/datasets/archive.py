@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # pandas is imported only by list_uea(as_frame=True)
 
 __all__ = [
     "DATA_ENV", "BUNDLED_DIR", "closest_names", "find_uea", "list_uea", "load_uea", "local_names",
-    "not_found_hint", "sktime_data_dir", "uea_search_path", "user_cache_dir",
+    "not_found_hint", "sktime_data_dir", "split_file", "uea_search_path", "user_cache_dir",
 ]
 
 #: Environment variable naming a UEA archive directory.
@@ -100,6 +100,25 @@ def uea_search_path(data_dir: str | os.PathLike | None = None) -> list[Path]:
     if sktime_dir is not None:
         dirs.append(sktime_dir)
     return dirs
+
+
+def split_file(folder: str | os.PathLike, split: str) -> Path:
+    """The file of one split in a dataset folder: ``<folder>/<Name>_TRAIN.ts`` or ``<Name>_TEST.ts``.
+
+    Parameters
+    ----------
+    folder : path-like
+        A dataset folder (``<Name>``, as :func:`find_uea` returns); ``<Name>``
+        is its own name.
+    split : {"train", "test"}
+
+    Returns
+    -------
+    path : Path
+        Where that split's file is (it need not exist).
+    """
+    folder = Path(folder)
+    return folder / f"{folder.resolve().name}_{split.upper()}.ts"
 
 
 def find_uea(name: str, data_dir: str | os.PathLike | None = None) -> Path | None:
@@ -213,7 +232,7 @@ def load_uea(name: str, split: str = "train", data_dir: str | os.PathLike | None
     data_dir : path-like, optional
         An archive directory laid out as ``<Name>/<Name>_{TRAIN,TEST}.ts``.
     y_dtype : {"str", "int", "float"}, default="str"
-        Type of the labels; "str" keeps them as written in the file.
+        Type of the labels; "str" keeps them as written in the file, lower-cased (see :func:`load_ts`).
     download : bool, default=False
         When the dataset is found nowhere, download ``<Name>.zip`` into the
         user cache (verified, unpacked atomically) and load it from there.
@@ -260,7 +279,7 @@ def load_uea(name: str, split: str = "train", data_dir: str | os.PathLike | None
             f"To get it: pass download=True (fetches {name}.zip into {user_cache_dir()}); or, offline, "
             f"unzip {name}.zip from the archive (www.timeseriesclassification.com) into a folder and pass "
             f"data_dir= or set ${DATA_ENV} to it.")
-    return load_ts(folder / f"{folder.name}_{split.upper()}.ts", y_dtype=y_dtype)
+    return load_ts(split_file(folder, split), y_dtype=y_dtype)
 
 
 def list_uea(data_dir: str | os.PathLike | None = None,
@@ -293,7 +312,11 @@ def list_uea(data_dir: str | os.PathLike | None = None,
     records = [with_path(r, find_uea(r.name, data_dir)) for r in archive_2018()]
     if not as_frame:
         return records
-    import pandas as pd  # pandas comes with sktime; only needed for this view
+    try:
+        import pandas as pd  # only this view needs pandas (it comes with the sktime extra)
+    except ImportError as exc:
+        raise ImportError("list_uea(as_frame=True) needs pandas: pip install pandas, or 'mlstm-fcn[sktime]', "
+                          "or use the list that as_frame=False returns.") from exc
 
     rows = [{**asdict(r), "available": r.available} for r in records]
     return pd.DataFrame(rows)

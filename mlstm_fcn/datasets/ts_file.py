@@ -1,25 +1,22 @@
 """Reading one ``.ts`` file (the sktime/UEA text format) into a NaN-padded float32 array.
 
-Parsing is sktime's, imported inside :func:`load_ts` only, so that importing
-:mod:`mlstm_fcn` does not import sktime. What this module adds: a header
-check before sktime runs, error messages that name the file and, where they
-can, the line (sktime's own say neither), and the conversion of sktime's
-nested DataFrame into one ``(n, C, T)`` array, NaN-padded at the end of the
-time axis when the series differ in length.
+The data lines are parsed by :mod:`mlstm_fcn.datasets.ts_parse` (numpy
+only: no sktime). What this module adds: a header check, error messages that
+name the file and, where they can, the line, and the cases as one
+``(n, C, T)`` array, NaN-padded at the end of the time axis when the series
+differ in length.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, overload
+from typing import Literal, overload
 
 import numpy as np
 
 from .._padding import pad_series
-
-if TYPE_CHECKING:  # pandas comes with sktime, and is imported with it, lazily
-    import pandas as pd
+from .ts_parse import TsSyntaxError, parse_data
 
 __all__ = ["load_ts"]
 
@@ -64,7 +61,7 @@ def declares_targets(header: dict[str, str]) -> bool:
 
 
 def _diagnose_data(path: Path, header: dict[str, str], labelled: bool) -> str | None:
-    """Say which data line breaks the declared format, to make sktime's errors precise."""
+    """Say which data line breaks the declared format, for messages that name the line."""
     dims = _declared_dimensions(header)
     in_data = False
     with open(path, encoding="utf-8", errors="replace") as f:
@@ -91,39 +88,29 @@ def _diagnose_data(path: Path, header: dict[str, str], labelled: bool) -> str | 
     return None
 
 
-def _parse(path: Path, header: dict[str, str], labelled: bool,
-           y_dtype: str = "str") -> tuple[pd.DataFrame, np.ndarray | None]:
-    """sktime's nested DataFrame (one pd.Series per cell) and raw labels (``None`` when unlabelled)."""
+def _parse(path: Path, header: dict[str, str], labelled: bool) -> tuple[list[list[np.ndarray]], list[str] | None]:
+    """Per case, one array per dimension, and the labels as text (``None`` when unlabelled)."""
+    if header.get("timestamps", "").lower() == "true":
+        raise ValueError(f"Could not read {path}: timestamped .ts files (@timeStamps true) are not supported.")
     try:
-        from sktime.datasets import load_from_tsfile, load_from_tsfile_to_dataframe
-    except ImportError as exc:  # pragma: no cover - sktime is a dependency
-        raise ImportError("Reading .ts files needs sktime: pip install sktime") from exc
-    try:
-        if labelled:
-            X_df, y_raw = load_from_tsfile(str(path), return_data_type="nested_univ", y_dtype=y_dtype)
-        else:
-            # load_from_tsfile insists on labels; its lower-level reader
-            # returns the data alone for a file declaring none.
-            X_df, y_raw = load_from_tsfile_to_dataframe(str(path)), None
-    except Exception as exc:  # sktime raises several types; say which file broke and where
+        return parse_data(path, labelled)
+    except TsSyntaxError as exc:
         where = _diagnose_data(path, header, labelled)
-        raise ValueError(f"Could not read {path}: {where or exc}") from exc
-    if isinstance(X_df, tuple):  # sktime found labels after all (e.g. @targetLabel true): keep X only
-        X_df = X_df[0]
-    return X_df, y_raw
+        raise ValueError(f"Could not read {path}: {where or exc}") from None
 
 
-def _to_array(X_df: pd.DataFrame, path: Path) -> np.ndarray:
-    """Nested DataFrame (one pd.Series per cell) -> NaN-padded float32 ``(n, C, T)``."""
+def _to_array(rows: list[list[np.ndarray]], path: Path) -> np.ndarray:
+    """Cases (one array per dimension) -> NaN-padded float32 ``(n, C, T)``."""
     series = []
-    for i, row in enumerate(X_df.to_numpy()):
-        channels = [cell.to_numpy(dtype=np.float32, na_value=np.nan) for cell in row]
+    for i, channels in enumerate(rows):
+        if len(channels) != len(rows[0]):
+            raise ValueError(f"{path}: case {i} has {len(channels)} dimension(s), case 0 has {len(rows[0])}.")
         lengths = sorted({len(c) for c in channels})
         if len(lengths) > 1:
             # Padding is per series (all channels at once), so a case whose
             # channels differ in length has no faithful array form.
             raise ValueError(f"{path}: case {i} has channels of different lengths {lengths}.")
-        series.append(np.stack(channels))
+        series.append(np.stack(channels).astype(np.float32))
     return pad_series(series, dtype=np.float32)
 
 
@@ -146,7 +133,9 @@ def load_ts(path: str | os.PathLike, y_dtype: str = "str",
     path : str or path-like
         A file in sktime's ``.ts`` format, e.g. ``"NATOPS/NATOPS_TRAIN.ts"``.
     y_dtype : {"str", "int", "float"}, default="str"
-        Type of the labels; "str" keeps them exactly as written in the file.
+        Type of the labels; "str" keeps them as written in the file, lower-cased
+        (as sktime's reader gives them: archive files disagree with their
+        own headers in case).
     require_labels : bool, default=True
         When True, only classification files (``@classLabel true ...``) and
         regression files (``@targetLabel true``) are read. When False, a
@@ -189,8 +178,12 @@ def load_ts(path: str | os.PathLike, y_dtype: str = "str",
     header = _read_header(path)
     if declares_targets(header):
         # A regression file (the TSER archive's format): the value after the last ':' is a number.
-        X_df, y_raw = _parse(path, header, True, y_dtype="float")
-        return _to_array(X_df, path), np.asarray(y_raw, dtype=np.float64)
+        rows, y_raw = _parse(path, header, True)
+        try:
+            y = np.asarray(y_raw, dtype=str).astype(np.float64)  # 40.1 stays 40.1 (no float32 on the way)
+        except ValueError as exc:
+            raise ValueError(f"{path}: @targetLabel true, but a target is not a number ({exc}).") from exc
+        return _to_array(rows, path), y
     labelled = _declares_labels(header)
     if not labelled and require_labels:
         raise ValueError(f"{path}: the header declares neither class labels (@classLabel true ...) "
@@ -198,18 +191,17 @@ def load_ts(path: str | os.PathLike, y_dtype: str = "str",
     if not labelled and "classlabel" not in header:
         raise ValueError(f"{path}: the header has no @classLabel line "
                          "(@classLabel true <labels>, or @classLabel false for a file without labels).")
-    X_df, y_raw = _parse(path, header, labelled)
+    rows, y_raw = _parse(path, header, labelled)
     # Labels are not checked against @classLabel: archive files disagree with
     # their own headers in case (BasicMotions declares "Standing", uses "standing").
     declared = _declared_dimensions(header)
-    if declared is not None and X_df.shape[1] != declared:
-        # sktime accepts extra dimensions on every line silently.
-        where = _diagnose_data(path, header, labelled) or f"cases have {X_df.shape[1]} dimensions"
+    if declared is not None and any(len(r) != declared for r in rows):
+        where = _diagnose_data(path, header, labelled) or f"cases have {len(rows[0])} dimensions"
         raise ValueError(f"Could not read {path}: {where}")
     if y_raw is None:
-        return _to_array(X_df, path), None
+        return _to_array(rows, path), None
     try:
         y = np.asarray(y_raw).astype({"str": str, "int": np.int64, "float": np.float64}[y_dtype])
     except ValueError as exc:
         raise ValueError(f"{path}: labels cannot be read as {y_dtype} ({exc}); use y_dtype='str'.") from exc
-    return _to_array(X_df, path), y
+    return _to_array(rows, path), y

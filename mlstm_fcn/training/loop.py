@@ -15,6 +15,7 @@ small, so without it the GPU mostly waits for Python to launch kernels.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ from .objective import Classification, Objective
 from .progress import ProgressBar
 from .protocol import TrainConfig, make_optimizer, make_schedule
 from .state import LoopState, new_history
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,9 @@ class TrainResult:
     history: dict[str, list[float]] = field(default_factory=dict)
     best_epoch: int = -1
     interrupted: bool = False
+    #: Why training ended, as the progress bar's last line says it: "fitted for N epochs" (the
+    #: stop_when_fitted rule), "early stopping", "epoch cap" (all epochs run) or "interrupted".
+    stop_reason: str = ""
     used_cuda_graph: bool = False
     #: Where the run stood at its end (last weights, optimizer, schedule, random streams): what
     #: continues it (:func:`~mlstm_fcn.training.checkpoint.run_state`), when ``train`` was asked to keep it.
@@ -119,14 +125,22 @@ def record_monitored(state: LoopState, monitored: float, epoch: int) -> bool:
     return False
 
 
-def should_stop(state: LoopState, config: TrainConfig) -> bool:
-    """Whether the run stops after the epochs ``state`` has done: early stopping or the fitted rule.
+def stop_reason(state: LoopState, config: TrainConfig) -> str | None:
+    """Why the run stops after the epochs ``state`` has done ("early stopping", "fitted for N epochs"), or None.
 
-    Both count the epochs of the current call only, so that a continued run trains again.
+    Both rules count the epochs of the current call only, so that a continued run trains again.
     """
     in_call = state.epochs_done - state.call_start
-    return ((config.early_stopping is not None and min(state.since_best, in_call) >= config.early_stopping)
-            or fitted_for(state.history.get("accuracy", [])[state.call_start:], config.stop_when_fitted))
+    if config.early_stopping is not None and min(state.since_best, in_call) >= config.early_stopping:
+        return "early stopping"
+    if fitted_for(state.history.get("accuracy", [])[state.call_start:], config.stop_when_fitted):
+        return f"fitted for {config.stop_when_fitted} epochs"
+    return None
+
+
+def should_stop(state: LoopState, config: TrainConfig) -> bool:
+    """Whether the run stops after the epochs ``state`` has done (see :func:`stop_reason`)."""
+    return stop_reason(state, config) is not None
 
 
 def _current_lr(optimizer: torch.optim.Optimizer) -> float:
@@ -201,11 +215,16 @@ def train(network: nn.Module, train_data: TrainingSeries, config: TrainConfig,
     _keep_tensor_lr(optimizer, lr_tensor)
     if resumed is not None:
         state = resumed
+        # Said whatever ``verbose`` is: a fit that returns at once, or from epoch 80, is no surprise then.
+        logger.info("%s: resumed from checkpoint %s after epoch %d of %d%s", label, checkpointer.path,
+                    state.epochs_done, config.epochs, " (that run had finished)" if state.finished else "")
     history = state.history
     result = TrainResult(history=history, best_epoch=state.best_epoch)
     # A run killed between its last periodic checkpoint and the final one may have met its stop
     # rule already: it is finished, as the uninterrupted run was.
     stopped = state.epochs_done > 0 and should_stop(state, config)
+    if state.finished or stopped:
+        result.stop_reason = stop_reason(state, config) or "epoch cap"
     start_epoch = config.epochs if state.finished or stopped else state.epochs_done
     n = len(train_data)
     network.train()
@@ -247,18 +266,21 @@ def train(network: nn.Module, train_data: TrainingSeries, config: TrainConfig,
             if checkpointer is not None and checkpointer.due(state.epochs_done):
                 checkpointer.write(state, network, optimizer, scheduler, generator)
             bar.show(record)
-            if should_stop(state, config):
+            result.stop_reason = stop_reason(state, config) or ""
+            if result.stop_reason:
                 break
+        else:
+            result.stop_reason = result.stop_reason or "epoch cap"
         if checkpointer is not None and not (resumed is not None and resumed.finished):
             # The finished run: fitting again with the same checkpoint_dir returns it at once.
             state.finished = True
             checkpointer.write(state, network, optimizer, scheduler, generator)
     except KeyboardInterrupt:
-        result.interrupted = True
+        result.interrupted, result.stop_reason = True, "interrupted"
         warn(f"Training interrupted after {len(history['epoch'])} epoch(s); keeping the best weights "
              f"so far (epoch {state.best_epoch}).", RuntimeWarning)
     finally:
-        bar.close()
+        bar.close(result.stop_reason, state.epochs_done)
     if keep_run and state.epochs_done > 0:
         result.run = run_state(state, network, optimizer, scheduler, generator)
     if state.best_state is not None:

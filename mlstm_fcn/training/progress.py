@@ -20,11 +20,13 @@ class ProgressBar:
 
     def __init__(self, enabled: bool, label: str, start: int, total: int) -> None:
         self.enabled = enabled
-        self.bar = tqdm(range(start, total), desc=label, unit="epoch", disable=not enabled,
-                        initial=start, total=total)
+        self.epochs = range(start, total)
+        # Advanced by show(), not by iterating the bar: tqdm closes a bar whose loop is left early,
+        # before close() could say why.
+        self.bar = tqdm(desc=label, unit="epoch", disable=not enabled, initial=start, total=total)
 
     def __iter__(self):
-        return iter(self.bar)
+        return iter(self.epochs)
 
     def show(self, record: dict) -> None:
         """Show the figures of the epoch just finished."""
@@ -36,7 +38,16 @@ class ProgressBar:
         postfix["lr"] = f"{record['learning_rate']:.2e}"
         if "val_loss" in record:
             postfix["val_loss"] = f"{record['val_loss']:.4f}"
-        self.bar.set_postfix(postfix)
+        self.bar.set_postfix(postfix, refresh=False)
+        self.bar.update(1)
 
-    def close(self) -> None:
+    def close(self, reason: str = "", epochs_done: int | None = None) -> None:
+        """Close the bar, its last line saying why training ended (``reason``) after how many epochs.
+
+        A bar stopped at 24/100 by a stop rule otherwise reads like a crash.
+        """
+        if self.enabled and reason:
+            self.bar.set_postfix_str(f"{self.bar.postfix}, " * bool(self.bar.postfix)
+                                     + f"ended: {reason}" + (f" after {epochs_done} epochs"
+                                                               if epochs_done is not None else ""))
         self.bar.close()

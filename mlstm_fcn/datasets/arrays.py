@@ -1,0 +1,127 @@
+"""Reading series saved with numpy: ``.npy`` (the series alone) and ``.npz`` (series ``X``, labels ``y``).
+
+What such a file must hold is said once, in :data:`NPY_CONTENT` and
+:data:`NPZ_CONTENT`, for the error messages and the command line's help.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["NPY_CONTENT", "NPZ_CONTENT", "load_arrays", "load_labels"]
+
+#: What a ``.npy`` file of series holds.
+NPY_CONTENT = "one array X of shape (n, channels, time) (or (n, time) for univariate series)"
+#: What a ``.npz`` file of series holds.
+NPZ_CONTENT = ("an array 'X' of shape (n, channels, time) (or (n, time)) and, optionally, 'y' of shape (n,) "
+               "(class labels or regression targets)")
+
+
+def _read(path: Path, what: str, mmap_mode: str | None = None):
+    """``np.load`` without pickles, its errors said in terms of what the file should hold."""
+    if not path.is_file():
+        raise FileNotFoundError(f"No such file: {path}.")
+    try:
+        return np.load(path, allow_pickle=False, mmap_mode=mmap_mode)
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+        # Object arrays need pickles (refused: loading them could run code); anything else is not numpy's format.
+        raise ValueError(f"{path} is not a readable {path.suffix} file of numbers ({exc}); it must hold "
+                         f"{what}.") from None
+
+
+def _check_X(X: np.ndarray, path: Path, what: str) -> np.ndarray:
+    if X.ndim not in (2, 3) or X.shape[0] == 0 or X.dtype.kind not in "biuf":
+        raise ValueError(f"{path} holds an array of shape {X.shape} and dtype {X.dtype}; it must hold {what}.")
+    return X
+
+
+def _check_y(y: np.ndarray, n: int, path: Path, what: str) -> np.ndarray:
+    if y.ndim != 1 or len(y) != n:
+        raise ValueError(f"{path}: labels of shape {y.shape} for {n} series; it must hold {what}.")
+    return y
+
+
+def load_labels(path: str | os.PathLike, n: int) -> np.ndarray:
+    """The labels (or regression targets) of ``n`` series saved as a ``.npy`` file of shape ``(n,)``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.npy`` file.
+    n : int
+        The number of series the labels are for.
+
+    Returns
+    -------
+    y : ndarray of shape (n,)
+
+    Raises
+    ------
+    ValueError
+        The file is not a ``.npy`` array of ``n`` labels.
+    """
+    path = Path(path)
+    what = f"one label or target per series, an array of shape ({n},)"
+    y = _read(path, what)
+    if isinstance(y, np.lib.npyio.NpzFile):
+        raise ValueError(f"{path} is a .npz archive; labels are a .npy file holding {what}.")
+    return _check_y(y, n, path, what)
+
+
+def load_arrays(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray | None]:
+    """Series (and labels) saved with numpy: ``(X, y)``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.npy`` file holding the series ``X`` alone (:data:`NPY_CONTENT`;
+        opened memory-mapped), or a ``.npz`` file holding ``X`` and,
+        optionally, ``y`` (:data:`NPZ_CONTENT`), as
+        ``np.savez(path, X=X, y=y)`` writes it.
+
+    Returns
+    -------
+    X : ndarray of shape (n, C, T) or (n, T)
+        As saved (a read-only ``numpy.memmap`` for a ``.npy`` file): the
+        estimators check and convert it (a NaN-padded array holds series of
+        unequal length).
+    y : ndarray of shape (n,) or None
+        ``None`` for a ``.npy`` file, or a ``.npz`` file without ``y``.
+
+    Raises
+    ------
+    FileNotFoundError
+        No file at ``path``.
+    ValueError
+        The file is not of the suffix's format or does not hold what it
+        must; the message says what that is.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".npy":
+        # Memory-mapped: the estimators read a memmap block by block, so X need not fit in memory.
+        X = _read(path, NPY_CONTENT, mmap_mode="r")
+        if isinstance(X, np.lib.npyio.NpzFile):
+            raise ValueError(f"{path} is a .npz archive under a .npy name; a .npy file must hold {NPY_CONTENT}.")
+        return _check_X(X, path, NPY_CONTENT), None
+    if suffix != ".npz":
+        raise ValueError(f"{path}: expected a .npy or .npz file, got {suffix or 'no suffix'}.")
+    archive = _read(path, NPZ_CONTENT)
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise ValueError(f"{path} is a single .npy array under a .npz name; a .npz file must hold {NPZ_CONTENT}.")
+    with archive:
+        names = sorted(archive.files)
+        if "X" not in names or set(names) - {"X", "y"}:
+            raise ValueError(f"{path} holds {', '.join(map(repr, names)) or 'nothing'}; a .npz file must hold "
+                             f"{NPZ_CONTENT}, and nothing else.")
+        try:
+            X = archive["X"]
+            y = archive["y"] if "y" in names else None
+        except ValueError as exc:  # an object array inside the archive
+            raise ValueError(f"{path}: {exc}; a .npz file must hold {NPZ_CONTENT}, as numbers or strings.") from None
+    X = _check_X(X, path, NPZ_CONTENT)
+    return X, None if y is None else _check_y(y, X.shape[0], path, NPZ_CONTENT)
