@@ -78,7 +78,7 @@ def accuracy_table(results: Path = RESULTS) -> str:
         cells = [f"{columns[0][d]:.4f} ± {np.std(ours[d]):.4f}"]
         cells += [f"{c[d]:.4f}" if d in c else "" for c in columns[1:]]
         if mrh_rows and d in mrh_fit:
-            cells[-1] += f" ({_seconds(mrh_fit[d])})"
+            cells[-1] += f" ({_seconds(mrh_fit[d]) if mrh_fit[d] < 100 else round(mrh_fit[d])})"
         lines.append(f"| {d} | " + " | ".join(cells) + " |")
     lines.append(_mean_row("**mean**", columns, datasets))
     common = [d for d in datasets if all(d in c for c in columns)]
