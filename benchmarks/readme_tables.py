@@ -44,22 +44,69 @@ SPEED_RUNS = [("speed-gpu-h100.json", "H100"), ("speed-cpu.json", "2-core CPU")]
 GPU_DEFAULT = " (graph + bf16)"  # the defaults on a GPU, said on the GPU rows of mlstm-fcn itself
 
 
+def _mean_row(label: str, columns: list[dict[str, float]], datasets: list[str]) -> str:
+    """A bold mean per column over ``datasets``; "–" for a column that lacks one of them."""
+    cells = [f"**{np.mean([c[d] for d in datasets]):.4f}**" if all(d in c for d in datasets) else "–"
+             for c in columns]
+    return f"| {label} | " + " | ".join(cells) + " |"
+
+
+def peers_measured(results: Path = RESULTS) -> tuple[dict[str, float], dict[str, float], list[dict]]:
+    """The measured peer's seed-0 rows (``bench_peers.py``): accuracy and fit seconds per dataset, the rows."""
+    rows = [r for r in read_rows(results / "peers" / "peers.csv")
+            if r["method"] == "multirocket_hydra" and r["seed"] == "0"]
+    return ({r["dataset"]: float(r["accuracy"]) for r in rows},
+            {r["dataset"]: float(r["fit_seconds"]) for r in rows}, rows)
+
+
 def accuracy_table(results: Path = RESULTS) -> str:
-    """The paper preset's test accuracy per dataset (mean ± sd over seeds) beside the published figures."""
+    """The paper preset's test accuracy per dataset (mean ± sd over seeds) beside published and measured peers."""
+    from published import ANCHORS, METHODS
+
     rows = [r for r in read_rows(results / "accuracy.csv") if r["config"] == "paper"]
-    lines = ["| dataset | mlstm-fcn (mean ± sd) | MLSTM-FCN published | InceptionTime | MultiRocket |",
-             "|---|---|---|---|---|"]
-    means, published = [], []
-    for d, figures in PUBLISHED.items():
-        acc = [float(r["accuracy"]) for r in rows if r["dataset"] == d]
-        if not acc:
-            continue
-        means.append(np.mean(acc))
-        published.append(figures)
-        lines.append(f"| {d} | {np.mean(acc):.4f} ± {np.std(acc):.4f} | "
-                     + " | ".join(f"{v:.4f}" for v in figures) + " |")
-    cols = np.mean(published, axis=0)
-    lines.append(f"| **mean** | **{np.mean(means):.4f}** | " + " | ".join(f"**{v:.4f}**" for v in cols) + " |")
+    ours = {d: [float(r["accuracy"]) for r in rows if r["dataset"] == d] for d in PUBLISHED}
+    datasets = [d for d in PUBLISHED if ours[d]]
+    mrh_acc, mrh_fit, mrh_rows = peers_measured(results)
+    labels = ["mlstm-fcn (mean ± sd)", "MLSTM-FCN published", *METHODS[1:], *ANCHORS]
+    columns = [{d: np.mean(ours[d]) for d in datasets},
+               *({d: PUBLISHED[d][i] for d in PUBLISHED} for i in range(len(METHODS))), *ANCHORS.values()]
+    if mrh_rows:
+        labels.append("MultiRocket-Hydra (measured here, seed 0): accuracy (fit s)")
+        columns.append(mrh_acc)
+    lines = ["| dataset | " + " | ".join(labels) + " |", "|---|" + "---|" * len(labels)]
+    for d in datasets:
+        cells = [f"{columns[0][d]:.4f} ± {np.std(ours[d]):.4f}"]
+        cells += [f"{c[d]:.4f}" if d in c else "" for c in columns[1:]]
+        if mrh_rows and d in mrh_fit:
+            cells[-1] += f" ({_seconds(mrh_fit[d]) if mrh_fit[d] < 100 else round(mrh_fit[d])})"
+        lines.append(f"| {d} | " + " | ".join(cells) + " |")
+    lines.append(_mean_row("**mean**", columns, datasets))
+    common = [d for d in datasets if all(d in c for c in columns)]
+    if common != datasets:
+        lines.append(_mean_row(f"**mean without {', '.join(d for d in datasets if d not in common)}**",
+                               columns, common))
+    if mrh_rows:
+        loads = [float(r[k]) for r in mrh_rows for k in ("load1_before", "load1_after")]
+        r0 = mrh_rows[0]
+        text = (f"MultiRocket-Hydra: aeon {r0['aeon']} `MultiRocketHydraClassifier` with its defaults, "
+                f"`random_state=0`, `n_jobs={r0['n_jobs']}`, `OMP_NUM_THREADS={r0['omp_num_threads']}`, on a "
+                f"2-core CPU ({r0['cpu']}) shared with other jobs: the 1-minute load average was "
+                f"{min(loads):.2f}-{max(loads):.2f} (mean {np.mean(loads):.2f}) before and after the fits, so "
+                f"the fit times are those of a loaded machine; {len(mrh_rows)} fits, "
+                f"{sum(mrh_fit.values()):.0f} s in all.")
+        padded = [f"{r['dataset']} ({r['padding'].split(' by ')[0]})" for r in mrh_rows if r["padding"] != "none"]
+        if padded:
+            text += (" Series under 10 steps (aeon 1.6.0's MultiRocket needs 10) and unequal-length ones were "
+                     "padded at the end by repeating each channel's last value: " + "; ".join(padded) + ".")
+        seeds = [r for r in read_rows(results / "peers" / "peers.csv") if r["method"] == "multirocket_hydra"]
+        per_seed = {s: {r["dataset"]: float(r["accuracy"]) for r in seeds if r["seed"] == s}
+                    for s in sorted({r["seed"] for r in seeds})}
+        full = [s for s, acc in per_seed.items() if set(acc) >= set(datasets)]
+        if len(full) > 1:
+            means = [np.mean([per_seed[s][d] for d in datasets]) for s in full]
+            text += (f" Over seeds {', '.join(full)}: mean accuracy {np.mean(means):.4f} ± {np.std(means):.4f} "
+                     f"(sd of the seeds' means).")
+        lines += ["", text]
     return "\n".join(lines)
 
 
