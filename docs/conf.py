@@ -75,6 +75,9 @@ FULL = os.environ.get("MLSTM_FCN_DOCS_FULL") == "1"
 if not FULL:
     os.environ["MLSTM_FCN_SMOKE"] = "1"
 os.environ.setdefault("MPLBACKEND", "Agg")
+# The examples read the datasets bundled in the checkout, also where the package is installed
+# without it (Read the Docs installs a wheel) and in the processes they start.
+os.environ.setdefault("MLSTM_FCN_DATA", str(ROOT / "datasets"))
 
 sphinx_gallery_conf = {
     "examples_dirs": str(ROOT / "examples"),
