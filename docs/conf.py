@@ -66,6 +66,13 @@ numpydoc_validation_checks = {"GL08"}
 numpydoc_validation_exclude = {r"\.__init__$", r"\.__call__$", r"\.forward$", r"set_.*_request$",
                                r"\.__sklearn_tags__$"}
 
+# Literal blocks without a language (file lists, usage lines in docstrings) are plain text, not Python.
+highlight_language = "none"
+# Quotes become typographic, but "--out" stays two hyphens (command-line flags in docstrings and pages).
+smartquotes_action = "qe"
+# The page's table of contents names methods "fit()", not "MLSTMFCNClassifier.fit()".
+toc_object_entries_show_parents = "hide"
+
 myst_enable_extensions = ["colon_fence", "dollarmath"]
 myst_heading_anchors = 3
 
@@ -98,7 +105,8 @@ doctest_global_setup = "import os\nos.environ.setdefault('OMP_NUM_THREADS', '1')
 
 html_theme = "pydata_sphinx_theme"
 html_title = f"mlstm-fcn {release}"
-html_static_path = []
+html_static_path = ["_static"]
+html_css_files = ["custom.css"]
 html_theme_options = {
     "navbar_align": "left",
     "show_toc_level": 2,

@@ -2,7 +2,7 @@
 ==========================================================================================
 
 Trains on the bundled BasicMotions dataset (6 channels: 3D accelerometer and gyroscope of a smart
-watch, four activities) and writes to --out:
+watch, four activities) and writes to ``--out``::
 
   history.png    loss, accuracy and learning rate per epoch
   confusion.png  confusion matrix on the test split

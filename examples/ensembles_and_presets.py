@@ -3,7 +3,7 @@
 
 Trains the faithful paper configuration (``from_preset("paper")``) and the same network as an ensemble
 of ``--members`` seeds (``n_estimators``), then compares their test accuracy with that of each member
-alone. Writes to --out:
+alone. Writes to ``--out``::
 
   ensemble.png   training loss of every member, and test accuracy: each member, the ensemble, the paper
 

@@ -1,6 +1,8 @@
 """Grid search over MLSTM-FCN's LSTM size in a 3D scikit-learn pipeline, on bundled UEA data.
 ==========================================================================================
 
+The search, in two lines::
+
     pipe = make_pipeline(ChannelStandardScaler(), MLSTMFCNClassifier(...))
     GridSearchCV(pipe, {"mlstmfcnclassifier__lstm_units": [8, 64, 128]}, cv=StratifiedKFold(3))
 

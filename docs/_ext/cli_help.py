@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
 
-WIDTH = "100"  # argparse wraps at $COLUMNS; a fixed width keeps the page the same on every machine
+WIDTH = "80"  # argparse wraps at $COLUMNS; a fixed width keeps the page the same on every machine
 
 
 @contextmanager

@@ -56,7 +56,8 @@ def scrape_figures(block, block_vars, gallery_conf) -> str:
         shutil.copyfile(png, dest)
         seen.add(png)
         paths.append(dest)
-    return figure_rst(paths, gallery_conf["src_dir"])
+    # One figure at a time, full width (a list of them would be drawn as small thumbnails side by side).
+    return "".join(figure_rst([path], gallery_conf["src_dir"]) for path in paths)
 
 
 class ExampleOrder(FileNameSortKey):
