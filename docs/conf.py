@@ -26,7 +26,6 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.doctest",
-    "sphinx.ext.mathjax",
     "numpydoc",
     "myst_parser",
     "sphinx_copybutton",
@@ -73,7 +72,7 @@ smartquotes_action = "qe"
 # The page's table of contents names methods "fit()", not "MLSTMFCNClassifier.fit()".
 toc_object_entries_show_parents = "hide"
 
-myst_enable_extensions = ["colon_fence", "dollarmath"]
+myst_enable_extensions = ["colon_fence"]
 myst_heading_anchors = 3
 
 # The gallery: every example runs during the build. CI and `make docs` run them in their smoke mode
