@@ -6,10 +6,10 @@ here first, since that machine has no sktime; the package is put on
 
     python benchmarks/pack_uea_npz.py --archive ../shared/uea      # here: benchmarks/data/uea12.npz
     # then the device tool's `run`, carry ["benchmarks/data/uea12.npz"], timeout_s 600:
-    PYTHONPATH=$PWD PYTHONUNBUFFERED=1 python3 benchmarks/gpu_suite.py --budget 540; cp -r benchmarks/results README.md $OUT/
+    PYTHONPATH=$PWD PYTHONUNBUFFERED=1 python3 benchmarks/gpu_suite.py --budget 540; cp -r benchmarks/results $OUT/
 
-then copy the fetched ``results/`` over ``benchmarks/results/`` (and ``README.md``) here and
-commit them. A rerun with the same ``--out-dir`` resumes: steps
+then copy the fetched ``results/`` over ``benchmarks/results/`` here, run
+``python benchmarks/readme_tables.py`` (the tables of README.md and docs/) and commit them. A rerun with the same ``--out-dir`` resumes: steps
 done are skipped, a step cut short continues (the CV and accuracy
 benchmarks skip the rows they find).
 

@@ -1,12 +1,13 @@
-"""The README's result tables, made from the committed result files (never typed by hand).
+"""The result tables of the README and the docs, made from the committed result files (never typed by hand).
 
-Each table stands in README.md between ``<!-- generated: NAME -->`` and
+Each table stands in README.md or a page under docs/ between ``<!-- generated: NAME -->`` and
 ``<!-- end generated -->``; this script rewrites what is between them from
-``benchmarks/results/``. ``--check`` changes nothing and exits 1 when the
-README and the results disagree (``tests/test_readme_tables.py`` runs it).
+``benchmarks/results/``. ``--check`` changes nothing and exits 1 when a page
+and the results disagree (``tests/test_readme_tables.py`` runs it; the docs
+build checks its pages too).
 
     python benchmarks/readme_tables.py          # rewrite the tables
-    python benchmarks/readme_tables.py --check  # do README and results agree?
+    python benchmarks/readme_tables.py --check  # do the pages and the results agree?
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from results_io import read_rows  # noqa: E402
 
 RESULTS = HERE / "results"
 README = HERE.parent / "README.md"
+DOCS = HERE.parent / "docs"
 
 #: What each method of bench_speed.py is called in the speed table.
 SPEED_LABELS = {
@@ -244,19 +246,28 @@ def render(text: str, results: Path = RESULTS) -> str:
     return _BLOCK.sub(block, text)
 
 
+def pages() -> list[Path]:
+    """README.md and every docs page that holds a generated table."""
+    docs = [p for p in sorted(DOCS.rglob("*.md")) if "_build" not in p.parts and "<!-- generated: " in p.read_text()]
+    return [README] + docs
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="exit 1 if the README's tables are out of date")
     args = parser.parse_args()
-    text = README.read_text()
-    new = render(text)
-    if args.check:
+    stale = []
+    for page in pages():
+        text = page.read_text()
+        new = render(text)
         if new != text:
-            print("README.md's result tables differ from benchmarks/results/: run "
-                  "python benchmarks/readme_tables.py", file=sys.stderr)
-            return 1
-        return 0
-    README.write_text(new)
+            stale.append(page.relative_to(HERE.parent))
+            if not args.check:
+                page.write_text(new)
+    if args.check and stale:
+        print(f"result tables differ from benchmarks/results/ in {', '.join(map(str, stale))}: run "
+              "python benchmarks/readme_tables.py", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -1,7 +1,8 @@
 """What MLSTM-FCN looks at: squeeze-and-excitation gates per class and class activation maps.
+==========================================================================================
 
 Trains on the bundled BasicMotions dataset (6 channels: 3D accelerometer and gyroscope of a smart
-watch, four activities) and writes to --out:
+watch, four activities) and writes to ``--out``::
 
   history.png    loss, accuracy and learning rate per epoch
   confusion.png  confusion matrix on the test split
@@ -32,7 +33,7 @@ CHANNELS = ["acc x", "acc y", "acc z", "gyro x", "gyro y", "gyro z"]  # BasicMot
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--dataset", default="BasicMotions")
     parser.add_argument("--epochs", type=int, default=300)
     parser.add_argument("--device", default="auto")

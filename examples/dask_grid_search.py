@@ -1,4 +1,5 @@
 """The same grid search spread over a Dask cluster: one process (and one GPU) per worker.
+======================================================================================
 
 Only the ``with joblib.parallel_backend("dask"):`` line differs from a local search. Each worker
 process sees at most one GPU, so ``device="auto"`` in a worker means *its* GPU:
@@ -38,7 +39,7 @@ def make_cluster(args):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--dataset", default="BasicMotions")
     parser.add_argument("--epochs", type=int, default=200)
     parser.add_argument("--n-workers", type=int, default=2)

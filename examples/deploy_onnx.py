@@ -1,4 +1,5 @@
 """Deploy a fitted classifier as one ONNX file, then predict with ONNX Runtime and numpy alone.
+============================================================================================
 
 The second half (``deploy``) is what runs where the series are made: it
 imports neither mlstm-fcn nor torch, and reads the class labels from the
@@ -38,7 +39,7 @@ def main() -> None:
     from mlstm_fcn import MLSTMFCNClassifier
     from mlstm_fcn.datasets import load_uea
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--epochs", type=int, default=100)
     parser.add_argument("--out", default="examples/figures", help="folder for the .onnx file")
     parser.add_argument("--smoke", action="store_true", help="tiny, fast run (for CI)")

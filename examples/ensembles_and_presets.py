@@ -1,8 +1,9 @@
 """An ensemble of MLSTM-FCNs against the paper's single network, on a bundled dataset.
+===================================================================================
 
 Trains the faithful paper configuration (``from_preset("paper")``) and the same network as an ensemble
 of ``--members`` seeds (``n_estimators``), then compares their test accuracy with that of each member
-alone. Writes to --out:
+alone. Writes to ``--out``::
 
   ensemble.png   training loss of every member, and test accuracy: each member, the ensemble, the paper
 
@@ -28,7 +29,7 @@ from mlstm_fcn.interpret import member_probabilities  # noqa: E402
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--dataset", default="ERing")
     parser.add_argument("--members", type=int, default=5)
     parser.add_argument("--epochs", type=int, default=500)

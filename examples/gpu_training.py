@@ -1,4 +1,5 @@
 """Train on a GPU when there is one (falls back to the CPU with a message when not).
+=================================================================================
 
 The whole training set goes to the GPU once and batches are indexed there, so small UEA datasets train
 much faster than on a CPU. A model trained on a GPU predicts on a CPU-only machine after loading.
@@ -18,7 +19,7 @@ from mlstm_fcn.datasets import load_uea
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--dataset", default="ERing")
     parser.add_argument("--epochs", type=int, default=300)
     parser.add_argument("--device", default="cuda", help="cuda or cuda:N (cpu when no GPU)")

@@ -1,4 +1,7 @@
 """Grid search over MLSTM-FCN's LSTM size in a 3D scikit-learn pipeline, on bundled UEA data.
+==========================================================================================
+
+The search, in two lines::
 
     pipe = make_pipeline(ChannelStandardScaler(), MLSTMFCNClassifier(...))
     GridSearchCV(pipe, {"mlstmfcnclassifier__lstm_units": [8, 64, 128]}, cv=StratifiedKFold(3))
@@ -20,7 +23,7 @@ from mlstm_fcn.datasets import load_uea
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--dataset", default="BasicMotions")
     parser.add_argument("--epochs", type=int, default=200)
     parser.add_argument("--device", default="auto")

@@ -1,4 +1,5 @@
 """Train MLSTM-FCN on the bundled BasicMotions dataset and evaluate it on its test split.
+======================================================================================
 
 Run: python examples/quickstart.py [--epochs N] [--device auto|cpu|cuda] [--smoke]
 (--smoke, or MLSTM_FCN_SMOKE=1: a tiny network and 2 epochs, to check that everything runs.)
@@ -13,7 +14,7 @@ from mlstm_fcn.datasets import load_uea
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--dataset", default="BasicMotions")
     parser.add_argument("--epochs", type=int, default=None, help="most epochs (default: the estimator's)")
     parser.add_argument("--device", default="auto")

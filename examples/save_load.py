@@ -1,4 +1,5 @@
 """Save a trained model to a file, load it back (in another process, even without a GPU), predict.
+===============================================================================================
 
 Also shows the same with the command line: `mlstm-fcn predict MODEL FILE.ts --proba`.
 
@@ -34,7 +35,7 @@ def load(path: Path) -> MLSTMFCNClassifier:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--epochs", type=int, default=100)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--out", default="examples/figures", help="folder for the model file")

@@ -1,4 +1,5 @@
 """Series of unequal length: JapaneseVowels (12 channels, 7 to 29 steps per utterance).
+====================================================================================
 
 The loader returns the series NaN-padded at the end; the classifier reads the padding as such and
 masks it (batch-norm statistics, SE squeeze and global pooling count valid steps only), so a series
@@ -26,7 +27,7 @@ from mlstm_fcn.plotting import plot_history  # noqa: E402
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--epochs", type=int, default=200)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--seed", type=int, default=0)

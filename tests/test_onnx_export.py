@@ -252,11 +252,10 @@ def test_benchmark_runs_in_tiny_mode(tmp_path, monkeypatch):
     assert all(r["max_abs_diff"] <= TOL and r["median_ms"] > 0 for r in saved["results"])
 
 
-# --------------------------------------------------------------------- README
-def test_readme_deploy_lines_are_the_example_that_runs():
-    # examples/deploy_onnx.py runs in tests/test_examples.py; the README's lines must be its lines.
-    readme = (ROOT / "README.md").read_text()
-    section = readme.split("## Deploy\n", 1)[1].split("\n## ", 1)[0]
+# --------------------------------------------------------------------- docs
+def test_documented_deploy_lines_are_the_example_that_runs():
+    # examples/deploy_onnx.py runs in tests/test_examples.py; the deployment page's lines must be its lines.
+    section = (ROOT / "docs" / "user_guide" / "onnx.md").read_text()
     blocks = section.split("```python\n")[1:]
     assert len(blocks) == 2
     example = (ROOT / "examples" / "deploy_onnx.py").read_text()

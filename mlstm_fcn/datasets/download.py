@@ -22,7 +22,7 @@ from pathlib import Path
 
 #: Where the archive serves ``<Name>.zip`` (the aeon toolkit's mirror of the .ts files).
 DEFAULT_BASE_URL = "https://www.timeseriesclassification.com/aeon-toolkit/"
-#: Environment variable overriding :data:`DEFAULT_BASE_URL` (e.g. an institutional mirror).
+#: Environment variable overriding :data:`~mlstm_fcn.datasets.download.DEFAULT_BASE_URL` (e.g. an institutional mirror).
 URL_ENV = "MLSTM_FCN_UEA_URL"
 #: Seconds any single network operation (connect, each read) may block.
 DEFAULT_TIMEOUT = 60.0
@@ -67,7 +67,7 @@ def dataset_url(name: str, base_url: str | None = None) -> str:
     name : str
         Dataset name (checked with :func:`check_name`).
     base_url : str, optional
-        Default ``$MLSTM_FCN_UEA_URL``, else :data:`DEFAULT_BASE_URL`.
+        Default ``$MLSTM_FCN_UEA_URL``, else :data:`~mlstm_fcn.datasets.download.DEFAULT_BASE_URL`.
 
     Returns
     -------
@@ -161,7 +161,7 @@ def download_uea(name: str, cache_dir: str | os.PathLike, *, base_url: str | Non
         Archive directory to add the dataset to (created if needed).
     base_url : str, optional
         Where ``<name>.zip`` is served; default ``$MLSTM_FCN_UEA_URL`` or
-        :data:`DEFAULT_BASE_URL`.
+        :data:`~mlstm_fcn.datasets.download.DEFAULT_BASE_URL`.
     sha256 : str, optional
         Expected sha256 of the zip file; checked when given.
     timeout : float, default=60
