@@ -21,6 +21,7 @@ INTERNAL = {
     "mlstm_fcn.nn": "the torch modules the estimators build; users reach them through the estimators",
     "mlstm_fcn.training": "the training loop behind fit; its options are the estimators' parameters",
     "mlstm_fcn.inference": "the batched forward pass behind predict and the interpretation functions",
+    "mlstm_fcn.datasets.ts_parse": "the .ts data-line parser behind load_ts",
 }
 #: ``__all__`` entries that are not API objects.
 SKIP = {"__version__"}
