@@ -25,6 +25,7 @@ from sklearn.utils._param_validation import InvalidParameterError, Interval, Str
 
 from . import inference
 from ._batch_halving import BatchSizer
+from ._continuation import check_continuation
 from ._inputs import HostSeries, check_X, is_2d, to_trained_length
 from ._runtime import (PRECISIONS, autocast_dtype, cudnn_benchmark, forked_rng, member_seeds, resolve_device,
                        seed_from, seed_torch)
@@ -186,6 +187,7 @@ class MLSTMFCNBase(BaseEstimator):
         continuing = self._is_fitted() and (partial or self.warm_start)
         X_arr, lengths = check_X(X, out_of_core=True)  # a memmap stays on disk, checked block by block
         if continuing:
+            check_continuation(self)
             # The same rule as predict: the channels of fit, and its length (or shorter, masked).
             X_arr, lengths = to_trained_length(X, X_arr, lengths, n_channels=self.n_channels_,
                                                n_timepoints=self.n_timepoints_, equal_length=self.equal_length_,

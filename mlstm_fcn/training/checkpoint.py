@@ -194,19 +194,26 @@ def restore_run(payload: dict, network: nn.Module, optimizer: torch.optim.Optimi
 
     Also sets the global RNG state (CPU, and the current CUDA device when
     training there), which the caller has forked for the run.
+
+    ``payload`` is left as it was: the training objects get copies of its
+    tensors (``Optimizer.load_state_dict`` keeps tensors that are already on
+    the right device and dtype, and training then updates them in place), so
+    that a run kept to continue (``warm_start``, ``partial_fit``) survives a
+    continuation that fails.
     """
     p = payload
     device = next(network.parameters()).device
-    network.load_state_dict(p["network"])
-    optimizer.load_state_dict(p["optimizer"])
-    scheduler.load_state_dict(p["scheduler"])
+    network.load_state_dict(p["network"])  # copies into the network's own tensors
+    optimizer.load_state_dict(copy.deepcopy(p["optimizer"]))
+    scheduler.load_state_dict(copy.deepcopy(p["scheduler"]))
     generator.set_state(p["generator"])
     torch.set_rng_state(p["cpu_rng"])
     if device.type == "cuda" and p.get("cuda_rng") is not None:
         torch.cuda.set_rng_state(p["cuda_rng"], device)
     best_state = p["best_state"]
     if best_state is not None:
-        best_state = {k: v.to(device) for k, v in best_state.items()}
+        # Always a copy: the loop refreshes the best weights in place (a CPU tensor's .to("cpu") is itself).
+        best_state = {k: v.to(device, copy=True) for k, v in best_state.items()}
     history, best_epoch = one_based_epochs({k: list(v) for k, v in p["history"].items()}, int(p["best_epoch"]))
     # The file counts its "epoch" as the loop index of the last finished epoch (from 0).
     return LoopState(epochs_done=int(p["epoch"]) + 1, best=float(p["best"]), best_state=best_state,
