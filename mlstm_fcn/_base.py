@@ -26,6 +26,7 @@ from sklearn.utils._param_validation import InvalidParameterError, Interval, Str
 from . import inference
 from ._batch_halving import BatchSizer
 from ._continuation import check_continuation
+from ._param_checks import check_params
 from ._inputs import HostSeries, check_X, is_2d, to_trained_length
 from ._runtime import (PRECISIONS, autocast_dtype, cudnn_benchmark, forked_rng, member_seeds, resolve_device,
                        seed_from, seed_torch)
@@ -131,29 +132,8 @@ class MLSTMFCNBase(BaseEstimator):
 
     # ------------------------------------------------------------------ checks
     def _check_params(self) -> None:
-        """scikit-learn's checks of ``_parameter_constraints``, then what they cannot say."""
-        self._validate_params()
-        name = type(self).__name__
-        for p, constraints in self._parameter_constraints.items():
-            numeric = any(isinstance(c, Interval) for c in constraints)
-            if numeric and isinstance(getattr(self, p), (bool, np.bool_)):
-                # True and False are numbers to Python, never a count, a rate or a seed.
-                raise InvalidParameterError(f"The {p!r} parameter of {name} must be a number, "
-                                            f"got {getattr(self, p)!r}.")
-        for p in ("filters", "kernel_sizes"):
-            v = getattr(self, p)
-            if not v or any(isinstance(k, (bool, np.bool_)) or not isinstance(k, Integral) or k < 1 for k in v):
-                raise InvalidParameterError(f"The {p!r} parameter of {name} must be a non-empty sequence of "
-                                            f"positive integers, got {v!r}.")
-        if len(self.filters) != len(self.kernel_sizes):
-            raise InvalidParameterError(f"filters and kernel_sizes must have the same length, got "
-                                        f"{len(self.filters)} and {len(self.kernel_sizes)}.")
-        if self.callbacks is not None and not all(callable(c) for c in self.callbacks):
-            raise InvalidParameterError(f"callbacks must be None or a list of callables, got {self.callbacks!r}.")
-        try:
-            resolve_device(self.device)
-        except ValueError as exc:
-            raise ValueError(str(exc)) from None
+        """The parameters' checks (:func:`mlstm_fcn._param_checks.check_params`), this machine's device included."""
+        check_params(self)
 
     def _is_fitted(self) -> bool:
         return hasattr(self, "network_")

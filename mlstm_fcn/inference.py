@@ -19,7 +19,7 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 from tqdm.auto import tqdm
 
-from ._batch_halving import BatchSizer
+from ._batch_halving import BatchSizer, checked_batch_size
 from ._inputs import check_X, to_trained_length
 from ._runtime import autocast_context, usable_device
 from ._scaling import apply_scaling
@@ -67,6 +67,7 @@ def prepare(clf, X) -> PreparedSeries:
         equal-length model, invalid values).
     """
     check_is_fitted(clf, "network_")
+    batch_size = checked_batch_size(clf.predict_batch_size, "predict_batch_size")  # set_params does not check
     X_arr, lengths = check_X(X, out_of_core=True)  # a memmap stays on disk: read a batch at a time
     X_arr, lengths = to_trained_length(X, X_arr, lengths, n_channels=clf.n_channels_,
                                        n_timepoints=clf.n_timepoints_, equal_length=clf.equal_length_,
@@ -75,7 +76,7 @@ def prepare(clf, X) -> PreparedSeries:
     device = usable_device(clf.device_)
     clf.network_.to(device).eval()
     dtype = clf.autocast_dtype_ if device.type == "cuda" else None
-    return PreparedSeries(X_arr, lengths, device, dtype, clf.predict_batch_size)
+    return PreparedSeries(X_arr, lengths, device, dtype, batch_size)
 
 
 @torch.inference_mode()
