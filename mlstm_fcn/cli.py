@@ -85,6 +85,9 @@ def _load_data(spec: str, split: str, data_dir: str | None) -> tuple[np.ndarray,
             raise CLIError(f"no such .ts file: {path}")
         X, y = _read_ts(path)
         return X, y, str(path)
+    if data_dir is not None and not Path(data_dir).is_dir():
+        # Searched first when given: a mistyped one would silently read another copy further on.
+        raise CLIError(f"--data-dir {data_dir} is not a folder")
     folder = find_uea(spec, data_dir)
     if folder is None:
         places = ", ".join(str(d) for d in uea_search_path(data_dir))
@@ -231,6 +234,7 @@ def _task_of(args, y: np.ndarray) -> str:
 def cmd_fit(args) -> None:
     """Train on a dataset's training split and write the model file."""
     from ._runtime import resolve_device
+    from .io.atomic import check_writable_file
     from .models import ESTIMATORS
 
     resolve_device(args.device)  # a bad --device fails before any data is read
@@ -238,8 +242,10 @@ def cmd_fit(args) -> None:
     if y is None:
         raise CLIError(f"{what} has no class labels or targets; fit needs labelled series")
     out = Path(args.out if args.out else f"{Path(args.dataset).stem}.model")
-    if out.parent and not out.parent.is_dir():
-        raise CLIError(f"output folder does not exist: {out.parent}")
+    try:  # before training: a fit must not end in a model that cannot be written
+        check_writable_file(out, "--out")
+    except ValueError as exc:
+        raise CLIError(str(exc)) from None
     task = _task_of(args, y)
     if task == "regression":
         if args.preset:
