@@ -53,16 +53,31 @@ def _first_non_numeric(a: np.ndarray) -> str:
     return "a value that does not convert to float"
 
 
+def _refuse_beyond_float32(X: np.ndarray, name: str) -> None:
+    """Refuse finite values that float32, which the network computes in, cannot hold (they would become infinity)."""
+    with np.errstate(invalid="ignore"):
+        beyond = np.abs(X) > np.finfo(np.float32).max  # NaN (padding) compares False; infinity is refused later
+    beyond &= np.isfinite(X)
+    if beyond.any():
+        where = np.argwhere(beyond)[0]
+        at = ", ".join(f"{axis} {i}" for axis, i in zip(("series", "channel", "step")[-X.ndim:] if X.ndim <= 3
+                                                         else ["index"] * X.ndim, where))
+        raise ValueError(f"{name} holds {float(X[tuple(where)]):.4g} ({at}), beyond float32's range (|x| <= "
+                         f"{float(np.finfo(np.float32).max):.4g}) that the network computes in; rescale the series.")
+
+
 def _to_float32(X, name: str) -> np.ndarray:
     """``check_array`` to float32, with messages that name the input and the offending value."""
     if isinstance(X, np.ndarray) and X.dtype.kind in "USV":
         raise ValueError(f"{name} holds non-numeric values (dtype {X.dtype}); series must be numbers.")
     try:
-        kind = np.asarray(X).dtype.kind  # __array__ only: array-likes may refuse numpy's functions
+        dtype = np.asarray(X).dtype  # __array__ only: array-likes may refuse numpy's functions
     except (ValueError, TypeError):
-        kind = "O"
-    if kind == "c":
+        dtype = np.dtype(object)
+    if dtype.kind == "c":
         raise ValueError(f"Complex data not supported: {name} holds complex numbers; only real values are.")
+    if dtype.kind == "f" and dtype.itemsize > 4:
+        _refuse_beyond_float32(np.asarray(X), name)
     try:
         return check_array(X, ensure_2d=False, allow_nd=True, dtype=np.float32, ensure_all_finite=False,
                            input_name=name, ensure_min_samples=1)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.utils._param_validation import InvalidParameterError, Interval
@@ -41,6 +41,9 @@ def check_params(estimator, *, device_must_exist: bool = True) -> None:
                                     f"{len(estimator.filters)} and {len(estimator.kernel_sizes)}.")
     if estimator.callbacks is not None and not all(callable(c) for c in estimator.callbacks):
         raise InvalidParameterError(f"callbacks must be None or a list of callables, got {estimator.callbacks!r}.")
+    class_weight = getattr(estimator, "class_weight", None)  # a classifier's only
+    if isinstance(class_weight, dict):
+        check_class_weight(class_weight)
     if estimator.checkpoint_dir is not None and not str(estimator.checkpoint_dir).strip():
         # "" would write checkpoints into the working directory, which nobody means.
         raise InvalidParameterError(f"checkpoint_dir must name a folder or be None, got {estimator.checkpoint_dir!r}.")
@@ -48,3 +51,22 @@ def check_params(estimator, *, device_must_exist: bool = True) -> None:
         resolve_device(estimator.device) if device_must_exist else check_device_name(estimator.device)
     except ValueError as exc:
         raise ValueError(str(exc)) from None
+
+
+def check_class_weight(class_weight: dict) -> None:
+    """Refuse class weights that are not numbers, are negative, NaN or infinite, or are all zero.
+
+    The rule :func:`mlstm_fcn._targets.check_sample_weight` applies to sample weights.
+
+    (Weights that are zero for every class of ``y`` are refused when the classes are
+    known: :func:`mlstm_fcn.training.loss.class_weights`.)
+
+    Raises
+    ------
+    InvalidParameterError
+        Naming the first class whose weight is wrong.
+    """
+    for label, w in class_weight.items():
+        if isinstance(w, (bool, np.bool_)) or not isinstance(w, Real) or not np.isfinite(w) or w < 0:
+            raise InvalidParameterError(f"class_weight of class {label!r} is {w!r}; class weights must be finite, "
+                                        "non-negative numbers.")

@@ -110,7 +110,15 @@ def logits(clf, X, progress: bool = False) -> np.ndarray:
     series = prepare(clf, X)
     network = clf.network_
     parts = run_batches(lambda xb, lb: network(xb, lb).float().cpu(), series, progress=progress)
-    return torch.cat(parts).numpy()
+    out = torch.cat(parts).numpy()
+    finite = np.isfinite(out).all(axis=1)
+    if not finite.all():
+        # NaN or infinite outputs give no probability and no label: say which series, never return them.
+        rows = np.flatnonzero(~finite)
+        shown = ", ".join(map(str, rows[:10])) + (f" and {len(rows) - 10} more" if len(rows) > 10 else "")
+        raise ValueError(f"The network's output is NaN or infinite for {len(rows)} series (rows {shown}); their "
+                         "values are probably far outside the range of the training series (overflow in float32).")
+    return out
 
 
 def predict_proba(clf, X, progress: bool = False) -> np.ndarray:
