@@ -113,8 +113,19 @@ def _parse(path: Path, header: dict[str, str], labelled: bool,
     return X_df, y_raw
 
 
-def _to_array(X_df: pd.DataFrame, path: Path) -> np.ndarray:
-    """Nested DataFrame (one pd.Series per cell) -> NaN-padded float32 ``(n, C, T)``."""
+def _declared_length(header: dict[str, str]) -> tuple[int | None, bool]:
+    """The length every series has by the header (``@seriesLength N``, None if unsaid), and whether
+    ``@equalLength true`` says they all have one length."""
+    value = header.get("serieslength", "")
+    return (int(value) if value.isdigit() else None), header.get("equallength", "").lower() == "true"
+
+
+def _to_array(X_df: pd.DataFrame, path: Path, header: dict[str, str]) -> np.ndarray:
+    """Nested DataFrame (one pd.Series per cell) -> NaN-padded float32 ``(n, C, T)``.
+
+    Series must have the length the header declares (sktime does not check).
+    """
+    declared, equal = _declared_length(header)
     series = []
     for i, row in enumerate(X_df.to_numpy()):
         channels = [cell.to_numpy(dtype=np.float32, na_value=np.nan) for cell in row]
@@ -123,6 +134,12 @@ def _to_array(X_df: pd.DataFrame, path: Path) -> np.ndarray:
             # Padding is per series (all channels at once), so a case whose
             # channels differ in length has no faithful array form.
             raise ValueError(f"{path}: case {i} has channels of different lengths {lengths}.")
+        if declared is not None and equal and lengths[0] != declared:
+            raise ValueError(f"{path}: case {i} has {lengths[0]} steps but the header declares "
+                             f"@seriesLength {declared}.")
+        if equal and series and lengths[0] != series[0].shape[-1]:
+            raise ValueError(f"{path}: case {i} has {lengths[0]} steps, case 0 has {series[0].shape[-1]}, but the "
+                             "header declares @equalLength true.")
         series.append(np.stack(channels))
     return pad_series(series, dtype=np.float32)
 
@@ -190,7 +207,7 @@ def load_ts(path: str | os.PathLike, y_dtype: str = "str",
     if declares_targets(header):
         # A regression file (the TSER archive's format): the value after the last ':' is a number.
         X_df, y_raw = _parse(path, header, True, y_dtype="float")
-        return _to_array(X_df, path), np.asarray(y_raw, dtype=np.float64)
+        return _to_array(X_df, path, header), np.asarray(y_raw, dtype=np.float64)
     labelled = _declares_labels(header)
     if not labelled and require_labels:
         raise ValueError(f"{path}: the header declares neither class labels (@classLabel true ...) "
@@ -207,9 +224,9 @@ def load_ts(path: str | os.PathLike, y_dtype: str = "str",
         where = _diagnose_data(path, header, labelled) or f"cases have {X_df.shape[1]} dimensions"
         raise ValueError(f"Could not read {path}: {where}")
     if y_raw is None:
-        return _to_array(X_df, path), None
+        return _to_array(X_df, path, header), None
     try:
         y = np.asarray(y_raw).astype({"str": str, "int": np.int64, "float": np.float64}[y_dtype])
     except ValueError as exc:
         raise ValueError(f"{path}: labels cannot be read as {y_dtype} ({exc}); use y_dtype='str'.") from exc
-    return _to_array(X_df, path), y
+    return _to_array(X_df, path, header), y
