@@ -176,3 +176,13 @@ def test_loading_unpickling_and_copying_leave_the_global_rng_alone(saved, tmp_pa
     pickle.loads(pickle.dumps(clf))
     copy.deepcopy(reg)
     assert torch.equal(torch.get_rng_state(), before)
+
+
+def test_many_claimed_members_with_few_weights_are_refused_without_building_them(saved, tmp_path):
+    # 20,000 "members" of one tiny tensor each: the check builds one network, not 20,000.
+    meta, _ = parts(saved)
+    n = 20_000
+    meta = _edit_config("n_members", n)(meta)
+    tensors = {f"members.{i}.w": torch.zeros(1) for i in range(n)}
+    seconds = _load_refused(tmp_path, signed(meta, tensors), "weights do not match the network description")
+    assert seconds < 5

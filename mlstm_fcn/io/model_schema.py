@@ -194,21 +194,32 @@ def _member_count(tensors: dict[str, torch.Tensor]) -> int | None:
 
 
 def _check_against_tensors(config: dict, tensors: dict[str, torch.Tensor]) -> None:
-    """The network of ``config`` has exactly the stored tensors' names, shapes and dtypes."""
+    """The network of ``config`` has exactly the stored tensors' names, shapes and dtypes.
+
+    One network is built, on the meta device (shapes only: no memory, no random draws), and an
+    ensemble's members are compared with it one by one: the work grows with what the file holds,
+    never with the sizes it claims.
+    """
     from ..nn import build_network
 
     members = _member_count(tensors)
     if config.get("n_members") != members:
-        # Checked before anything is built: n_members is bounded by what the file holds.
         raise _fail(f"network_config says n_members={short(config.get('n_members'))}, the tensors hold "
                     f"{'one network' if members is None else f'{members} members'}")
-    with torch.device("meta"):  # shapes only: no memory, no random draws
+    one = {k: v for k, v in config.items() if k not in _ENSEMBLE_KEYS}
+    with torch.device("meta"):
         try:
-            expected = build_network(config).to(torch.float32).state_dict()
+            member = build_network(one).to(torch.float32).state_dict()
         except (ValueError, TypeError, RuntimeError) as exc:
             raise _fail(f"network_config describes no network ({exc})") from None
-    if set(expected) != set(tensors):
-        missing, extra = sorted(set(expected) - set(tensors)), sorted(set(tensors) - set(expected))
+    if len(tensors) != len(member) * (members or 1):
+        raise _fail(f"the weights do not match the network description ({len(tensors)} tensors, "
+                    f"{len(member) * (members or 1)} expected)")
+    prefixes = [""] if members is None else [f"members.{i}." for i in range(members)]
+    expected = {p + k: t for p in prefixes for k, t in member.items()}  # as many as the file holds
+    if expected.keys() != tensors.keys():
+        missing = [k for k in expected if k not in tensors][:3]
+        extra = [k for k in tensors if k not in expected][:3]
         raise _fail(f"the weights do not match the network description (missing {short(missing)}, "
                     f"unexpected {short(extra)})")
     for name, t in expected.items():
