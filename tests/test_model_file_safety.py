@@ -112,6 +112,10 @@ CRAFTED = {
                              "predict_batch_size"),
     "unknown-parameter": (lambda m: _edit("params", {**m["params"], "wings": 2})(m), "does not accept"),
     "bad-dict-tag": (_edit_fitted("history_", {"__dict__": 5}), "__dict__"),
+    "nonsense-device-parameter": (lambda m: _edit("params", {**m["params"], "device": "toaster"})(m),
+                                  "holds invalid parameters: device must be"),
+    "deep-but-parsable-nesting": (_edit_fitted("history_", json.loads("[" * 900 + "]" * 900)),
+                                  "nested too deeply|history_"),
     "deep-nesting": (lambda meta: "[" * 100000 + "]" * 100000, "unreadable model metadata|not an mlstm-fcn"),
 }
 

@@ -42,7 +42,10 @@ _MEMBER = re.compile(r"^members\.(\d+)\.")
 
 def short(value: Any) -> str:
     """``repr(value)``, cut to :data:`ECHO_LIMIT` characters: what a message may quote of a file."""
-    text = repr(value)
+    try:
+        text = repr(value)
+    except RecursionError:
+        return f"<a {type(value).__name__} nested too deeply to show>"
     return text if len(text) <= ECHO_LIMIT else f"{text[:ECHO_LIMIT]}... ({len(text)} characters)"
 
 
@@ -120,6 +123,8 @@ def _decoded(value: Any, what: str) -> Any:
         return decode(value)
     except (ValueError, TypeError, OverflowError) as exc:
         raise _fail(f"{what}: {exc}") from None
+    except RecursionError:  # nesting that JSON parsing took but decoding, a level deeper, does not
+        raise _fail(f"{what} is nested too deeply") from None
 
 
 def _check_network_config(config: Any) -> dict:
