@@ -21,13 +21,13 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
-from sklearn.utils._param_validation import InvalidParameterError, Interval, StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from . import inference
 from ._batch_halving import BatchSizer
 from ._continuation import check_continuation
-from ._param_checks import check_params
 from ._inputs import HostSeries, check_X, is_2d, to_trained_length
+from ._param_checks import check_params
 from ._runtime import (PRECISIONS, autocast_dtype, cudnn_benchmark, forked_rng, member_seeds, resolve_device,
                        seed_from, seed_torch)
 from ._scaling import SCALINGS, apply_scaling, fit_scaling

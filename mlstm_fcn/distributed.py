@@ -21,8 +21,10 @@ Two machines of four GPUs each (run on both, ``--node_rank`` 0 and 1)::
 ``--X`` and ``--y`` are ``.npy`` files, opened memory-mapped (every process
 reads only the batches it trains on); ``--param NAME=VALUE`` sets any
 estimator parameter, the value read as JSON (``--param epochs=200
---param 'filters=[64,128,64]'``), else as a string. ``batch_size`` is the
-global batch, split over the processes.
+--param 'filters=[64,128,64]'``), else as a string; ``random_state`` and
+``checkpoint_dir`` may be given so or by ``--seed`` and ``--checkpoint-dir``,
+not both ways with two values. ``batch_size`` is the global batch, split
+over the processes.
 """
 
 from __future__ import annotations

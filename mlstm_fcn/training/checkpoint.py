@@ -22,7 +22,6 @@ import hashlib
 import json
 import os
 import pickle
-from pathlib import Path
 from typing import Any
 
 import numpy as np
