@@ -343,3 +343,16 @@ def test_float64_beyond_float32_range_is_named_as_such_not_as_infinity(tiny_data
     X[2, 1, 4] = 1e39
     with pytest.raises(ValueError, match=r"X holds 1e\+39 \(series 2, channel 1, step 4\), beyond float32's range"):
         _fit(X, tiny_data[1])
+
+
+@pytest.mark.parametrize("container", ["tensor", "memmap"])
+def test_float64_tensors_and_memmaps_beyond_float32_range_are_named_as_such(tiny_data, tmp_path, container):
+    X = tiny_data[0].astype(np.float64)
+    X[20, 2, 7] = -2e40
+    if container == "tensor":
+        X = torch.from_numpy(X)
+    else:
+        np.save(tmp_path / "X.npy", X)
+        X = np.load(tmp_path / "X.npy", mmap_mode="r")
+    with pytest.raises(ValueError, match=r"X holds -2e\+40 \(series 20, channel 2, step 7\), beyond float32"):
+        _fit(X, tiny_data[1])
