@@ -22,11 +22,13 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
-from sklearn.utils._param_validation import InvalidParameterError, Interval, StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from . import inference
 from ._batch_halving import BatchSizer
+from ._continuation import check_continuation
 from ._inputs import HostSeries, check_X, is_2d, to_trained_length, warn_if_transposed
+from ._param_checks import check_params
 from ._runtime import (PRECISIONS, autocast_dtype, cudnn_benchmark, forked_rng, member_seeds, resolve_device,
                        seed_from)
 from ._scaling import SCALINGS, apply_scaling, fit_scaling
@@ -122,29 +124,8 @@ class MLSTMFCNBase(FusedFitMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ checks
     def _check_params(self) -> None:
-        """scikit-learn's checks of ``_parameter_constraints``, then what they cannot say."""
-        self._validate_params()
-        name = type(self).__name__
-        for p, constraints in self._parameter_constraints.items():
-            numeric = any(isinstance(c, Interval) for c in constraints)
-            if numeric and isinstance(getattr(self, p), (bool, np.bool_)):
-                # True and False are numbers to Python, never a count, a rate or a seed.
-                raise InvalidParameterError(f"The {p!r} parameter of {name} must be a number, "
-                                            f"got {getattr(self, p)!r}.")
-        for p in ("filters", "kernel_sizes"):
-            v = getattr(self, p)
-            if not v or any(isinstance(k, (bool, np.bool_)) or not isinstance(k, Integral) or k < 1 for k in v):
-                raise InvalidParameterError(f"The {p!r} parameter of {name} must be a non-empty sequence of "
-                                            f"positive integers, got {v!r}.")
-        if len(self.filters) != len(self.kernel_sizes):
-            raise InvalidParameterError(f"filters and kernel_sizes must have the same length, got "
-                                        f"{len(self.filters)} and {len(self.kernel_sizes)}.")
-        if self.callbacks is not None and not all(callable(c) for c in self.callbacks):
-            raise InvalidParameterError(f"callbacks must be None or a list of callables, got {self.callbacks!r}.")
-        try:
-            resolve_device(self.device)
-        except ValueError as exc:
-            raise ValueError(str(exc)) from None
+        """The parameters' checks (:func:`mlstm_fcn._param_checks.check_params`), this machine's device included."""
+        check_params(self)
 
     def _is_fitted(self) -> bool:
         return hasattr(self, "network_")
@@ -178,6 +159,7 @@ class MLSTMFCNBase(FusedFitMixin, BaseEstimator):
         continuing = self._is_fitted() and (partial or self.warm_start)
         X_arr, lengths = check_X(X, out_of_core=True)  # a memmap stays on disk, checked block by block
         if continuing:
+            check_continuation(self)
             # The same rule as predict: the channels of fit, and its length (or shorter, masked).
             X_arr, lengths = to_trained_length(X, X_arr, lengths, n_channels=self.n_channels_,
                                                n_timepoints=self.n_timepoints_, equal_length=self.equal_length_,

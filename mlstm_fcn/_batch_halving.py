@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from numbers import Integral
 
+import numpy as np
 import torch
 
 from ._warnings import warn
@@ -25,6 +27,22 @@ def smaller_batch(batch_size: int, error: BaseException, what: str) -> int:
     return new
 
 
+def checked_batch_size(batch_size, name: str = "batch_size") -> int:
+    """``batch_size`` as an int, refusing what is not a whole number of at least 1.
+
+    Below 1, batching would never advance (a loop without end); ``name`` says
+    which parameter was wrong.
+
+    Raises
+    ------
+    ValueError
+        When ``batch_size`` is not an integer >= 1.
+    """
+    if isinstance(batch_size, (bool, np.bool_)) or not isinstance(batch_size, Integral) or batch_size < 1:
+        raise ValueError(f"{name} must be an integer >= 1, got {batch_size!r}.")
+    return int(batch_size)
+
+
 class BatchSizer:
     """A batch size that halves on GPU out-of-memory and stays halved for later passes.
 
@@ -33,8 +51,8 @@ class BatchSizer:
     the halving is found, and said, once.
     """
 
-    def __init__(self, batch_size: int) -> None:
-        self.batch_size = int(batch_size)
+    def __init__(self, batch_size: int, name: str = "batch_size") -> None:
+        self.batch_size = checked_batch_size(batch_size, name)
 
     def map(self, fn: Callable[[int, int], object], n: int, what: str) -> list:
         """``[fn(start, stop) for each batch]`` over ``range(n)``, halving batches on out-of-memory.

@@ -101,7 +101,11 @@ best weights so far) instead of starting anew; the data must have the
 same channels (${same_targets}). Input scaling statistics${target_stats}
 stay those of the first fit. Two fits of 50 epochs end where one of
 100 does. A model loaded from a file keeps no optimizer state: it
-continues from its weights with a new optimizer (with a warning).""",
+continues from its weights with a new optimizer (with a warning).
+Parameters that describe the fitted networks (``lstm_units``,
+``attention``, ``lstm_orientation``, ``filters``, ``kernel_sizes``,
+``se_reduction``), ``n_estimators`` and ``scaling`` cannot change
+between a fit and its continuation: such a change is a ``ValueError``.""",
     "device": """device : str
 "auto" (CUDA when available), "cpu", "cuda" or "cuda:N".""",
     "precision": """precision : {"auto", "fp32", "bf16"}

@@ -37,7 +37,11 @@ LAYOUT_CHANNEL_RATIO = 2
 
 
 def as_numpy(X, name: str = "X"):
-    """A torch tensor as a float32 numpy array (on the CPU); anything else as it is."""
+    """A torch tensor as a float32 numpy array (float64 for a float64 tensor, on the CPU); anything else as it is.
+
+    A float64 tensor stays float64 so that values beyond float32's range are
+    reported as such (see :func:`check_X`), not as infinity.
+    """
     try:
         import torch
     except ImportError:  # pragma: no cover - torch is a hard dependency
@@ -46,7 +50,7 @@ def as_numpy(X, name: str = "X"):
         X = X.detach().cpu()
         if X.is_complex():
             raise ValueError(f"Complex data not supported: {name} is a complex tensor; only real values are.")
-        return X.to(torch.float32).numpy()
+        return X.to(torch.float64 if X.dtype == torch.float64 else torch.float32).numpy()
     return X
 
 
@@ -58,16 +62,36 @@ def _first_non_numeric(a: np.ndarray) -> str:
     return "a value that does not convert to float"
 
 
+def _refuse_beyond_float32(X: np.ndarray, name: str, first: int = 0) -> None:
+    """Refuse finite values that float32, which the network computes in, cannot hold (they would become infinity).
+
+    ``first`` is the index of ``X``'s first series in the whole input (for messages about a block of it).
+    """
+    with np.errstate(invalid="ignore"):
+        beyond = np.abs(X) > np.finfo(np.float32).max  # NaN (padding) compares False; infinity is refused later
+    beyond &= np.isfinite(X)
+    if beyond.any():
+        where = np.argwhere(beyond)[0]
+        value = float(X[tuple(where)])
+        where[0] += first
+        at = (f"series {where[0]}, channel {where[1]}, step {where[2]}" if X.ndim == 3
+              else f"at index {tuple(int(i) for i in where)}")
+        raise ValueError(f"{name} holds {value:.4g} ({at}), beyond float32's range (|x| <= "
+                         f"{float(np.finfo(np.float32).max):.4g}) that the network computes in; rescale the series.")
+
+
 def _to_float32(X, name: str) -> np.ndarray:
     """``check_array`` to float32, with messages that name the input and the offending value."""
     if isinstance(X, np.ndarray) and X.dtype.kind in "USV":
         raise ValueError(f"{name} holds non-numeric values (dtype {X.dtype}); series must be numbers.")
     try:
-        kind = np.asarray(X).dtype.kind  # __array__ only: array-likes may refuse numpy's functions
+        dtype = np.asarray(X).dtype  # __array__ only: array-likes may refuse numpy's functions
     except (ValueError, TypeError):
-        kind = "O"
-    if kind == "c":
+        dtype = np.dtype(object)
+    if dtype.kind == "c":
         raise ValueError(f"Complex data not supported: {name} holds complex numbers; only real values are.")
+    if dtype.kind == "f" and dtype.itemsize > 4:
+        _refuse_beyond_float32(np.asarray(X), name)
     try:
         return check_array(X, ensure_2d=False, allow_nd=True, dtype=np.float32, ensure_all_finite=False,
                            input_name=name, ensure_min_samples=1)
@@ -369,6 +393,8 @@ def _check_blocks(X, name: str) -> tuple[HostSeries, np.ndarray | None]:
     lengths = np.full(n, t, dtype=np.int64)
     step = block_rows(c, t)
     for start in range(0, n, step):
+        if kind == "f" and X.dtype.itemsize > 4:  # read as float32 below: its range first
+            _refuse_beyond_float32(np.asarray(X[start:min(start + step, n)]), name, first=start)
         block = series.raw(slice(start, min(start + step, n)))
         padded = _padding_lengths(block, name, first=start)
         if padded is not None:

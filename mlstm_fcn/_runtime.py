@@ -26,13 +26,15 @@ SEED_BOUND = 2**31 - 1
 
 
 # -------------------------------------------------------------------- device
-def resolve_device(device) -> torch.device:
-    """Map ``'auto'``, ``'cpu'``, ``'cuda'``, ``'cuda:N'`` or a torch.device to a usable device.
+def check_device_name(device) -> str:
+    """``device`` as a lower-case name, if it is one of ``'auto'``, ``'cpu'``, ``'cuda'``, ``'cuda:N'``.
+
+    Whether this machine has that device is :func:`resolve_device`'s question.
 
     Raises
     ------
     ValueError
-        For an unknown name, or a CUDA device that this machine does not have.
+        For anything else.
     """
     if isinstance(device, torch.device):
         name = str(device)
@@ -42,6 +44,18 @@ def resolve_device(device) -> torch.device:
         raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {device!r}.")
     if not _DEVICE_RE.match(name):
         raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {device!r}.")
+    return name
+
+
+def resolve_device(device) -> torch.device:
+    """Map ``'auto'``, ``'cpu'``, ``'cuda'``, ``'cuda:N'`` or a torch.device to a usable device.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, or a CUDA device that this machine does not have.
+    """
+    name = check_device_name(device)
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "cpu"
     dev = torch.device(name)

@@ -84,9 +84,21 @@ def target_statistics(y: np.ndarray, sample_weight: np.ndarray | None = None) ->
     The network learns ``(y - mean) / scale``, so that its loss and learning
     rate mean the same whatever the targets' units. A constant output gets
     scale 1.
+
+    Raises
+    ------
+    ValueError
+        When an output's mean or standard deviation overflows float64.
     """
     w = None if sample_weight is None else sample_weight / sample_weight.sum()
-    mean = np.average(y, axis=0, weights=w)
-    std = np.sqrt(np.average((y - mean) ** 2, axis=0, weights=w))
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = np.average(y, axis=0, weights=w)
+        std = np.sqrt(np.average((y - mean) ** 2, axis=0, weights=w))
+    if not (np.isfinite(mean).all() and np.isfinite(std).all()):
+        # Squares of targets near 1e155 and beyond overflow float64: the scale would be infinite
+        # and every prediction infinite or NaN.
+        bad = int(np.flatnonzero(~(np.isfinite(mean) & np.isfinite(std)))[0])
+        raise ValueError(f"y's output {bad} cannot be standardised: its values (up to "
+                         f"{np.abs(y[:, bad]).max():.3g}) overflow float64 when squared; rescale the targets.")
     scale = np.where(std > 1e-12 * np.maximum(np.abs(mean), 1.0), std, 1.0)
     return mean, scale

@@ -89,6 +89,9 @@ def _load_data(spec: str, split: str, data_dir: str | None, download: bool = Fal
         return X, y, str(path)
     if labels is not None:
         raise CLIError(f"--y gives the labels of a .npy file; {spec!r} is a dataset name")
+    if data_dir is not None and not Path(data_dir).is_dir():
+        # Searched first when given: a mistyped one would silently read another copy further on.
+        raise CLIError(f"--data-dir {data_dir} is not a folder")
     return _load_named(spec, split, data_dir, download)
 
 
@@ -270,13 +273,16 @@ def _task_of(args, y: np.ndarray) -> str:
 def cmd_fit(args) -> None:
     """Train on a dataset's training split and write the model file."""
     from ._runtime import resolve_device
+    from .io.atomic import check_writable_file
     from .models import ESTIMATORS
 
     resolve_device(args.device)  # a bad --device fails before any data is read
     params = _fit_params(args)  # so does a wrong --filters or --kernel-sizes
     out = Path(args.out if args.out else f"{Path(args.dataset).stem}.model")
-    if out.parent and not out.parent.is_dir():
-        raise CLIError(f"output folder does not exist: {out.parent}")
+    try:  # before training: a fit must not end in a model that cannot be written
+        check_writable_file(out, "--out")
+    except ValueError as exc:
+        raise CLIError(str(exc)) from None
     X, y, what = _load_data(args.dataset, "train", args.data_dir, args.download, args.y)
     if y is None:
         raise CLIError(f"{what} has no class labels or targets; fit needs labelled series (a .npy file of "

@@ -21,8 +21,10 @@ Two machines of four GPUs each (run on both, ``--node_rank`` 0 and 1)::
 ``--X`` and ``--y`` are ``.npy`` files, opened memory-mapped (every process
 reads only the batches it trains on); ``--param NAME=VALUE`` sets any
 estimator parameter, the value read as JSON (``--param epochs=200
---param 'filters=[64,128,64]'``), else as a string. ``batch_size`` is the
-global batch, split over the processes.
+--param 'filters=[64,128,64]'``), else as a string; ``random_state`` and
+``checkpoint_dir`` may be given so or by ``--seed`` and ``--checkpoint-dir``,
+not both ways with two values. ``batch_size`` is the global batch, split
+over the processes.
 
 Errors print one line, from rank 0 only (every rank meets the same wrong
 option or file), and exit with status 1; ``MLSTM_FCN_DEBUG=1`` shows every
@@ -81,13 +83,45 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--X", help=".npy file of series (n, C, T), opened memory-mapped")
     p.add_argument("--y", help=".npy file of labels (n,)")
     p.add_argument("--out", required=True, help="model file that rank 0 writes")
-    p.add_argument("--seed", type=int, default=0, help="random_state (the same on every rank)")
+    p.add_argument("--seed", type=int, default=None,
+                   help=f"random_state (the same on every rank; default {DEFAULT_SEED})")
     p.add_argument("--backend", choices=("auto", "nccl", "gloo"), default="auto",
                    help="auto: nccl when CUDA is available, else gloo")
     p.add_argument("--checkpoint-dir", help="checkpoints (rank 0 writes, every rank resumes from them)")
     p.add_argument("--param", type=_param, action="append", default=[], metavar="NAME=VALUE",
                    help="an estimator parameter, the value as JSON")
     return p
+
+
+#: random_state of a launch that names none (every rank must use the same).
+DEFAULT_SEED = 0
+
+
+def estimator_params(args: argparse.Namespace) -> dict:
+    """The estimator's parameters: ``--param`` values, with the launcher's own options for what they name.
+
+    ``--seed`` and ``--checkpoint-dir`` set ``random_state`` and
+    ``checkpoint_dir``; the same parameter given both ways with two values
+    is refused rather than one of them silently dropped.
+
+    Raises
+    ------
+    SystemExit
+        On such a conflict, ``--param random_state=null``, or ``--param distributed=...`` other than true.
+    """
+    params = dict(args.param)
+    for name, option, value in (("random_state", "--seed", args.seed),
+                                ("checkpoint_dir", "--checkpoint-dir", args.checkpoint_dir)):
+        if value is None:
+            continue
+        if name in params and params[name] != value:
+            raise SystemExit(f"--param {name}={params[name]!r} and {option} {value!r} disagree; give one of them")
+        params[name] = value
+    if params.setdefault("random_state", DEFAULT_SEED) is None:
+        raise SystemExit("--param random_state=null would draw another seed on every rank; give a number")
+    if params.setdefault("distributed", True) is not True:
+        raise SystemExit("--param distributed must be true: this launcher runs data-parallel fits")
+    return params
 
 
 def load_training_set(args: argparse.Namespace):
@@ -136,11 +170,10 @@ def _fit(args: argparse.Namespace) -> int:
     dist.init_process_group(backend)
     try:
         rank = dist.get_rank()
-        params = dict(args.param)
+        params = estimator_params(args)
         params.setdefault("device", f"cuda:{local_rank}" if cuda and backend == "nccl" else "cpu")
         X, y = load_training_set(args)
-        clf = MLSTMFCNClassifier(**{**params, "random_state": args.seed, "distributed": True,
-                                    "checkpoint_dir": args.checkpoint_dir})
+        clf = MLSTMFCNClassifier(**params)
         clf.fit(X, y)
         if rank == 0:
             clf.save(args.out)

@@ -19,7 +19,7 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 from tqdm.auto import tqdm
 
-from ._batch_halving import BatchSizer
+from ._batch_halving import BatchSizer, checked_batch_size
 from ._inputs import check_X, to_trained_length
 from ._runtime import autocast_context, usable_device
 from ._scaling import apply_scaling
@@ -67,6 +67,7 @@ def prepare(clf, X) -> PreparedSeries:
         equal-length model, invalid values).
     """
     check_is_fitted(clf, "network_")
+    batch_size = checked_batch_size(clf.predict_batch_size, "predict_batch_size")  # set_params does not check
     X_arr, lengths = check_X(X, out_of_core=True)  # a memmap stays on disk: read a batch at a time
     X_arr, lengths = to_trained_length(X, X_arr, lengths, n_channels=clf.n_channels_,
                                        n_timepoints=clf.n_timepoints_, equal_length=clf.equal_length_,
@@ -75,7 +76,7 @@ def prepare(clf, X) -> PreparedSeries:
     device = usable_device(clf.device_)
     clf.network_.to(device).eval()
     dtype = clf.autocast_dtype_ if device.type == "cuda" else None
-    return PreparedSeries(X_arr, lengths, device, dtype, clf.predict_batch_size)
+    return PreparedSeries(X_arr, lengths, device, dtype, batch_size)
 
 
 @torch.inference_mode()
@@ -109,7 +110,15 @@ def logits(clf, X, progress: bool = False) -> np.ndarray:
     series = prepare(clf, X)
     network = clf.network_
     parts = run_batches(lambda xb, lb: network(xb, lb).float().cpu(), series, progress=progress)
-    return torch.cat(parts).numpy()
+    out = torch.cat(parts).numpy()
+    finite = np.isfinite(out).all(axis=1)
+    if not finite.all():
+        # NaN or infinite outputs give no probability and no label: say which series, never return them.
+        rows = np.flatnonzero(~finite)
+        shown = ", ".join(map(str, rows[:10])) + (f" and {len(rows) - 10} more" if len(rows) > 10 else "")
+        raise ValueError(f"The network's output is NaN or infinite for {len(rows)} series (rows {shown}); their "
+                         "values are probably far outside the range of the training series (overflow in float32).")
+    return out
 
 
 def predict_proba(clf, X, progress: bool = False) -> np.ndarray:

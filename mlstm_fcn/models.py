@@ -32,6 +32,6 @@ def load_model(path: str | os.PathLike) -> MLSTMFCNClassifier | MLSTMFCNRegresso
     """
     name = estimator_name(path)
     if name not in ESTIMATORS:
-        raise ValueError(f"{os.fspath(path)!r} holds a {name}, which this mlstm-fcn cannot load "
+        raise ValueError(f"{os.fspath(path)!r} holds a {name[:80]}, which this mlstm-fcn cannot load "
                          f"(it knows {', '.join(ESTIMATORS)}).")
     return ESTIMATORS[name].load(path)

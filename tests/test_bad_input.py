@@ -308,3 +308,51 @@ def test_sktime_pandas_panels_are_refused_with_a_pointer_to_the_adapter():
         message = str(info.value)
         assert kind in message and "MLSTMFCNSktime" in message and "convert_to" in message
         assert len(message) < 600 and "dtype: float64" not in message  # not the whole Series printed
+
+
+# ------------------------------------------------------------------ non-finite
+def test_non_finite_network_outputs_raise_naming_the_rows_instead_of_giving_labels(fitted, tiny_data):
+    X = tiny_data[0].copy()
+    X[[3, 7]] = np.float32(3e38)  # finite float32, whose sums overflow in the network
+    for method in (fitted.predict, fitted.predict_proba):
+        with pytest.raises(ValueError, match=r"NaN or infinite for 2 series \(rows 3, 7\)"):
+            method(X)
+    assert fitted.predict(tiny_data[0]).shape == (len(X),)  # finite rows still predict
+
+
+def test_regression_targets_whose_scale_overflows_are_refused():
+    from mlstm_fcn import MLSTMFCNRegressor
+
+    X = np.random.default_rng(0).normal(size=(8, 2, 10)).astype(np.float32)
+    with pytest.raises(ValueError, match="cannot be standardised.*overflow float64"):
+        MLSTMFCNRegressor(**TINY).fit(X, np.linspace(-1, 1, 8) * 1e200)
+
+
+@pytest.mark.parametrize("class_weight, match", [
+    ({"a": -1.0}, "class_weight of class 'a' is -1.0"), ({"b": float("nan")}, "class_weight of class 'b' is nan"),
+    ({"a": float("inf")}, "finite, non-negative"), ({"a": "x"}, "finite, non-negative"),
+    ({"a": 0.0, "b": 0.0, "c": 0}, "zero for every class"),
+])
+def test_class_weights_are_checked_as_sample_weights_are(tiny_data, class_weight, match):
+    with pytest.raises(ValueError, match=match):
+        _fit(*tiny_data, class_weight=class_weight)
+
+
+def test_float64_beyond_float32_range_is_named_as_such_not_as_infinity(tiny_data):
+    X = tiny_data[0].astype(np.float64)
+    X[2, 1, 4] = 1e39
+    with pytest.raises(ValueError, match=r"X holds 1e\+39 \(series 2, channel 1, step 4\), beyond float32's range"):
+        _fit(X, tiny_data[1])
+
+
+@pytest.mark.parametrize("container", ["tensor", "memmap"])
+def test_float64_tensors_and_memmaps_beyond_float32_range_are_named_as_such(tiny_data, tmp_path, container):
+    X = tiny_data[0].astype(np.float64)
+    X[20, 2, 7] = -2e40
+    if container == "tensor":
+        X = torch.from_numpy(X)
+    else:
+        np.save(tmp_path / "X.npy", X)
+        X = np.load(tmp_path / "X.npy", mmap_mode="r")
+    with pytest.raises(ValueError, match=r"X holds -2e\+40 \(series 20, channel 2, step 7\), beyond float32"):
+        _fit(X, tiny_data[1])

@@ -242,3 +242,49 @@ def test_new_parameters_at_their_old_behaviour_keep_old_run_ids(tiny_data):
     before_warm_start = {k: v for k, v in old.items() if k != "warm_start"}
     assert checkpoint.run_id({**params, "stop_when_fitted": None}, cpu, arrays) == \
         checkpoint.run_id(before_warm_start, cpu, arrays)
+
+
+@pytest.mark.parametrize("where", ["a-file", "under-a-file", "empty-string"])
+def test_an_unusable_checkpoint_dir_fails_before_training(tiny_data, tmp_path, monkeypatch, where):
+    X, y = tiny_data
+    (tmp_path / "file").write_text("x")
+    directory = {"a-file": tmp_path / "file", "under-a-file": tmp_path / "file" / "sub", "empty-string": ""}[where]
+    steps = _count_training_steps(monkeypatch)
+    with pytest.raises(ValueError, match="checkpoint_dir"):
+        MLSTMFCNClassifier(**PARAMS, checkpoint_dir=directory).fit(X, y)
+    assert steps["n"] == 0  # refused before the first step, not at the first checkpoint
+
+
+def _drop_key(payload):
+    del payload["optimizer"]
+
+
+def _wrong_shape(payload):
+    name = next(k for k, v in payload["network"].items() if v.dim() == 2)
+    payload["network"][name] = torch.zeros(3, 3)
+
+
+def _wrong_optimizer_shape(payload):
+    entries = next(iter(payload["optimizer"]["state"].values()))
+    entries["exp_avg"] = torch.zeros(7)
+
+
+@pytest.mark.parametrize("damage", [_drop_key, _wrong_shape, _wrong_optimizer_shape],
+                         ids=["missing-key", "wrong-weight-shape", "wrong-optimizer-shape"])
+def test_a_checkpoint_of_this_run_that_does_not_fit_is_ignored_with_a_warning(tiny_data, tmp_path, damage):
+    X, y = tiny_data
+    params = {**PARAMS, "epochs": 4, "checkpoint_every": 2}
+    reference = MLSTMFCNClassifier(**params).fit(X, y)
+    MLSTMFCNClassifier(**params, checkpoint_dir=tmp_path).fit(X, y)
+    (path,) = _checkpoints(tmp_path)
+    payload = torch.load(path, weights_only=True)
+    payload["finished"] = False
+    damage(payload)
+    torch.save(payload, path)
+    with pytest.warns(RuntimeWarning, match="Ignoring checkpoint .*training starts from scratch"):
+        clf = MLSTMFCNClassifier(**params, checkpoint_dir=tmp_path).fit(X, y)
+    np.testing.assert_array_equal(clf.predict_proba(X), reference.predict_proba(X))
+    # The damaged file was replaced by this run's own: the next fit resumes it without a warning.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        MLSTMFCNClassifier(**params, checkpoint_dir=tmp_path).fit(X, y)

@@ -268,3 +268,20 @@ def test_fit_summary_says_whether_the_fit_converged(tmp_path, capsys):
                          "--device", "cpu", "--json")
     assert code == 0 and json.loads(out)["converged"] is True
     assert "epoch cap" not in err
+
+
+@pytest.mark.parametrize("where, fragment", [
+    ("folder", "is a folder; name a file"),
+    ("missing-folder", "does not exist"),
+    ("data-dir", "--data-dir"),
+])
+def test_fit_refuses_an_unwritable_out_or_a_missing_data_dir_before_training(capsys, tmp_path, monkeypatch,
+                                                                            where, fragment):
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained before checking its paths")
+
+    monkeypatch.setattr(MLSTMFCNClassifier, "fit", no_training)
+    out = {"folder": tmp_path, "missing-folder": tmp_path / "no" / "m.model"}.get(where, tmp_path / "m.model")
+    extra = ["--data-dir", tmp_path / "no-such-dir"] if where == "data-dir" else []
+    code, _, err = run(capsys, "fit", "BasicMotions", "--out", out, *extra, *TINY)
+    assert code == 1 and fragment in err

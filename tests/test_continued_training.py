@@ -176,3 +176,56 @@ def test_a_warm_fit_with_checkpoints_is_a_run_of_its_own(tiny_data, tmp_path):
         warm = MLSTMFCNClassifier(**params, warm_start=True).fit(X, y).fit(X, y)
     assert len(list(tmp_path.glob("*.ckpt"))) == 2
     _assert_same_model(warm, once, X)
+
+
+def _optimizer_tensors(clf):
+    state = clf._runs[0]["run"]["optimizer"]["state"]
+    return {f"{i}.{k}": v.numpy().copy() for i, s in state.items() for k, v in s.items() if hasattr(v, "numpy")}
+
+
+def _fail(end):
+    raise RuntimeError("callback failed")  # after the epoch's optimizer steps
+
+
+@pytest.mark.parametrize("partial", [False, True], ids=["warm_start", "partial_fit"])
+def test_a_failed_continuation_leaves_the_kept_run_as_it_was(tiny_data, partial):
+    # Restoring a run must hand copies to the optimizer: a continuation that fails half-way must not
+    # have trained the kept Adam moments (or best weights) in place.
+    X, y = tiny_data
+    params = dict(**FAST, stop_when_fitted=None, random_state=0, warm_start=True)
+
+    def step(clf, callbacks=None):
+        clf.set_params(callbacks=callbacks)
+        return clf.partial_fit(X, y) if partial else clf.fit(X, y)
+
+    clean, failed = (step(MLSTMFCNClassifier(**params)) for _ in range(2))
+    kept = _optimizer_tensors(failed)
+    with pytest.raises(RuntimeError, match="callback failed"):
+        step(failed, [_fail])
+    after = _optimizer_tensors(failed)
+    for k, v in kept.items():
+        np.testing.assert_array_equal(v, after[k], err_msg=k)
+    step(clean)
+    step(failed)
+    _assert_same_model(failed, clean, X)
+    for k, v in _optimizer_tensors(clean).items():
+        np.testing.assert_array_equal(v, _optimizer_tensors(failed)[k], err_msg=k)
+
+
+@pytest.mark.parametrize("change", [dict(n_estimators=2), dict(scaling="instance"), dict(filters=(8, 8, 4)),
+                                    dict(lstm_units=2), dict(attention=True)],
+                         ids=lambda c: next(iter(c)))
+@pytest.mark.parametrize("partial", [False, True], ids=["warm_start", "partial_fit"])
+def test_a_continuation_refuses_parameters_it_cannot_follow(tiny_data, change, partial):
+    X, y = tiny_data
+    clf = MLSTMFCNClassifier(**FAST, random_state=0, warm_start=True).fit(X, y)
+    before = _weights(clf)
+    clf.set_params(**change)
+    name = next(iter(change))
+    with pytest.raises(ValueError, match=f"cannot continue training with parameters changed.*{name}="):
+        clf.partial_fit(X, y) if partial else clf.fit(X, y)
+    for k, v in before.items():
+        np.testing.assert_array_equal(v, _weights(clf)[k])
+    clf.set_params(dropout=0.5, epochs=1, **{k: MLSTMFCNClassifier(**FAST).get_params()[k] for k in change})
+    clf.fit(X, y)  # what a continuation can follow (dropout, epochs) it follows
+    assert clf.network_.config["dropout"] == 0.5

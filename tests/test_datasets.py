@@ -255,6 +255,16 @@ def test_malformed_files_name_the_file_and_the_problem(tmp_path, text, message):
         load_ts(path)
 
 
+@pytest.mark.parametrize("header, rows, message", [
+    (HEADER, "1,2,3,4,5:6,7,8,9,10:a\n", "case 0 has 5 steps but the header declares @seriesLength 3"),
+    (HEADER.replace("@seriesLength 3\n", ""), "1,2,3:4,5,6:a\n1,2:4,5:b\n",
+     "case 1 has 2 steps, case 0 has 3, but the header declares @equalLength true"),
+], ids=["longer-than-declared", "unequal-though-declared-equal"])
+def test_series_must_have_the_length_the_header_declares(tmp_path, header, rows, message):
+    with pytest.raises(ValueError, match=f"Bad_TRAIN.ts: {message}"):
+        load_ts(write(tmp_path, header + rows))
+
+
 def test_channels_of_different_lengths_in_one_case(tmp_path):
     header = HEADER.replace("@equalLength true", "@equalLength false").replace("@seriesLength 3\n", "")
     with pytest.raises(ValueError, match="Bad_TRAIN.ts: case 1 has channels of different lengths"):

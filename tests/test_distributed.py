@@ -138,3 +138,26 @@ def test_launcher_errors_are_one_line_from_rank_0_only(tmp_path):
     assert len(ours) == 1 and "epoch" in ours[0], proc.stderr[-3000:]
     # No rank's traceback (torchrun's own report of the failed processes follows, which is not ours to change).
     assert "mlstm_fcn/distributed.py" not in proc.stderr and "TypeError" not in proc.stderr
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["--param", "random_state=5"], {"random_state": 5, "checkpoint_dir": None}),
+    (["--param", "checkpoint_dir=ck"], {"random_state": 0, "checkpoint_dir": "ck"}),
+    (["--seed", "3", "--checkpoint-dir", "ck"], {"random_state": 3, "checkpoint_dir": "ck"}),
+    (["--seed", "5", "--param", "random_state=5"], {"random_state": 5, "checkpoint_dir": None}),
+    (["--seed", "3", "--param", "random_state=5"], "disagree"),
+    (["--checkpoint-dir", "a", "--param", "checkpoint_dir=b"], "disagree"),
+    (["--param", "random_state=null"], "every rank"),
+    (["--param", "distributed=false"], "distributed must be true"),
+])
+def test_launcher_parameters_are_honoured_or_refused_never_silently_overridden(argv, expected):
+    from mlstm_fcn.distributed import estimator_params, parser
+
+    args = parser().parse_args(["--X", "x.npy", "--y", "y.npy", "--out", "m", *argv])
+    if isinstance(expected, str):
+        with pytest.raises(SystemExit, match=expected):
+            estimator_params(args)
+        return
+    params = estimator_params(args)
+    assert params["distributed"] is True
+    assert {k: params.get(k) for k in expected} == expected

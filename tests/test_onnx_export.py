@@ -152,6 +152,18 @@ def test_unfitted_estimator_is_refused(tmp_path):
     assert not (tmp_path / "m.onnx").exists()
 
 
+def test_a_regressor_is_refused_by_the_module_function_before_any_work(tmp_path):
+    from mlstm_fcn import MLSTMFCNRegressor
+    from mlstm_fcn.io.onnx_export import export_onnx
+
+    X = np.random.default_rng(0).normal(size=(8, 2, 10)).astype(np.float32)
+    reg = MLSTMFCNRegressor(epochs=1, filters=(4, 4, 4), kernel_sizes=(3, 3, 3), se_reduction=2, lstm_units=2,
+                            device="cpu", random_state=0).fit(X, np.arange(8.0))
+    with pytest.raises(TypeError, match="MLSTMFCNRegressor is not one"):
+        export_onnx(reg, tmp_path / "r.onnx")
+    assert not (tmp_path / "r.onnx").exists()
+
+
 def test_path_in_a_missing_folder_is_refused(tiny_fitted, tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         tiny_fitted.export_onnx(tmp_path / "nowhere" / "m.onnx")

@@ -234,3 +234,13 @@ def test_mixed_precision_model_round_trip(tiny_data, tmp_path):
     loaded = MLSTMFCNClassifier.load(tmp_path / "m.safetensors")
     assert loaded.autocast_dtype_ == torch.bfloat16
     np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+
+
+def test_a_valid_file_name_of_253_characters_can_be_saved(fitted, tiny_data, tmp_path):
+    # The temporary name beside it (".<name>.<pid>.tmp") would exceed the 255 bytes a name may have.
+    path = tmp_path / ("m" * 241 + ".safetensors")
+    assert len(path.name) == 253
+    fitted.save(path)
+    np.testing.assert_array_equal(MLSTMFCNClassifier.load(path).predict_proba(tiny_data[0]),
+                                  fitted.predict_proba(tiny_data[0]))
+    assert os.listdir(tmp_path) == [path.name]

@@ -99,8 +99,19 @@ def _parse(path: Path, header: dict[str, str], labelled: bool) -> tuple[list[lis
         raise ValueError(f"Could not read {path}: {where or exc}") from None
 
 
-def _to_array(rows: list[list[np.ndarray]], path: Path) -> np.ndarray:
-    """Cases (one array per dimension) -> NaN-padded float32 ``(n, C, T)``."""
+def _declared_length(header: dict[str, str]) -> tuple[int | None, bool]:
+    """The length every series has by the header (``@seriesLength N``, None if unsaid), and whether
+    ``@equalLength true`` says they all have one length."""
+    value = header.get("serieslength", "")
+    return (int(value) if value.isdigit() else None), header.get("equallength", "").lower() == "true"
+
+
+def _to_array(rows: list[list[np.ndarray]], path: Path, header: dict[str, str]) -> np.ndarray:
+    """Cases (one array per dimension) -> NaN-padded float32 ``(n, C, T)``.
+
+    Series must have the length the header declares.
+    """
+    declared, equal = _declared_length(header)
     series = []
     for i, channels in enumerate(rows):
         if len(channels) != len(rows[0]):
@@ -110,6 +121,12 @@ def _to_array(rows: list[list[np.ndarray]], path: Path) -> np.ndarray:
             # Padding is per series (all channels at once), so a case whose
             # channels differ in length has no faithful array form.
             raise ValueError(f"{path}: case {i} has channels of different lengths {lengths}.")
+        if declared is not None and equal and lengths[0] != declared:
+            raise ValueError(f"{path}: case {i} has {lengths[0]} steps but the header declares "
+                             f"@seriesLength {declared}.")
+        if equal and series and lengths[0] != series[0].shape[-1]:
+            raise ValueError(f"{path}: case {i} has {lengths[0]} steps, case 0 has {series[0].shape[-1]}, but the "
+                             "header declares @equalLength true.")
         series.append(np.stack(channels).astype(np.float32))
     return pad_series(series, dtype=np.float32)
 
@@ -183,7 +200,7 @@ def load_ts(path: str | os.PathLike, y_dtype: str = "str",
             y = np.asarray(y_raw, dtype=str).astype(np.float64)  # 40.1 stays 40.1 (no float32 on the way)
         except ValueError as exc:
             raise ValueError(f"{path}: @targetLabel true, but a target is not a number ({exc}).") from exc
-        return _to_array(rows, path), y
+        return _to_array(rows, path, header), y
     labelled = _declares_labels(header)
     if not labelled and require_labels:
         raise ValueError(f"{path}: the header declares neither class labels (@classLabel true ...) "
@@ -199,9 +216,9 @@ def load_ts(path: str | os.PathLike, y_dtype: str = "str",
         where = _diagnose_data(path, header, labelled) or f"cases have {len(rows[0])} dimensions"
         raise ValueError(f"Could not read {path}: {where}")
     if y_raw is None:
-        return _to_array(rows, path), None
+        return _to_array(rows, path, header), None
     try:
         y = np.asarray(y_raw).astype({"str": str, "int": np.int64, "float": np.float64}[y_dtype])
     except ValueError as exc:
         raise ValueError(f"{path}: labels cannot be read as {y_dtype} ({exc}); use y_dtype='str'.") from exc
-    return _to_array(rows, path), y
+    return _to_array(rows, path, header), y

@@ -40,25 +40,51 @@ def encode(value: Any, where: str) -> Any:
 
 
 def decode(value: Any) -> Any:
-    """Inverse of :func:`encode`; refuses unknown tags (a name only, never code)."""
+    """Inverse of :func:`encode`; refuses unknown or malformed tags (a name only, never code).
+
+    Raises
+    ------
+    ValueError
+        For a tag it does not know, or one whose content is malformed.
+    """
     if isinstance(value, list):
         return [decode(v) for v in value]
     if isinstance(value, dict):
         if "__tuple__" in value:
-            return tuple(decode(v) for v in value["__tuple__"])
+            return tuple(decode(v) for v in _tagged_list(value, "__tuple__"))
         if "__dict__" in value:
-            return {decode(k): decode(v) for k, v in value["__dict__"]}
+            pairs = _tagged_list(value, "__dict__")
+            if not all(isinstance(p, list) and len(p) == 2 for p in pairs):
+                raise ValueError("a __dict__ in the model file is not a list of [key, value] pairs.")
+            keys = [decode(k) for k, _ in pairs]
+            if not all(k is None or isinstance(k, (str, int, float, bool, tuple)) for k in keys):
+                raise ValueError("a __dict__ in the model file has keys that cannot be dict keys.")
+            try:
+                return {k: decode(v) for k, (_, v) in zip(keys, pairs)}
+            except TypeError:  # a tuple key holding a list
+                raise ValueError("a __dict__ in the model file has keys that cannot be dict keys.") from None
         if "__device__" in value:
-            return torch.device(value["__device__"])
+            name = value["__device__"]
+            try:
+                return torch.device(name)
+            except (RuntimeError, TypeError, ValueError):
+                raise ValueError(f"Unknown device in model file: {str(name)[:80]!r}.") from None
         if "__torch_dtype__" in value:
             dtype = getattr(torch, str(value["__torch_dtype__"]), None)
             if not isinstance(dtype, torch.dtype):  # a name only, never code: refuse the unknown
-                raise ValueError(f"Unknown torch dtype in model file: {value['__torch_dtype__']!r}.")
+                raise ValueError(f"Unknown torch dtype in model file: {str(value['__torch_dtype__'])[:80]!r}.")
             return dtype
         if "__array__" in value:
             return decode_array(value["__array__"])
-        raise ValueError(f"Unknown JSON object in model file: keys {sorted(value)}.")
+        raise ValueError(f"Unknown JSON object in model file: keys {sorted(value)[:10]}.")
     return value
+
+
+def _tagged_list(value: dict, tag: str) -> list:
+    content = value[tag]
+    if not isinstance(content, list):
+        raise ValueError(f"a {tag} in the model file does not hold a list.")
+    return content
 
 
 def encode_array(a: np.ndarray, where: str = "an array") -> dict:
@@ -75,12 +101,36 @@ def encode_array(a: np.ndarray, where: str = "an array") -> dict:
                     "(str, int, float and bool are).")
 
 
+#: Widest string label a model file may declare (in characters); wider ones are refused, not allocated.
+MAX_LABEL_CHARS = 4096
+
+
 def decode_array(d: dict) -> np.ndarray:
-    """Inverse of :func:`encode_array`."""
-    dtype = object if d["dtype"] == "object" else np.dtype(d["dtype"])
+    """Inverse of :func:`encode_array`.
+
+    Raises
+    ------
+    ValueError
+        When ``d`` is not such a description: no dtype or values, a dtype
+        other than bool, int, float, str or object (or a str dtype wider
+        than :data:`MAX_LABEL_CHARS`), values that do not fit it.
+    """
+    if not isinstance(d, dict) or not isinstance(d.get("dtype"), str) or not isinstance(d.get("values"), list):
+        raise ValueError("an array in the model file is not {'dtype': str, 'values': list}.")
     values = d["values"]
-    if dtype is object:
+    if d["dtype"] == "object":
+        if not all(v is None or isinstance(v, (str, bool, int, float)) for v in values):
+            raise ValueError("an object array in the model file holds values other than str, int, float, bool.")
         out = np.empty(len(values), dtype=object)
         out[:] = values
         return out
-    return np.array(values, dtype=dtype)
+    try:
+        dtype = np.dtype(d["dtype"])
+    except (TypeError, ValueError):
+        raise ValueError(f"Unknown array dtype in model file: {d['dtype'][:80]!r}.") from None
+    if dtype.kind not in "biufU" or (dtype.kind == "U" and dtype.itemsize // 4 > MAX_LABEL_CHARS):
+        raise ValueError(f"Array dtype {d['dtype'][:80]!r} in a model file is not allowed.")
+    try:
+        return np.array(values, dtype=dtype)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise ValueError(f"an array in the model file does not hold {dtype} values ({str(exc)[:80]}).") from None

@@ -23,6 +23,7 @@ import json
 import os
 import struct
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -30,10 +31,12 @@ from safetensors import SafetensorError
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
+from .._param_checks import check_params
 from .._runtime import usable_device
 from .._warnings import warn
 from .atomic import atomic_write
-from .json_codec import decode, decode_array, encode, encode_array
+from .json_codec import encode, encode_array
+from .model_schema import check_model, short
 from .network_state import cpu_weights, rebuild_network
 from .upgrade import fill_missing_params, upgrade_fitted_state
 
@@ -68,7 +71,7 @@ def _data_section(blob: bytes) -> tuple[dict, bytes]:
         raise ValueError("not an mlstm-fcn model file, or a truncated one: bad header length.")
     try:
         header = json.loads(blob[8:8 + n].decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise ValueError(f"not an mlstm-fcn model file: unreadable header ({exc}).") from None
     if not isinstance(header, dict):
         raise ValueError("not an mlstm-fcn model file: the header is not a JSON object.")
@@ -123,6 +126,16 @@ def save_model(estimator, path: str | os.PathLike) -> None:
     atomic_write(path, lambda f: f.write(blob))
 
 
+def _parse_meta(meta_json: Any) -> Any:
+    """The JSON description, or a ValueError (not a RecursionError for a deeply nested one)."""
+    if not isinstance(meta_json, str):
+        raise ValueError("not an mlstm-fcn model file (the model metadata is not text).")
+    try:
+        return json.loads(meta_json)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise ValueError(f"not an mlstm-fcn model file: unreadable model metadata ({str(exc)[:80]}).") from None
+
+
 def estimator_name(path: str | os.PathLike) -> str:
     """The class name of the estimator in a model file (``"MLSTMFCNClassifier"`` for files of 0.1).
 
@@ -140,72 +153,90 @@ def estimator_name(path: str | os.PathLike) -> str:
             raise ValueError(f"{os.fspath(path)!r} is not an mlstm-fcn model file: bad header length.")
         blob = head + f.read(n)
     header, _ = _data_section(blob)
+    metadata = header.get("__metadata__")
     try:
-        meta = json.loads(header["__metadata__"]["mlstm_fcn"])
-    except (KeyError, TypeError, json.JSONDecodeError):
-        raise ValueError(f"{os.fspath(path)!r} is not an mlstm-fcn model file (no model metadata).") from None
-    return str(meta.get("estimator", "MLSTMFCNClassifier"))
+        meta = _parse_meta(metadata.get("mlstm_fcn") if isinstance(metadata, dict) else None)
+    except ValueError:
+        meta = None
+    name = meta.get("estimator", "MLSTMFCNClassifier") if isinstance(meta, dict) else None
+    if not isinstance(name, str):
+        raise ValueError(f"{os.fspath(path)!r} is not an mlstm-fcn model file (no model metadata).")
+    return name
 
 
 def load_model(cls, path: str | os.PathLike):
     """Read a model written by :func:`save_model`; no code in the file is ever run.
 
+    Everything the file describes is checked (:func:`~mlstm_fcn.io.model_schema.check_model`,
+    then the estimator's own parameter checks) before an estimator or a
+    network is built from it, and the network is built without drawing from
+    torch's random generators.
+
     Raises
     ------
     ValueError
         If the file is not an mlstm-fcn model file, is truncated or altered
-        (checksum mismatch), or was written by a newer, incompatible format.
+        (checksum mismatch), was written by a newer, incompatible format, or
+        describes a model that is malformed or inconsistent with its weights.
+    OSError
+        If the file cannot be read.
     """
     blob = Path(path).read_bytes()
     try:
-        header, data = _data_section(blob)
+        return _load(cls, blob)
     except ValueError as exc:
         raise ValueError(f"{os.fspath(path)!r}: {exc}") from None
+
+
+def _load(cls, blob: bytes):
+    header, data = _data_section(blob)
     metadata = header.get("__metadata__")
-    if not isinstance(metadata, dict) or "mlstm_fcn" not in metadata or "sha256" not in metadata:
-        raise ValueError(f"{os.fspath(path)!r} is not an mlstm-fcn model file (no model metadata).")
+    if (not isinstance(metadata, dict) or not isinstance(metadata.get("mlstm_fcn"), str)
+            or not isinstance(metadata.get("sha256"), str)):
+        raise ValueError("not an mlstm-fcn model file (no model metadata).")
     meta_json = metadata["mlstm_fcn"]
     if _digest(meta_json, data) != metadata["sha256"]:
-        raise ValueError(f"{os.fspath(path)!r} failed its integrity check (SHA-256 mismatch): "
-                         "the file is corrupted, truncated or was modified.")
-    meta = json.loads(meta_json)
-    if meta.get("format") != _FORMAT_NAME:
-        raise ValueError(f"{os.fspath(path)!r} is not an mlstm-fcn model file.")
+        raise ValueError("failed its integrity check (SHA-256 mismatch): the file is corrupted, truncated or "
+                         "was modified.")
+    meta = _parse_meta(meta_json)
+    if not isinstance(meta, dict) or meta.get("format") != _FORMAT_NAME:
+        raise ValueError("not an mlstm-fcn model file.")
     version = meta.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
-        raise ValueError(f"{os.fspath(path)!r} uses model format version {version!r}; this mlstm-fcn "
-                         f"({_package_version()}) reads versions up to {FORMAT_VERSION}. Upgrade mlstm-fcn.")
+    if not isinstance(version, int) or isinstance(version, bool) or version > FORMAT_VERSION:
+        raise ValueError(f"uses model format version {short(version)}; this mlstm-fcn ({_package_version()}) "
+                         f"reads versions up to {FORMAT_VERSION}. Upgrade mlstm-fcn.")
     written_by = meta.get("estimator", cls.__name__)
     if written_by != cls.__name__:
-        raise ValueError(f"{os.fspath(path)!r} holds a fitted {written_by}, not a {cls.__name__}; load it with "
-                         f"{written_by}.load (or mlstm_fcn.load_model, which reads either).")
+        written_by = str(written_by)[:80]
+        raise ValueError(f"holds a fitted {written_by}, not a {cls.__name__}; load it with {written_by}.load "
+                         "(or mlstm_fcn.load_model, which reads either).")
     if meta.get("package_version") != _package_version():
-        warn(f"Model saved with mlstm-fcn {meta.get('package_version')}, loaded with {_package_version()}.",
+        warn(f"Model saved with mlstm-fcn {short(meta.get('package_version'))}, loaded with {_package_version()}.",
              UserWarning)
     try:
         tensors = st_load(blob)
     except SafetensorError as exc:
-        raise ValueError(f"{os.fspath(path)!r}: unreadable weights ({exc}).") from None
+        raise ValueError(f"unreadable weights ({str(exc)[:200]}).") from None
 
-    params = {k: decode(v) for k, v in meta["params"].items()}
+    checked = check_model(meta, tensors, cls.__name__)
+    params = dict(checked.params)
     fill_missing_params(params, cls)  # files of earlier versions lack the newer parameters
     try:
         estimator = cls(**params)
     except TypeError as exc:
-        raise ValueError(f"{os.fspath(path)!r} holds parameters that {cls.__name__} does not "
-                         f"accept ({exc}).") from None
-    fitted = {k: decode(v) for k, v in meta["fitted"].items()}
+        raise ValueError(f"holds parameters that {cls.__name__} does not accept ({exc}).") from None
+    try:
+        check_params(estimator, device_must_exist=False)  # the constraints that fit checks
+    except ValueError as exc:
+        raise ValueError(f"holds invalid parameters: {exc}") from None
+    fitted = checked.fitted
     upgrade_fitted_state(fitted)  # files of earlier versions lack the newer records
     for k, v in fitted.items():
         setattr(estimator, k, v)
-    if "classes" in meta:
-        estimator.classes_ = decode_array(meta["classes"])
-    if getattr(estimator, "device_", None) is not None and not isinstance(estimator.device_, torch.device):
-        estimator.device_ = torch.device(estimator.device_)
+    if checked.classes is not None:
+        estimator.classes_ = checked.classes
     try:
-        estimator.network_ = rebuild_network(decode(meta["network_config"]), tensors,
-                                             usable_device(estimator.device_))
-    except RuntimeError as exc:
-        raise ValueError(f"{os.fspath(path)!r}: weights do not match the network description ({exc}).") \
-            from None
+        estimator.network_ = rebuild_network(checked.network_config, tensors, usable_device(estimator.device_))
+    except RuntimeError as exc:  # checked above; kept so that no torch error escapes as such
+        raise ValueError(f"weights do not match the network description ({str(exc)[:200]}).") from None
     return estimator

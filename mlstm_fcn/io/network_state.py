@@ -23,6 +23,10 @@ def rebuild_network(config: dict[str, Any], weights: dict[str, Tensor], device: 
     RuntimeError
         When ``weights`` do not fit the network that ``config`` describes.
     """
-    network = build_network(config).to(torch.float32)
+    # Built on the meta device, then given empty storage that the weights fill: no random
+    # initialisation, so loading, unpickling and deepcopy leave torch's global generators alone.
+    with torch.device("meta"):
+        network = build_network(config)
+    network = network.to_empty(device=device).to(torch.float32)
     network.load_state_dict(weights)
-    return network.to(device).eval()
+    return network.eval()

@@ -218,6 +218,8 @@ def export_onnx(clf, path: str | os.PathLike, opset: int | None = None) -> None:
     ------
     NotFittedError
         ``clf`` is not fitted.
+    TypeError
+        ``clf`` is not a classifier (a regressor, say).
     FileNotFoundError
         The folder of ``path`` does not exist.
     ImportError
@@ -226,6 +228,9 @@ def export_onnx(clf, path: str | os.PathLike, opset: int | None = None) -> None:
         The installed exporter cannot write this network at ``opset``.
     """
     check_is_fitted(clf, "network_")
+    if not hasattr(clf, "classes_"):  # before any work: the graph ends in class probabilities
+        raise TypeError(f"export_onnx writes classifiers; {type(clf).__name__} is not one (ONNX export of "
+                        "regressors is not implemented).")
     opset = _check_opset(opset)
     path = _check_destination(path)
     _require_exporter()

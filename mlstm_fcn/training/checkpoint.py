@@ -22,7 +22,6 @@ import hashlib
 import json
 import os
 import pickle
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,7 +29,7 @@ import torch
 from torch import nn
 
 from .._warnings import warn
-from ..io.atomic import atomic_write
+from ..io.atomic import atomic_write, check_writable_folder
 from ..io.upgrade import LEGACY_PARAMS, one_based_epochs, zero_based_epochs
 from .state import LoopState
 
@@ -101,7 +100,9 @@ class Checkpointer:
     """
 
     def __init__(self, directory: str | os.PathLike, run: str, every: int) -> None:
-        self.directory = Path(directory)
+        # Checked now, before training: a folder that cannot be written fails the fit at once,
+        # not at its first checkpoint.
+        self.directory = check_writable_folder(directory, "checkpoint_dir")
         self.run = run
         self.every = every
         self.seed: int | None = None
@@ -127,13 +128,26 @@ class Checkpointer:
                 or payload.get("run") != self.run):
             warn(f"Ignoring checkpoint {self.path}: not a checkpoint of this run.", RuntimeWarning)
             return None
+        problem = _malformed(payload)
+        if problem:
+            warn(f"Ignoring checkpoint {self.path}: {problem}; training starts from scratch.", RuntimeWarning)
+            return None
         self._payload = payload
         return payload
 
     def restore(self, network: nn.Module, optimizer: torch.optim.Optimizer, scheduler: Any,
                 generator: torch.Generator) -> LoopState | None:
-        """Load the checkpoint read by :meth:`read` into the training objects (see :func:`restore_run`)."""
+        """Load the checkpoint read by :meth:`read` into the training objects (see :func:`restore_run`).
+
+        A checkpoint whose tensors do not fit these objects is ignored with a
+        warning, before anything is loaded (None: training starts from scratch).
+        """
         if self._payload is None:
+            return None
+        problem = _mismatch(self._payload, network, optimizer, generator)
+        if problem:
+            warn(f"Ignoring checkpoint {self.path}: {problem}; training starts from scratch.", RuntimeWarning)
+            self._payload = None
             return None
         return restore_run(self._payload, network, optimizer, scheduler, generator)
 
@@ -149,6 +163,62 @@ class Checkpointer:
         payload = run_state(state, network, optimizer, scheduler, generator, run=self.run, seed=self.seed)
         self.directory.mkdir(parents=True, exist_ok=True)
         atomic_write(self.path, lambda f: torch.save(payload, f))
+
+
+#: What a checkpoint holds, with the type of each entry.
+_PAYLOAD_TYPES = {"seed": int, "epoch": int, "finished": bool, "call_start": int, "network": dict,
+                  "optimizer": dict, "scheduler": dict, "generator": torch.Tensor, "cpu_rng": torch.Tensor,
+                  "best": float, "best_state": (dict, type(None)), "best_epoch": int, "since_best": int,
+                  "history": dict}
+
+
+def _malformed(payload: dict) -> str | None:
+    """What is wrong with a checkpoint's entries (missing, of another type), or None."""
+    missing = sorted(set(_PAYLOAD_TYPES) - set(payload))
+    if missing:
+        return f"it lacks {missing}"
+    for key, kind in _PAYLOAD_TYPES.items():
+        value = payload[key]
+        if kind in (int, float):  # a number, not a bool (which Python counts as one)
+            ok = isinstance(value, int if kind is int else (int, float)) and not isinstance(value, bool)
+        else:
+            ok = isinstance(value, kind)
+        if not ok:
+            return f"its {key!r} is a {type(value).__name__}"
+    if not all(isinstance(v, list) for v in payload["history"].values()):
+        return "its history is malformed"
+    return None
+
+
+def _mismatch(payload: dict, network: nn.Module, optimizer: torch.optim.Optimizer,
+              generator: torch.Generator) -> str | None:
+    """Why a checkpoint's tensors do not fit ``network``, ``optimizer`` and ``generator`` (None: they do)."""
+    expected = {k: tuple(v.shape) for k, v in network.state_dict().items()}
+    for what in ("network", "best_state"):
+        saved = payload[what]
+        if saved is None:
+            continue
+        shapes = {k: tuple(v.shape) if isinstance(v, torch.Tensor) else None for k, v in saved.items()}
+        if shapes != expected:
+            wrong = sorted(k for k in set(shapes) | set(expected) if shapes.get(k) != expected.get(k))
+            return f"its {what} does not fit the network ({wrong[:3]})"
+    groups = payload["optimizer"].get("param_groups")
+    params = [p for group in optimizer.param_groups for p in group["params"]]
+    if not isinstance(groups, list) or sum(len(g.get("params", ())) for g in groups) != len(params):
+        return "its optimizer state does not fit the network"
+    state = payload["optimizer"].get("state")
+    if not isinstance(state, dict):
+        return "its optimizer state is malformed"
+    for index, entries in state.items():
+        if not (isinstance(index, int) and 0 <= index < len(params)) or not isinstance(entries, dict):
+            return "its optimizer state does not fit the network"
+        for value in entries.values():
+            if isinstance(value, torch.Tensor) and value.dim() > 0 and value.shape != params[index].shape:
+                return "its optimizer state does not fit the network"
+    for key, now in (("generator", generator.get_state()), ("cpu_rng", torch.get_rng_state())):
+        if payload[key].shape != now.shape or payload[key].dtype != now.dtype:
+            return f"its {key} state is malformed"
+    return None
 
 
 def run_state(state: LoopState, network: nn.Module, optimizer: torch.optim.Optimizer, scheduler: Any,
@@ -194,19 +264,26 @@ def restore_run(payload: dict, network: nn.Module, optimizer: torch.optim.Optimi
 
     Also sets the global RNG state (CPU, and the current CUDA device when
     training there), which the caller has forked for the run.
+
+    ``payload`` is left as it was: the training objects get copies of its
+    tensors (``Optimizer.load_state_dict`` keeps tensors that are already on
+    the right device and dtype, and training then updates them in place), so
+    that a run kept to continue (``warm_start``, ``partial_fit``) survives a
+    continuation that fails.
     """
     p = payload
     device = next(network.parameters()).device
-    network.load_state_dict(p["network"])
-    optimizer.load_state_dict(p["optimizer"])
-    scheduler.load_state_dict(p["scheduler"])
+    network.load_state_dict(p["network"])  # copies into the network's own tensors
+    optimizer.load_state_dict(copy.deepcopy(p["optimizer"]))
+    scheduler.load_state_dict(copy.deepcopy(p["scheduler"]))
     generator.set_state(p["generator"])
     torch.set_rng_state(p["cpu_rng"])
     if device.type == "cuda" and p.get("cuda_rng") is not None:
         torch.cuda.set_rng_state(p["cuda_rng"], device)
     best_state = p["best_state"]
     if best_state is not None:
-        best_state = {k: v.to(device) for k, v in best_state.items()}
+        # Always a copy: the loop refreshes the best weights in place (a CPU tensor's .to("cpu") is itself).
+        best_state = {k: v.to(device, copy=True) for k, v in best_state.items()}
     history, best_epoch = one_based_epochs({k: list(v) for k, v in p["history"].items()}, int(p["best_epoch"]))
     # The file counts its "epoch" as the loop index of the last finished epoch (from 0).
     return LoopState(epochs_done=int(p["epoch"]) + 1, best=float(p["best"]), best_state=best_state,

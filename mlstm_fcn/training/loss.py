@@ -46,7 +46,10 @@ def class_weights(class_weight, classes: np.ndarray, y_idx: np.ndarray,
     unknown = set(class_weight) - set(classes.tolist())
     if unknown:
         raise ValueError(f"class_weight names labels not in y: {sorted(map(str, unknown))}.")
-    return np.array([float(class_weight.get(c, 1.0)) for c in classes])
+    weights = np.array([float(class_weight.get(c, 1.0)) for c in classes])
+    if not (weights > 0).any():
+        raise ValueError("class_weight is zero for every class: no series would count in the loss.")
+    return weights
 
 
 def balanced_weights(counts: np.ndarray) -> np.ndarray:

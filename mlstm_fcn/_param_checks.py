@@ -1,0 +1,72 @@
+"""The checks of an estimator's parameters: before a fit, and on parameters read from a model file."""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.utils._param_validation import InvalidParameterError, Interval
+
+from ._runtime import check_device_name, resolve_device
+
+
+def check_params(estimator, *, device_must_exist: bool = True) -> None:
+    """scikit-learn's checks of ``estimator._parameter_constraints``, then what they cannot say.
+
+    ``device_must_exist=False`` checks the device's name only: a model fitted
+    on a GPU loads (and predicts on the CPU) on a machine without one.
+
+    Raises
+    ------
+    InvalidParameterError
+        A parameter outside its constraints (a ``ValueError``).
+    ValueError
+        A device this machine does not have (with ``device_must_exist``).
+    """
+    estimator._validate_params()
+    name = type(estimator).__name__
+    for p, constraints in estimator._parameter_constraints.items():
+        numeric = any(isinstance(c, Interval) for c in constraints)
+        if numeric and isinstance(getattr(estimator, p), (bool, np.bool_)):
+            # True and False are numbers to Python, never a count, a rate or a seed.
+            raise InvalidParameterError(f"The {p!r} parameter of {name} must be a number, "
+                                        f"got {getattr(estimator, p)!r}.")
+    for p in ("filters", "kernel_sizes"):
+        v = getattr(estimator, p)
+        if not v or any(isinstance(k, (bool, np.bool_)) or not isinstance(k, Integral) or k < 1 for k in v):
+            raise InvalidParameterError(f"The {p!r} parameter of {name} must be a non-empty sequence of "
+                                        f"positive integers, got {v!r}.")
+    if len(estimator.filters) != len(estimator.kernel_sizes):
+        raise InvalidParameterError(f"filters and kernel_sizes must have the same length, got "
+                                    f"{len(estimator.filters)} and {len(estimator.kernel_sizes)}.")
+    if estimator.callbacks is not None and not all(callable(c) for c in estimator.callbacks):
+        raise InvalidParameterError(f"callbacks must be None or a list of callables, got {estimator.callbacks!r}.")
+    class_weight = getattr(estimator, "class_weight", None)  # a classifier's only
+    if isinstance(class_weight, dict):
+        check_class_weight(class_weight)
+    if estimator.checkpoint_dir is not None and not str(estimator.checkpoint_dir).strip():
+        # "" would write checkpoints into the working directory, which nobody means.
+        raise InvalidParameterError(f"checkpoint_dir must name a folder or be None, got {estimator.checkpoint_dir!r}.")
+    try:
+        resolve_device(estimator.device) if device_must_exist else check_device_name(estimator.device)
+    except ValueError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def check_class_weight(class_weight: dict) -> None:
+    """Refuse class weights that are not numbers, are negative, NaN or infinite, or are all zero.
+
+    The rule :func:`mlstm_fcn._targets.check_sample_weight` applies to sample weights.
+
+    (Weights that are zero for every class of ``y`` are refused when the classes are
+    known: :func:`mlstm_fcn.training.loss.class_weights`.)
+
+    Raises
+    ------
+    InvalidParameterError
+        Naming the first class whose weight is wrong.
+    """
+    for label, w in class_weight.items():
+        if isinstance(w, (bool, np.bool_)) or not isinstance(w, Real) or not np.isfinite(w) or w < 0:
+            raise InvalidParameterError(f"class_weight of class {label!r} is {w!r}; class weights must be finite, "
+                                        "non-negative numbers.")

@@ -1,0 +1,187 @@
+"""Fuzzing the readers of untrusted files: model files and ``.ts`` files.
+
+Random and structured mutations of a valid file must load (when they still
+describe a valid model or dataset) or end in a ``ValueError`` / ``OSError``
+with a message, within a time bound (hypothesis' ``deadline``: a hang
+detector, far above what a load takes), never in another exception.
+"""
+
+import json
+import struct
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from safetensors.torch import load as st_load
+from safetensors.torch import save as st_save
+
+from mlstm_fcn import MLSTMFCNClassifier
+from mlstm_fcn.datasets import load_ts
+from mlstm_fcn.io import model_file
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+#: Seconds one load may take before hypothesis calls it a hang (a tiny model loads in a few ms).
+HANG_MS = 5000
+FUZZ = settings(max_examples=100, deadline=HANG_MS, derandomize=True,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+
+TAGS = ["__tuple__", "__dict__", "__device__", "__torch_dtype__", "__array__", "dtype", "values"]
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats(allow_nan=True) | st.text(max_size=12)
+    | st.sampled_from(TAGS + ["cpu", "cuda:7", "meta", "<U3", "V4", "object", "float32", "channel"]),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(TAGS) | st.text(max_size=8),
+                                                                inner, max_size=3),
+    max_leaves=10)
+
+
+@pytest.fixture(scope="module")
+def model_blob(tmp_path_factory):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(12, 2, 8)).astype(np.float32)
+    y = np.array(["a", "b", "c"])[np.arange(12) % 3]
+    path = tmp_path_factory.mktemp("fuzz") / "m.safetensors"
+    MLSTMFCNClassifier(epochs=1, filters=(2, 2), kernel_sizes=(3, 3), se_reduction=2, lstm_units=2, device="cpu",
+                       n_estimators=2, random_state=0).fit(X, y).save(path)
+    return path.read_bytes()
+
+
+def _signed(meta_json: str, tensors: dict) -> bytes:
+    blob = st_save(tensors, metadata={"mlstm_fcn": meta_json})
+    (n,) = struct.unpack("<Q", blob[:8])
+    return st_save(tensors, metadata={"mlstm_fcn": meta_json,
+                                      "sha256": model_file._digest(meta_json, blob[8 + n:])})
+
+
+def _paths(value, prefix=()):
+    """Every place in a JSON value, as a tuple of keys and indices."""
+    yield prefix
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _paths(v, prefix + (k,))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _paths(v, prefix + (i,))
+
+
+def _loads_or_refuses(tmp_path, blob: bytes) -> None:
+    path = tmp_path / "fuzzed.safetensors"
+    path.write_bytes(blob)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            MLSTMFCNClassifier.load(path)
+        except (ValueError, OSError) as exc:
+            assert str(exc), "an error without a message"
+
+
+@FUZZ
+@given(data=st.data())
+def test_structured_mutations_of_the_description_load_or_are_refused(model_blob, tmp_path, data):
+    (n,) = struct.unpack("<Q", model_blob[:8])
+    meta = json.loads(json.loads(model_blob[8:8 + n])["__metadata__"]["mlstm_fcn"])
+    tensors = st_load(model_blob)
+    for _ in range(data.draw(st.integers(1, 3), label="edits")):
+        place = data.draw(st.sampled_from(sorted(_paths(meta), key=repr)), label="place")
+        action = data.draw(st.sampled_from(["replace", "delete", "add"]), label="action")
+        if not place:
+            meta = data.draw(json_values, label="whole") if action == "replace" else meta
+            continue
+        *parent_keys, key = place
+        parent = meta
+        for k in parent_keys:
+            parent = parent[k]
+        if action == "replace":
+            parent[key] = data.draw(json_values, label="value")
+        elif action == "delete":
+            del parent[key]
+        elif isinstance(parent, dict):
+            parent[data.draw(st.sampled_from(TAGS) | st.text(max_size=8), label="new key")] = \
+                data.draw(json_values, label="new value")
+        else:
+            parent.append(data.draw(json_values, label="new item"))
+    _loads_or_refuses(tmp_path, _signed(json.dumps(meta), tensors))
+
+
+@FUZZ
+@given(data=st.data())
+def test_mutated_weights_load_or_are_refused(model_blob, tmp_path, data):
+    (n,) = struct.unpack("<Q", model_blob[:8])
+    meta_json = json.loads(model_blob[8:8 + n])["__metadata__"]["mlstm_fcn"]
+    tensors = dict(st_load(model_blob))
+    name = data.draw(st.sampled_from(sorted(tensors)), label="tensor")
+    action = data.draw(st.sampled_from(["drop", "reshape", "retype", "rename"]), label="action")
+    if action == "drop":
+        del tensors[name]
+    elif action == "reshape":
+        shape = data.draw(st.lists(st.integers(0, 5), max_size=3), label="shape")
+        tensors[name] = torch.zeros(shape)
+    elif action == "retype":
+        tensors[name] = tensors[name].to(data.draw(st.sampled_from([torch.float16, torch.float64, torch.int32])))
+    else:
+        tensors[data.draw(st.text(min_size=1, max_size=20), label="new name")] = tensors.pop(name)
+    _loads_or_refuses(tmp_path, _signed(meta_json, tensors))
+
+
+@FUZZ
+@given(data=st.data())
+def test_random_byte_mutations_are_refused(model_blob, tmp_path, data):
+    blob = bytearray(model_blob)
+    for _ in range(data.draw(st.integers(1, 4), label="edits")):
+        at = data.draw(st.integers(0, len(blob) - 1), label="at")
+        kind = data.draw(st.sampled_from(["flip", "cut", "insert"]), label="kind")
+        if kind == "flip":
+            blob[at] ^= data.draw(st.integers(1, 255), label="bits")
+        elif kind == "cut":
+            del blob[at:at + data.draw(st.integers(1, 64), label="length")]
+        else:
+            blob[at:at] = data.draw(st.binary(min_size=1, max_size=16), label="bytes")
+    _loads_or_refuses(tmp_path, bytes(blob))
+
+
+TS = """@problemName Fuzz
+@timeStamps false
+@missing true
+@univariate false
+@dimensions 2
+@equalLength true
+@seriesLength 4
+@classLabel true a b
+@data
+1,2,3,4:5,6,7,8:a
+0.5,?,1,2:3,4,5,6:b
+1,1,1,1:2,2,2,2:a
+"""
+TS_TOKENS = ["@data", "@dimensions 3", "@seriesLength 2", "@equalLength false", "@classLabel false",
+              "@univariate true", "@targetLabel true", ":", ",", "?", "NaN", "inf", "1e999", "a", "#", "\n", " ",
+              "\x00", "é"]
+
+
+@FUZZ
+@given(data=st.data())
+def test_mutated_ts_files_load_or_are_refused(tmp_path, data):
+    lines = TS.splitlines(keepends=True)
+    for _ in range(data.draw(st.integers(1, 4), label="edits")):
+        i = data.draw(st.integers(0, len(lines) - 1), label="line")
+        kind = data.draw(st.sampled_from(["delete", "duplicate", "insert", "replace"]), label="kind")
+        token = data.draw(st.sampled_from(TS_TOKENS) | st.text(max_size=6), label="token")
+        if kind == "delete" and len(lines) > 1:
+            del lines[i]
+        elif kind == "duplicate":
+            lines.insert(i, lines[i])
+        elif kind == "insert":
+            at = data.draw(st.integers(0, len(lines[i])), label="at")
+            lines[i] = lines[i][:at] + token + lines[i][at:]
+        else:
+            lines[i] = token + "\n"
+    path = tmp_path / "Fuzz_TRAIN.ts"
+    path.write_text("".join(lines), encoding="utf-8", errors="surrogatepass")
+    try:
+        X, y = load_ts(path, require_labels=False)
+    except (ValueError, OSError) as exc:
+        assert str(exc), "an error without a message"
+        return
+    assert X.ndim == 3 and X.dtype == np.float32 and (y is None or len(y) == len(X))
