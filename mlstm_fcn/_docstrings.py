@@ -221,7 +221,8 @@ Epochs run so far (by the first network in an ensemble).""",
     "converged_": """converged_ : bool or None
 Whether training ended by a stop rule, or at the epoch cap with a
 training loss that had stopped falling (its mean over the last tenth of
-the epochs, at most 20, at most 1% below the tenth before; see
+the epochs, at most 20, not below the tenth before by more than 0.2%
+and two standard errors; see
 :mod:`mlstm_fcn.training.convergence`), or a classifier that classifies
 every training series right. False: the cap ended a network that was
 still learning, and a ``ConvergenceWarning`` said so; for an

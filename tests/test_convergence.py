@@ -34,6 +34,15 @@ def test_a_flat_loss_at_the_cap_or_a_stop_rule_has_converged():
     assert diagnose(list(np.linspace(2.0, 1.0, 40)), epochs_in_call=40, cap=100).converged
 
 
+def test_a_slow_steady_fall_is_still_learning_and_noise_of_the_same_size_is_not():
+    rng = np.random.default_rng(0)
+    steady = list(np.linspace(2.70, 2.60, 100))  # 0.4% per window of 10 epochs, no noise
+    assert not diagnose(steady, 100, 100).converged
+    noisy = list(np.linspace(2.70, 2.60, 100) + rng.normal(0, 0.1, 100))  # the same drift under noise
+    c = diagnose(noisy, 100, 100)
+    assert c.noise > 0.02 and c.converged
+
+
 def test_a_continued_run_is_judged_on_the_epochs_of_its_call():
     losses = list(np.linspace(2.0, 1.0, 150))
     assert not diagnose(losses, epochs_in_call=50, cap=50).converged
@@ -81,3 +90,10 @@ def test_the_regressor_warns_too_and_partial_fit_never_judges():
         warnings.simplefilter("error", ConvergenceWarning)
         reg = MLSTMFCNRegressor(**FAST, random_state=0).partial_fit(X, y)
     assert reg.converged_ is None
+
+
+def test_a_saved_model_keeps_whether_it_converged(tmp_path):
+    X, y = load_uea("Libras", split="train")
+    clf = MLSTMFCNClassifier(**{**FAST, "epochs": 30}, stop_when_fitted=None, random_state=0).fit(X, y)
+    clf.save(tmp_path / "m.model")
+    assert MLSTMFCNClassifier.load(tmp_path / "m.model").converged_ is clf.converged_ is False

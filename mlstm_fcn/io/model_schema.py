@@ -94,6 +94,7 @@ FITTED_SCHEMA: dict[str, Any] = {
     "best_epoch_": _is_int,
     "best_epochs_": _is_int_list,
     "n_epochs_": lambda v: _is_int(v, 0),
+    "converged_": lambda v: v is None or isinstance(v, bool),
     "train_loss_": _is_real,
     "train_accuracy_": _is_real,
     "class_count_": lambda v: _is_float_array(v) and bool((v >= 0).all()),

@@ -57,6 +57,7 @@ def upgrade_fitted_state(state: dict) -> None:
     state.setdefault("histories_", [state["history_"]])
     state.setdefault("best_epochs_", [state["best_epoch_"]])
     state.setdefault("scaling_", None)
+    state.setdefault("converged_", None)  # not judged before the convergence rule existed
     state.setdefault("input_mean_", None)
     state.setdefault("input_scale_", None)
     state.setdefault("autocast_dtype_", None)  # float32, all that models before mixed precision used

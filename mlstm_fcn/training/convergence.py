@@ -11,19 +11,26 @@ classifier whose returned model classifies every training series right
 
 The training loss of an epoch is noisy (dropout, mini-batches), so the rule
 compares the mean of the last :func:`window` epochs with the mean of the
-window before.
+window before: the loss is still falling when the later mean is lower by
+more than :data:`MIN_RELATIVE_FALL` of it and by more than
+:data:`NOISE_MULTIPLE` standard errors of the difference (so that a noisy
+plateau does not count, and a slow, steady fall does).
 """
 
 from __future__ import annotations
 
+import math
+import statistics
 from dataclasses import dataclass
 
 #: Epochs of each compared window, as a fraction of the epochs of the call ...
 WINDOW_FRACTION = 0.1
 #: ... and at most this many.
 MAX_WINDOW = 20
-#: A fall of the windowed mean training loss by more than this (relative) counts as still learning.
-MIN_RELATIVE_FALL = 0.01
+#: A fall of the windowed mean training loss by more than this (relative) can count as still learning ...
+MIN_RELATIVE_FALL = 0.002
+#: ... when it is also more than this many standard errors of the difference of the two means.
+NOISE_MULTIPLE = 2.0
 
 
 def window(epochs: int) -> int:
@@ -42,13 +49,16 @@ class Convergence:
     loss_last: float | None
     #: Epochs in each window.
     window: int
+    #: Standard error of the difference of the two means (0 for windows of one epoch).
+    noise: float = 0.0
 
     @property
     def still_falling(self) -> bool:
         """Whether the windowed training loss fell by more than :data:`MIN_RELATIVE_FALL` at the end."""
         if self.loss_before is None or self.loss_last is None:
             return False
-        return self.loss_last < self.loss_before * (1.0 - MIN_RELATIVE_FALL)
+        fall = self.loss_before - self.loss_last
+        return fall > MIN_RELATIVE_FALL * abs(self.loss_before) and fall > NOISE_MULTIPLE * self.noise
 
     @property
     def converged(self) -> bool:
@@ -72,9 +82,9 @@ def diagnose(losses: list[float], epochs_in_call: int, cap: int) -> Convergence:
     at_cap = epochs_in_call >= cap
     if len(losses) < 2 * w:
         return Convergence(at_cap, None, None, w)
-    before = sum(losses[-2 * w:-w]) / w
-    last = sum(losses[-w:]) / w
-    return Convergence(at_cap, before, last, w)
+    a, b = losses[-2 * w:-w], losses[-w:]
+    noise = math.sqrt((statistics.variance(a) + statistics.variance(b)) / w) if w > 1 else 0.0
+    return Convergence(at_cap, sum(a) / w, sum(b) / w, w, noise)
 
 
 def message(estimator: str, cap: int, runs: list[Convergence], train_score: str) -> str:
@@ -90,4 +100,5 @@ def message(estimator: str, cap: int, runs: list[Convergence], train_score: str)
             "warm_start=True.")
 
 
-__all__ = ["Convergence", "MAX_WINDOW", "MIN_RELATIVE_FALL", "WINDOW_FRACTION", "diagnose", "message", "window"]
+__all__ = ["Convergence", "MAX_WINDOW", "MIN_RELATIVE_FALL", "NOISE_MULTIPLE", "WINDOW_FRACTION", "diagnose", "message",
+           "window"]
