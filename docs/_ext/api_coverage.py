@@ -22,6 +22,7 @@ INTERNAL = {
     "mlstm_fcn.training": "the training loop behind fit; its options are the estimators' parameters",
     "mlstm_fcn.inference": "the batched forward pass behind predict and the interpretation functions",
     "mlstm_fcn.datasets.ts_parse": "the .ts data-line parser behind load_ts",
+    "mlstm_fcn.io.model_schema": "the check of a model file's content behind load (what it guarantees: saving page)",
 }
 #: ``__all__`` entries that are not API objects.
 SKIP = {"__version__"}
