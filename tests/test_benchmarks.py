@@ -212,3 +212,47 @@ def test_regression_selection_reads_only_training_data_resumes_and_reports(tmp_p
     assert len(select_regression.read_rows(tmp_path / "cv.csv")) == 4
     text = (tmp_path / "selection.md").read_text()
     assert "| r_defaults |" in text and "| 1.000 |" in text  # the defaults relative to themselves
+
+
+def _recipe_rows(scores: dict[str, list[float]], seconds: dict[str, float] | None = None) -> list[dict]:
+    """CV rows of one fold per dataset and seed: config -> accuracy on datasets D0, D1, ..."""
+    rows = []
+    for config, accs in scores.items():
+        for i, acc in enumerate(accs):
+            rows.append({"config": config, "dataset": f"D{i}", "fold": "0", "folds": "1", "seed": "0",
+                         "accuracy": str(acc), "balanced_accuracy": str(acc), "n_held_out": "10",
+                         "fit_seconds": str((seconds or {}).get(config, 1.0)), "optimizer_steps": "10",
+                         "load_average": "1.0"})
+    return rows
+
+
+def test_recipe_choice_applies_the_written_rule():
+    import recipe_choice
+
+    base = [0.80, 0.70, 0.90, 0.60]
+    rows = _recipe_rows({
+        "defaults": base,
+        "d_batch16": [b + 0.02 for b in base],                    # better everywhere: wins
+        "d_batch32": [b + d for b, d in zip(base, [0.021, 0.019, 0.02, 0.02])],  # as good, cheaper
+        "d_batch64": [b + d for b, d in zip(base, [0.05, -0.05, 0.05, -0.04])],  # noise: within one se
+        "d_instance": [b - 0.03 for b in base],                   # worse: the defaults' value stays
+    }, seconds={"d_batch16": 9.0, "d_batch32": 4.0})
+    choice = recipe_choice.choose(rows)
+    assert choice["batch size"] == "d_batch32"  # within one se of the best, and cheaper
+    assert choice["input scaling"] is None and choice["how long to train"] is None
+    m, se, n = recipe_choice.compare(recipe_choice.per_dataset(rows), "d_batch64")
+    assert n == 4 and not m > se
+
+
+def test_recipe_report_is_provisional_until_every_candidate_has_all_twelve_sets(tmp_path):
+    import csv
+
+    import recipe_choice
+
+    rows = _recipe_rows({"defaults": [0.8, 0.7], "d_batch16": [0.9, 0.8]})
+    with (tmp_path / "cv.csv").open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    text = recipe_choice.report(tmp_path)
+    assert "**Provisional**" in text and "| D0 | 0.8000 | 0.9000 |" in text

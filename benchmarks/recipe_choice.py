@@ -1,0 +1,135 @@
+"""The recipe study's choice (issue 21), by the rule written before its runs (``results/recipe-cv/RULE.md``).
+
+Reads ``cv.csv`` of ``run_recipe_cv.sh`` and writes ``recipe.md``: for each
+single change from ``defaults``, the per-dataset CV accuracy (and balanced
+accuracy), the mean difference from the defaults over the datasets both have
+finished with its standard error, whether the change wins (mean difference
+above one standard error), and per parameter the winner (highest mean; of two
+within one standard error, the cheaper by mean fit time). The choice is
+*final* only when every candidate has finished all 12 shared datasets;
+before that it is marked provisional and decides nothing.
+
+    python benchmarks/recipe_choice.py [--out-dir benchmarks/results/recipe-cv]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from results_io import read_rows  # noqa: E402
+
+BASELINE = "defaults"
+#: The candidates of each parameter (RULE.md: one winner per parameter, then combined).
+PARAMETERS: dict[str, list[str]] = {
+    "batch size": ["d_batch16", "d_batch32", "d_batch64", "d_batch_rule"],
+    "how long to train": ["d_steps", "d_plateau"],
+    "input scaling": ["d_instance", "d_channel"],
+    "class weights": ["d_unweighted"],
+}
+#: Datasets a final choice needs (the 12 shared sets).
+N_DATASETS = 12
+
+
+def per_dataset(rows: list[dict], metric: str = "accuracy") -> dict[str, dict[str, float]]:
+    """``{config: {dataset: CV score}}``: held-out ``metric`` pooled over folds, mean over complete seeds."""
+    out: dict[str, dict[str, float]] = {}
+    for c in sorted({r["config"] for r in rows}):
+        for d in sorted({r["dataset"] for r in rows}):
+            mine = [r for r in rows if r["config"] == c and r["dataset"] == d]
+            scores = []
+            for s in sorted({r["seed"] for r in mine}):
+                part = [r for r in mine if r["seed"] == s]
+                if len({r["fold"] for r in part}) < int(part[0]["folds"]):
+                    continue  # a seed cut short
+                n = np.array([int(r["n_held_out"]) for r in part])
+                v = np.array([float(r[metric]) for r in part])
+                scores.append(float((v * n).sum() / n.sum()))
+            if scores:
+                out.setdefault(c, {})[d] = float(np.mean(scores))
+    return out
+
+
+def compare(table: dict[str, dict[str, float]], candidate: str) -> tuple[float, float, int]:
+    """Mean and standard error of ``candidate`` minus the defaults over the datasets both have, and their count."""
+    common = sorted(set(table.get(candidate, {})) & set(table.get(BASELINE, {})))
+    diffs = np.array([table[candidate][d] - table[BASELINE][d] for d in common])
+    if len(diffs) < 2:
+        return (float(diffs.mean()) if len(diffs) else float("nan")), float("nan"), len(diffs)
+    return float(diffs.mean()), float(diffs.std(ddof=1) / np.sqrt(len(diffs))), len(diffs)
+
+
+def mean_seconds(rows: list[dict], config: str) -> float:
+    return float(np.mean([float(r["fit_seconds"]) for r in rows if r["config"] == config]))
+
+
+def choose(rows: list[dict]) -> dict[str, str | None]:
+    """Per parameter, the winning change (None: the defaults' value stays), by RULE.md."""
+    table = per_dataset(rows)
+    out: dict[str, str | None] = {}
+    for parameter, candidates in PARAMETERS.items():
+        stats = {c: compare(table, c) for c in candidates if c in table}
+        winners = [c for c, (m, se, _) in stats.items() if np.isfinite(se) and m > se]
+        if not winners:
+            out[parameter] = None
+            continue
+        best = max(winners, key=lambda c: stats[c][0])
+        # Of winners within one standard error of the best, the cheapest.
+        close = [c for c in winners if stats[best][0] - stats[c][0] <= stats[best][1]]
+        out[parameter] = min(close, key=lambda c: mean_seconds(rows, c))
+    return out
+
+
+def report(out_dir: Path) -> str:
+    """Write ``recipe.md`` from ``cv.csv``; return its text."""
+    rows = read_rows(out_dir / "cv.csv")
+    acc, bal = per_dataset(rows), per_dataset(rows, "balanced_accuracy")
+    configs = [BASELINE] + [c for cs in PARAMETERS.values() for c in cs]
+    datasets = sorted({d for t in acc.values() for d in t})
+    finished = {c: len(acc.get(c, {})) for c in configs}
+    final = all(finished[c] >= N_DATASETS for c in configs)
+    lines = ["| dataset | " + " | ".join(configs) + " |", "|---" * (len(configs) + 1) + "|"]
+    for d in datasets:
+        lines.append(f"| {d} | " + " | ".join(f"{acc[c][d]:.4f}" if d in acc.get(c, {}) else "–" for c in configs)
+                     + " |")
+    diff_lines = ["| candidate | datasets | accuracy: mean diff ± se | wins | balanced accuracy: mean diff ± se | "
+                  "mean fit s | mean optimizer steps |", "|---|---|---|---|---|---|---|"]
+    for c in configs[1:]:
+        m, se, n = compare(acc, c)
+        bm, bse, _ = compare(bal, c)
+        steps = [float(r["optimizer_steps"]) for r in rows if r["config"] == c]
+        wins = "yes" if np.isfinite(se) and m > se else "no"
+        diff_lines.append(f"| {c} | {n} | {m:+.4f} ± {se:.4f} | {wins} | {bm:+.4f} ± {bse:.4f} | "
+                          f"{mean_seconds(rows, c) if steps else float('nan'):.1f} | "
+                          f"{np.mean(steps) if steps else float('nan'):.0f} |")
+    choice = choose(rows)
+    loads = [float(r["load_average"]) for r in rows if r.get("load_average")]
+    status = ("**Final**: every candidate finished all 12 datasets." if final else
+              f"**Provisional**: not every candidate has finished all {N_DATASETS} datasets "
+              f"({', '.join(f'{c} {n}' for c, n in finished.items())}); by RULE.md this decides nothing yet.")
+    text = ("# Recipe study (issue 21): CV inside the TRAIN splits, one change at a time from the defaults\n\n"
+            f"{status}\n\nRule: `RULE.md` (written before the runs). Accuracy pooled over the 3 folds, mean over "
+            f"the complete seeds; differences against `{BASELINE}` over the datasets both finished. Fit times on "
+            f"one torch thread of a 2-core machine shared with other work (1-minute load average "
+            f"{min(loads, default=float('nan')):.1f} to {max(loads, default=float('nan')):.1f} during the fits): "
+            "compare them only roughly.\n\n"
+            "## CV accuracy per dataset\n\n" + "\n".join(lines) + "\n\n## Against the defaults\n\n"
+            + "\n".join(diff_lines) + "\n\n## Choice per parameter\n\n"
+            + "\n".join(f"- {p}: {c or 'the value of the defaults stays'}" for p, c in choice.items()) + "\n")
+    (out_dir / "recipe.md").write_text(text)
+    return text
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out-dir", default=str(Path(__file__).resolve().parent / "results" / "recipe-cv"))
+    print(report(Path(parser.parse_args().out_dir)))
+
+
+if __name__ == "__main__":
+    main()
