@@ -34,8 +34,7 @@ class LayoutWarning(UserWarning):
     """Input whose shape looks like ``(n, time, channels)`` where ``(n, channels, time)`` is expected.
 
     Raised by ``fit`` when a series has many more channels than time steps:
-    at least ``LAYOUT_MIN_CHANNELS`` channels and ``LAYOUT_CHANNEL_RATIO``
-    times as many channels as steps (constants of :mod:`mlstm_fcn._inputs`).
+    at least 16 channels and twice as many channels as steps.
     When the layout is intended, silence it with
     ``warnings.filterwarnings("ignore", category=mlstm_fcn.LayoutWarning)``.
     """
