@@ -250,7 +250,7 @@ class MLSTMFCNBase(FusedFitMixin, BaseEstimator):
         if p.partial:  # one epoch a call: the caller decides how long it trains
             self.converged_ = None
             return
-        done = [0 if s is None or s.get("run") is None else int(s["run"]["epoch"]) + 1 for s in p.starts]
+        done = [0 if s is None or s.get("run") is None else int(s["run"]["epoch"]) for s in p.starts]
         runs = [convergence.diagnose(r.history["loss"], len(r.history["epoch"]) - d, self.epochs)
                 for r, d in zip(results, done)]
         # A classifier whose returned model classifies every training series right has fitted, even
@@ -363,7 +363,7 @@ class MLSTMFCNBase(FusedFitMixin, BaseEstimator):
         run = None if start is None else start.get("run")
         if start is not None and run is None:  # a model without kept runs: its weights only
             network.load_state_dict(start["weights"])
-        done = 0 if run is None else int(run["epoch"]) + 1
+        done = 0 if run is None else int(run["epoch"])
         config = self._train_config(done + (1 if partial else self.epochs))
         # Loss weights: class weights from the series this network trains on, not the part held out.
         train_data = self._series_on_device(X_arr, lengths, targets, sample_weight, train_idx, train_idx, partial)

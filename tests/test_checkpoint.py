@@ -98,12 +98,12 @@ def test_fit_killed_mid_way_resumes_to_identical_weights(tiny_data, tmp_path, mo
 
     (path,) = _checkpoints(ckpt_dir)
     saved = torch.load(path, weights_only=True)
-    assert not saved["finished"] and saved["epoch"] < 29
+    assert not saved["finished"] and saved["epoch"] < 30  # epochs finished
     resumed_from = saved["epoch"]
 
     steps = _count_training_steps(monkeypatch)
     resumed = MLSTMFCNClassifier(**params, checkpoint_dir=ckpt_dir).fit(X, y)
-    assert steps["n"] == 30 - (resumed_from + 1)  # one batch an epoch: only the epochs after the checkpoint ran
+    assert steps["n"] == 30 - resumed_from  # one batch an epoch: only the epochs after the checkpoint ran
     monkeypatch.undo()
     reference = MLSTMFCNClassifier(**params).fit(X, y)
     np.testing.assert_array_equal(resumed.predict_proba(X), reference.predict_proba(X))
@@ -117,7 +117,7 @@ def test_interrupted_then_resumed_equals_uninterrupted(tiny_data, tmp_path, monk
     params = {**PARAMS, **extra}
     reference = MLSTMFCNClassifier(**params).fit(X, y)
 
-    # Ctrl-C in epoch 7 (0-based): the checkpoint after epoch 5 is the last one written.
+    # Ctrl-C in epoch 8: the checkpoint after epoch 6 is the last one written.
     # One weighted_loss call per epoch for the single training batch, one more for validation.
     interrupt_at = 8 * (2 if extra else 1)
     calls = {"n": 0}
@@ -133,7 +133,7 @@ def test_interrupted_then_resumed_equals_uninterrupted(tiny_data, tmp_path, monk
     with pytest.warns(RuntimeWarning, match="interrupted"):
         MLSTMFCNClassifier(**params, checkpoint_dir=tmp_path).fit(X, y)
     monkeypatch.undo()
-    assert torch.load(_checkpoints(tmp_path)[0], weights_only=True)["epoch"] == 5
+    assert torch.load(_checkpoints(tmp_path)[0], weights_only=True)["epoch"] == 6
 
     resumed = MLSTMFCNClassifier(**params, checkpoint_dir=tmp_path).fit(X, y)
     np.testing.assert_array_equal(resumed.predict_proba(X), reference.predict_proba(X))
@@ -212,7 +212,7 @@ def test_a_crash_while_writing_keeps_the_last_good_checkpoint(tiny_data, tmp_pat
         MLSTMFCNClassifier(**PARAMS, checkpoint_dir=tmp_path).fit(X, y)
     monkeypatch.undo()
     (path,) = _checkpoints(tmp_path)
-    assert torch.load(path, weights_only=True)["epoch"] == 2  # the first checkpoint, intact
+    assert torch.load(path, weights_only=True)["epoch"] == 3  # the first checkpoint, intact
     assert [n for n in os.listdir(tmp_path) if n.endswith(".tmp")] == []
 
 

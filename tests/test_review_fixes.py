@@ -191,14 +191,14 @@ def test_se_gates_of_a_retried_batch_are_counted_once(tiny_data, monkeypatch):
         np.testing.assert_allclose(g, e, rtol=1e-5, atol=1e-6)
 
 
-def test_checkpoint_files_count_epochs_from_zero_as_before(tiny_data, tmp_path):
+def test_checkpoint_files_count_epochs_from_one_as_history_does(tiny_data, tmp_path):
     X, y = tiny_data
     params = {**FAST, "epochs": 4, "random_state": 0, "stop_when_fitted": None, "checkpoint_every": 2}
     clf = MLSTMFCNClassifier(**params, checkpoint_dir=tmp_path).fit(X, y)
     (path,) = list(tmp_path.glob("*.ckpt"))
     saved = torch.load(path, weights_only=True)
-    assert saved["history"]["epoch"] == [0, 1, 2, 3] and saved["epoch"] == 3
-    assert saved["best_epoch"] == clf.best_epoch_ - 1
+    assert saved["history"]["epoch"] == [1, 2, 3, 4] and saved["epoch"] == 4  # since checkpoint version 2
+    assert saved["best_epoch"] == clf.best_epoch_
     again = MLSTMFCNClassifier(**params, checkpoint_dir=tmp_path).fit(X, y)
     assert again.history_["epoch"] == [1, 2, 3, 4] and again.best_epoch_ == clf.best_epoch_
 
