@@ -50,7 +50,7 @@ def _save_model(clf, path: str | os.PathLike) -> None:
 
 def _load_model(path: str | os.PathLike):
     """Read a classifier or regressor written by :func:`_save_model`; the file runs no code."""
-    from .models import load_model
+    from .loading import load_model
 
     path = Path(path)
     if not path.is_file():
@@ -257,7 +257,7 @@ TASKS = ("auto", "classification", "regression")
 
 
 def _estimator_defaults(task: str = "classification") -> dict:
-    from .models import ESTIMATORS
+    from .loading import ESTIMATORS
 
     cls = ESTIMATORS["MLSTMFCNRegressor" if task == "regression" else "MLSTMFCNClassifier"]
     return {k: v.default for k, v in inspect.signature(cls).parameters.items()}
@@ -274,7 +274,7 @@ def cmd_fit(args) -> None:
     """Train on a dataset's training split and write the model file."""
     from ._runtime import resolve_device
     from .io.atomic import check_writable_file
-    from .models import ESTIMATORS
+    from .loading import ESTIMATORS
 
     resolve_device(args.device)  # a bad --device fails before any data is read
     params = _fit_params(args)  # so does a wrong --filters or --kernel-sizes

@@ -160,7 +160,7 @@ def _fit(args: argparse.Namespace) -> int:
     import torch
     import torch.distributed as dist
 
-    from .estimator import MLSTMFCNClassifier
+    from .classifier import MLSTMFCNClassifier
 
     cuda = torch.cuda.is_available()
     backend = ("nccl" if cuda else "gloo") if args.backend == "auto" else args.backend

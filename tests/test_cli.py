@@ -285,3 +285,12 @@ def test_fit_refuses_an_unwritable_out_or_a_missing_data_dir_before_training(cap
     extra = ["--data-dir", tmp_path / "no-such-dir"] if where == "data-dir" else []
     code, _, err = run(capsys, "fit", "BasicMotions", "--out", out, *extra, *TINY)
     assert code == 1 and fragment in err
+
+
+def test_cli_can_turn_the_stop_rule_off(tmp_path, capsys):
+    out = tmp_path / "m.model"
+    code = cli.main(["fit", "BasicMotions", "--epochs", "2", "--stop-when-fitted", "none", "--filters", "4,4,4",
+                     "--kernel-sizes", "3,3,3", "--lstm-units", "2", "--se-reduction", "2", "--device", "cpu",
+                     "--quiet", "--json", "--out", str(out)])
+    assert code == 0 and json.loads(capsys.readouterr().out)["epochs"] == 2
+    assert MLSTMFCNClassifier.load(out).stop_when_fitted is None

@@ -122,3 +122,12 @@ def test_new_files_record_the_current_versions(tmp_path):
     assert payload["best_epoch"] == model.best_epoch_
     assert model.__getstate__()["_format_version"] == FORMAT_VERSION
     assert "_format_version" not in vars(pickle.loads(pickle.dumps(model)))
+
+
+def test_pickles_naming_the_classifiers_former_module_still_load():
+    """Pickles written before the classifier moved to mlstm_fcn.classifier name mlstm_fcn.estimator."""
+    from mlstm_fcn.estimator import MLSTMFCNClassifier as former
+
+    assert former is MLSTMFCNClassifier
+    assert b"mlstm_fcn.estimator" in (OLD / "v1-e6e3b92" / "classifier.pkl").read_bytes()
+    assert MLSTMFCNClassifier.__module__ == "mlstm_fcn.classifier"

@@ -335,7 +335,7 @@ def test_scaling_in_blocks_equals_scaling_at_once(mode, monkeypatch):
     whole_stats = fit_scaling(X, lengths, mode)
     whole = apply_scaling(X, lengths, mode, whole_stats)
     # 23 series: blocks of 5 (of float64 bytes), the last of 3
-    monkeypatch.setattr("mlstm_fcn._inputs.BLOCK_BYTES", 8 * 3 * 12 * 5)
+    monkeypatch.setattr("mlstm_fcn._host_series.BLOCK_BYTES", 8 * 3 * 12 * 5)
     assert _scaling.block_rows(3, 12) == 5
     stats = fit_scaling(X, lengths, mode)
     for key in whole_stats:
