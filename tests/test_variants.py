@@ -313,8 +313,8 @@ def test_models_saved_before_these_parameters_existed_still_work(tiny_data, tmp_
     clf = MLSTMFCNClassifier(**{**FAST, "random_state": 0}).fit(X, y)
     state = clf.__getstate__()
     for name in ("lstm_orientation", "scaling", "n_estimators", "scaling_", "histories_", "best_epochs_",
-                 "input_mean_", "input_scale_"):
-        state.pop(name)  # what a pickle of version 0.1.0 before this change held
+                 "input_mean_", "input_scale_", "_format_version"):
+        state.pop(name)  # what a pickle of version 0.1.0 before this change held (no version: 1)
     old = MLSTMFCNClassifier.__new__(MLSTMFCNClassifier)
     old.__setstate__(state)
     assert old.get_params()["n_estimators"] == 1 and old.histories_ == [old.history_]
