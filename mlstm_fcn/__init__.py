@@ -17,17 +17,17 @@ __version__ = "0.1.0"
 #: scikit-learn and scipy (seconds), which ``import mlstm_fcn`` alone, or the command line's
 #: ``--help``, should not pay for.
 _LAZY = {
-    "MLSTMFCNClassifier": ".estimator",
+    "MLSTMFCNClassifier": ".classifier",
     "MLSTMFCNRegressor": ".regressor",
-    "load_model": ".models",
+    "load_model": ".loading",
     "ChannelStandardScaler": ".preprocessing",
     "PadTruncate": ".preprocessing",
     "Resampler": ".preprocessing",
 }
 
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load lazily
-    from .estimator import MLSTMFCNClassifier
-    from .models import load_model
+    from .classifier import MLSTMFCNClassifier
+    from .loading import load_model
     from .preprocessing import ChannelStandardScaler, PadTruncate, Resampler
     from .regressor import MLSTMFCNRegressor
 

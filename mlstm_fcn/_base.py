@@ -27,12 +27,14 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from . import inference
 from ._batch_halving import BatchSizer
 from ._continuation import check_continuation
-from ._inputs import HostSeries, check_X, is_2d, to_trained_length, warn_if_transposed
+from ._host_series import HostSeries
+from ._inputs import check_X, warn_if_transposed
 from ._param_checks import check_params
 from ._runtime import (PRECISIONS, autocast_dtype, cudnn_benchmark, forked_rng, member_seeds, resolve_device,
                        seed_from)
 from ._scaling import SCALINGS, apply_scaling, fit_scaling
 from ._targets import check_sample_weight
+from ._trained_length import is_2d, to_trained_length
 from ._fused_fit import FusedFitMixin, fitted_attributes, restore_fitted_attributes
 from ._warnings import warn
 from .io import model_file, pickling
@@ -238,7 +240,7 @@ class MLSTMFCNBase(FusedFitMixin, BaseEstimator):
         self.n_epochs_ = len(self.history_["epoch"])
         # The figures of the model the caller gets, beside the history of how it was trained.
         idx = trained[0] if len(networks) == 1 else np.arange(p.X.shape[0])
-        data = self._series_on_device(p.X, p.lengths, p.targets, p.sample_weight, idx, idx, p.partial)
+        data = self._training_series(p.X, p.lengths, p.targets, p.sample_weight, idx, idx, p.partial)
         loss, accuracy = evaluate(self.network_, data, post_sizer, self.autocast_dtype_, "the final figures",
                                   objective=self._objective)
         self._final_figures(loss, accuracy)
@@ -250,7 +252,7 @@ class MLSTMFCNBase(FusedFitMixin, BaseEstimator):
         if p.partial:  # one epoch a call: the caller decides how long it trains
             self.converged_ = None
             return
-        done = [0 if s is None or s.get("run") is None else int(s["run"]["epoch"]) + 1 for s in p.starts]
+        done = [0 if s is None or s.get("run") is None else int(s["run"]["epoch"]) for s in p.starts]
         runs = [convergence.diagnose(r.history["loss"], len(r.history["epoch"]) - d, self.epochs)
                 for r, d in zip(results, done)]
         # A classifier whose returned model classifies every training series right has fitted, even
@@ -338,8 +340,8 @@ class MLSTMFCNBase(FusedFitMixin, BaseEstimator):
             ckpt.seed = seed if start is None else start["seed"]
         return checkpointers, seed
 
-    def _series_on_device(self, X_arr, lengths, targets, sample_weight, idx, weight_idx,
-                          partial: bool) -> TrainingSeries:
+    def _training_series(self, X_arr, lengths, targets, sample_weight, idx, weight_idx,
+                         partial: bool) -> TrainingSeries:
         """The series at ``idx`` for a pass on the fit's device (resident or streamed), with their loss weights.
 
         Class weights come from the series at ``weight_idx`` (the training part).
@@ -363,12 +365,12 @@ class MLSTMFCNBase(FusedFitMixin, BaseEstimator):
         run = None if start is None else start.get("run")
         if start is not None and run is None:  # a model without kept runs: its weights only
             network.load_state_dict(start["weights"])
-        done = 0 if run is None else int(run["epoch"]) + 1
+        done = 0 if run is None else int(run["epoch"])
         config = self._train_config(done + (1 if partial else self.epochs))
         # Loss weights: class weights from the series this network trains on, not the part held out.
-        train_data = self._series_on_device(X_arr, lengths, targets, sample_weight, train_idx, train_idx, partial)
+        train_data = self._training_series(X_arr, lengths, targets, sample_weight, train_idx, train_idx, partial)
         val_data = (None if val_idx is None
-                    else self._series_on_device(X_arr, lengths, targets, sample_weight, val_idx, train_idx, partial))
+                    else self._training_series(X_arr, lengths, targets, sample_weight, val_idx, train_idx, partial))
         fit_network = train_data_parallel if self.distributed else train
         result = fit_network(network, train_data, config, generator, val_data, checkpointer=checkpointer,
                              objective=self._objective, start=run, keep_run=partial or bool(self.warm_start),

@@ -147,8 +147,8 @@ class FusedFitMixin:
         for network, res, member, g in zip(result.members, result.results, members, owners):
             res.used_cuda_graph = result.used_cuda_graph
             est, p = groups[g]
-            est._recompute_statistics(network, est._series_on_device(p.X, p.lengths, p.targets, p.sample_weight,
-                                                                     member.train_idx, member.train_idx, False),
+            est._recompute_statistics(network, est._training_series(p.X, p.lengths, p.targets, p.sample_weight,
+                                                                    member.train_idx, member.train_idx, False),
                                       post_sizer)
             for part, value in zip(out[g], (network, res, member.train_idx)):
                 part.append(value)

@@ -1,8 +1,4 @@
-"""What users pass as X and y, checked: one padded float32 array plus lengths, and labels.
-
-Also fitting inputs to the series length a model was trained on
-(:func:`to_trained_length`), which ``predict`` and the interpretation
-functions need alike.
+"""What users pass as X, checked: one padded float32 array plus lengths.
 
 Accepted: a numpy array or torch tensor of shape ``(n, C, T)``, or ``(n, T)``
 taken as univariate; a list of ``(C, T_i)`` (or ``(T_i,)``) arrays of unequal
@@ -13,20 +9,24 @@ has the full length), the convention the network's masking relies on.
 Inputs that need not fit in memory (a ``numpy.memmap``, or any array-like
 with ``shape``, ``dtype`` and slicing: h5py, zarr) are checked block by
 block when the caller asks for it (``check_X(..., out_of_core=True)``, as
-``fit`` and ``predict`` do) and come back as a :class:`HostSeries`, which
-reads, converts to float32 and zero-pads rows only when they are asked for.
+``fit`` and ``predict`` do) and come back as a
+:class:`~mlstm_fcn._host_series.HostSeries`, which reads, converts to float32
+and zero-pads rows only when they are asked for.
+
+Class labels and regression targets are checked in :mod:`mlstm_fcn._targets`;
+series are fitted to a model's trained length in :mod:`mlstm_fcn._trained_length`.
 """
 
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.exceptions import DataConversionWarning
 from sklearn.utils import check_array
 
+from ._host_series import HostSeries, block_rows, is_out_of_core
 from ._padding import pad_series, trailing_padding
 from ._warnings import LayoutWarning, warn
 
@@ -269,115 +269,6 @@ def _padding_lengths(X: np.ndarray, name: str, first: int = 0) -> np.ndarray | N
     return lengths
 
 
-#: Bytes of float64 working copy that a block-by-block pass over out-of-core series
-#: (checks, scaling statistics) reads at a time.
-BLOCK_BYTES = 8 * 2**20
-
-
-def block_rows(n_channels: int, n_timepoints: int) -> int:
-    """Series per block of a block-by-block pass: :data:`BLOCK_BYTES` of float64, one series at least."""
-    return max(1, BLOCK_BYTES // (8 * n_channels * n_timepoints))
-
-
-def is_out_of_core(X) -> bool:
-    """Whether ``X`` is read block by block: a ``numpy.memmap``, or an array-like (not a numpy array,
-    list or tensor) with ``shape``, ``dtype`` and slicing, of 2 or 3 dimensions."""
-    if isinstance(X, np.memmap):
-        return X.ndim in (2, 3)
-    if isinstance(X, (np.ndarray, list, tuple)) or type(X).__module__.split(".")[0] in ("torch", "pandas"):
-        return False
-    shape = getattr(X, "shape", None)
-    return (hasattr(X, "dtype") and hasattr(X, "__getitem__") and isinstance(shape, tuple)
-            and len(shape) in (2, 3))
-
-
-class HostSeries:
-    """Series read a block at a time from an array-like that need not fit in memory.
-
-    Indexing by a slice or by integer indices returns those series as a new
-    float32 array ``(b, n_channels, n_timepoints)``: NaN padding replaced by
-    zeros, padded with zeros or cut to ``n_timepoints``, then passed through
-    ``transform`` (the estimator's scaling) when one is set. Nothing else is
-    held in memory but the lengths.
-
-    Parameters
-    ----------
-    source : array-like of shape (n, C, T) or (n, T)
-        Checked series (see :func:`check_X`); 2D is univariate.
-    lengths : ndarray of shape (n,) or None
-        Valid steps per series, after fitting to ``n_timepoints``.
-    n_timepoints : int or None, default=None
-        Length the series are read at (``None``: ``T``).
-    transform : callable or None, default=None
-        ``transform(block, block_lengths) -> block`` applied to every block read.
-    """
-
-    dtype = np.dtype(np.float32)
-    ndim = 3
-
-    def __init__(self, source, lengths: np.ndarray | None, n_timepoints: int | None = None,
-                 transform: Callable[[np.ndarray, np.ndarray | None], np.ndarray] | None = None) -> None:
-        self.source = source
-        self.lengths = lengths
-        self.n_timepoints = int(source.shape[-1] if n_timepoints is None else n_timepoints)
-        self.transform = transform
-
-    @property
-    def shape(self) -> tuple[int, int, int]:
-        """``(n, n_channels, n_timepoints)`` as read."""
-        s = self.source.shape
-        return (s[0], 1 if len(s) == 2 else s[1], self.n_timepoints)
-
-    def __len__(self) -> int:
-        return self.source.shape[0]
-
-    def raw(self, key) -> np.ndarray:
-        """Series ``key`` (slice or indices) as float32 ``(b, C, T)`` copies, as stored (NaN kept, full ``T``)."""
-        if isinstance(key, slice):
-            block = self.source[key]
-        else:
-            # Sorted unique indices: what h5py and zarr require, and reads in file order.
-            wanted, back = np.unique(np.asarray(key), return_inverse=True)
-            block = np.asarray(self.source[wanted])[back]
-        block = np.array(block, dtype=np.float32, copy=True)  # a copy: never write into the source
-        return block[:, None, :] if block.ndim == 2 else block
-
-    def __getitem__(self, key) -> np.ndarray:
-        block = self.raw(key)
-        block[np.isnan(block)] = 0.0
-        t = self.n_timepoints
-        if block.shape[2] > t:
-            block = np.ascontiguousarray(block[:, :, :t])
-        elif block.shape[2] < t:
-            block = np.pad(block, ((0, 0), (0, 0), (0, t - block.shape[2])))
-        if self.transform is not None:
-            lengths = None if self.lengths is None else self.lengths[key]
-            block = self.transform(block, lengths)
-        return block
-
-    def blocks(self):
-        """``(slice, block)`` over all series, a block of :func:`block_rows` series at a time."""
-        n, c, t = self.shape
-        step = block_rows(c, t)
-        for start in range(0, n, step):
-            rows = slice(start, min(start + step, n))
-            yield rows, self[rows]
-
-    def with_length(self, n_timepoints: int, lengths: np.ndarray | None) -> "HostSeries":
-        """The same series read at ``n_timepoints`` steps, with ``lengths``."""
-        return HostSeries(self.source, lengths, n_timepoints, self.transform)
-
-    def with_transform(self, transform: Callable[[np.ndarray, np.ndarray | None], np.ndarray]) -> "HostSeries":
-        """The same series, each block passed through ``transform`` as it is read."""
-        return HostSeries(self.source, self.lengths, self.n_timepoints, transform)
-
-    def update_hash(self, h) -> None:
-        """Feed ``h`` (a hashlib object) the bytes the whole float32 array would give, a block at a time."""
-        h.update(f"{self.dtype.str}{self.shape}".encode())
-        for _, block in self.blocks():
-            h.update(np.ascontiguousarray(block).tobytes())
-
-
 def _check_blocks(X, name: str) -> tuple[HostSeries, np.ndarray | None]:
     """:func:`check_X` of an out-of-core ``X``, one block of series at a time."""
     kind = X.dtype.kind
@@ -402,88 +293,3 @@ def _check_blocks(X, name: str) -> tuple[HostSeries, np.ndarray | None]:
     if (lengths == t).all():
         lengths = None
     return HostSeries(X, lengths), lengths
-
-
-def check_y(y, n_samples: int) -> np.ndarray:
-    """Validate labels: 1D, no missing values, as many as series in X."""
-    if y is None:
-        raise ValueError("This classifier requires y to be passed, but the target y is None.")
-    import torch
-
-    # Labels keep their dtype (X's float32 cast would merge large integers and turn bools to floats).
-    y = np.asarray(y.detach().cpu().numpy() if isinstance(y, torch.Tensor) else y)
-    if y.ndim == 2 and y.shape[1] == 1:
-        warn("A column-vector y was passed when a 1d array was expected. Please change "
-             "the shape of y to (n_samples,), for example using ravel().", DataConversionWarning)
-        y = y.ravel()
-    if y.ndim != 1:
-        raise ValueError(f"y must be 1D (one label per series), got shape {y.shape}.")
-    if y.shape[0] != n_samples:
-        raise ValueError(f"X has {n_samples} series but y has {y.shape[0]} labels.")
-    if y.dtype.kind == "f" and np.isnan(y).any():
-        raise ValueError("y contains NaN; every series needs a label.")
-    if y.dtype.kind == "O" and any(v is None or (isinstance(v, float) and np.isnan(v)) for v in y):
-        raise ValueError("y contains missing labels (None or NaN).")
-    if y.dtype.kind == "c":
-        raise ValueError("Complex labels are not supported.")
-    if y.dtype.kind == "O":
-        kinds = {"str" if isinstance(v, str) else "number" if isinstance(v, (numbers.Number, np.number))
-                 else type(v).__name__ for v in y}
-        if len(kinds) > 1:
-            raise TypeError(f"y mixes label types ({', '.join(sorted(kinds))}); use one type for all labels.")
-    return y
-
-
-def is_2d(X) -> bool:
-    """Whether ``X`` came as a 2D array (univariate series, one column per time step)."""
-    if hasattr(X, "ndim"):
-        return X.ndim == 2
-    if isinstance(getattr(X, "shape", None), tuple):  # out-of-core array-likes: read nothing
-        return len(X.shape) == 2
-    try:
-        return np.asarray(X).ndim == 2  # __array__ only: array-likes may refuse numpy's functions
-    except (ValueError, TypeError):  # a ragged list of series
-        return False
-
-
-def to_trained_length(X, X_arr: np.ndarray, lengths: np.ndarray | None, *, n_channels: int, n_timepoints: int,
-                      equal_length: bool, estimator: str) -> tuple[np.ndarray, np.ndarray | None]:
-    """Checked series ``X_arr`` (of input ``X``) fitted to what a model was trained on.
-
-    A model trained on equal-length series takes exactly that length. One
-    trained on unequal lengths takes shorter series (padded, masked) and cuts
-    longer ones to its longest, with a warning when that cuts valid steps.
-
-    Raises
-    ------
-    ValueError
-        Another channel count, or another length for an equal-length model.
-    """
-    n, c, t = X_arr.shape
-    if c != n_channels:
-        raise ValueError(f"X has {c} channels, but {estimator} was fitted on {n_channels} channels.")
-    if equal_length:
-        if t != n_timepoints or lengths is not None:
-            got = t if lengths is None else f"{lengths.min()}-{t}"
-            # A 2D X holds univariate series, one time step per column: say it in
-            # scikit-learn's words too, as its n_features_in_ check expects.
-            sk = (f"X has {t} features, but {estimator} is expecting {n_timepoints} features as "
-                  "input (2D X: one column per time step). " if is_2d(X) else "")
-            raise ValueError(f"{sk}X has series of length {got}, but {estimator} was fitted on "
-                             f"series of length {n_timepoints}; resample or pad them first.")
-        return X_arr, None
-    if lengths is None:
-        lengths = np.full(n, t, dtype=np.int64)
-    if t > n_timepoints:
-        longest = int(lengths.max())
-        if longest > n_timepoints:  # columns of padding alone are cut silently
-            warn(f"X has series up to {longest} steps, longer than the longest seen in fit ({n_timepoints}); "
-                 f"they are truncated to {n_timepoints} steps.", UserWarning)
-        lengths = np.minimum(lengths, n_timepoints)
-    if isinstance(X_arr, HostSeries):  # cut or padded as each block is read
-        return X_arr.with_length(n_timepoints, lengths), lengths
-    if t > n_timepoints:
-        X_arr = np.ascontiguousarray(X_arr[:, :, :n_timepoints])
-    elif t < n_timepoints:
-        X_arr = np.pad(X_arr, ((0, 0), (0, 0), (0, n_timepoints - t)))
-    return X_arr, lengths

@@ -1,20 +1,53 @@
-"""Regression targets and sample weights as ``fit`` reads them, checked with messages that say what is wrong.
+"""What ``fit`` reads beside the series, checked with messages that say what is wrong: class labels,
+regression targets and sample weights.
 
-(Class labels are checked beside the series, in :mod:`mlstm_fcn._inputs`.)
+(The series themselves are checked in :mod:`mlstm_fcn._inputs`.)
 """
 
 from __future__ import annotations
 
+import numbers
 from numbers import Real
 
 import numpy as np
+from sklearn.exceptions import DataConversionWarning
 from sklearn.utils import check_array
+
+from ._warnings import warn
 
 
 def _as_numpy(values):
     import torch
 
     return values.detach().cpu().numpy() if isinstance(values, torch.Tensor) else values
+
+
+def check_y(y, n_samples: int) -> np.ndarray:
+    """Validate labels: 1D, no missing values, as many as series in X."""
+    if y is None:
+        raise ValueError("This classifier requires y to be passed, but the target y is None.")
+    # Labels keep their dtype (X's float32 cast would merge large integers and turn bools to floats).
+    y = np.asarray(_as_numpy(y))
+    if y.ndim == 2 and y.shape[1] == 1:
+        warn("A column-vector y was passed when a 1d array was expected. Please change "
+             "the shape of y to (n_samples,), for example using ravel().", DataConversionWarning)
+        y = y.ravel()
+    if y.ndim != 1:
+        raise ValueError(f"y must be 1D (one label per series), got shape {y.shape}.")
+    if y.shape[0] != n_samples:
+        raise ValueError(f"X has {n_samples} series but y has {y.shape[0]} labels.")
+    if y.dtype.kind == "f" and np.isnan(y).any():
+        raise ValueError("y contains NaN; every series needs a label.")
+    if y.dtype.kind == "O" and any(v is None or (isinstance(v, float) and np.isnan(v)) for v in y):
+        raise ValueError("y contains missing labels (None or NaN).")
+    if y.dtype.kind == "c":
+        raise ValueError("Complex labels are not supported.")
+    if y.dtype.kind == "O":
+        kinds = {"str" if isinstance(v, str) else "number" if isinstance(v, (numbers.Number, np.number))
+                 else type(v).__name__ for v in y}
+        if len(kinds) > 1:
+            raise TypeError(f"y mixes label types ({', '.join(sorted(kinds))}); use one type for all labels.")
+    return y
 
 
 def check_sample_weight(sample_weight, n_samples: int) -> np.ndarray | None:

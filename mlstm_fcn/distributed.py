@@ -19,12 +19,14 @@ Two machines of four GPUs each (run on both, ``--node_rank`` 0 and 1)::
         --rdzv_endpoint HOST0:29500 -m mlstm_fcn.distributed --X X.npy --y y.npy --out model.safetensors
 
 ``--X`` and ``--y`` are ``.npy`` files, opened memory-mapped (every process
-reads only the batches it trains on); ``--param NAME=VALUE`` sets any
-estimator parameter, the value read as JSON (``--param epochs=200
---param 'filters=[64,128,64]'``), else as a string; ``random_state`` and
-``checkpoint_dir`` may be given so or by ``--seed`` and ``--checkpoint-dir``,
-not both ways with two values. ``batch_size`` is the global batch, split
-over the processes.
+reads only the batches it trains on). The estimator options are those of
+``mlstm-fcn fit`` (``--epochs 200 --filters 64,128,64 --batch-size 256``:
+:mod:`mlstm_fcn.cli.options`, one table for both); ``--param NAME=VALUE``
+sets any other estimator parameter, the value read as JSON (``--param
+'class_weight={"a": 2, "b": 1}'``), else as a string. A parameter may be
+given by its option (``--seed`` for ``random_state``, ``--checkpoint-dir``,
+``--epochs`` ...) or by ``--param``, not both ways with two values.
+``batch_size`` is the global batch, split over the processes.
 
 Errors print one line, from rank 0 only (every rank meets the same wrong
 option or file), and exit with status 1; ``MLSTM_FCN_DEBUG=1`` shows every
@@ -43,6 +45,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ._text_output import one_line
+from .cli.options import FitHelpFormatter, add_estimator_options, estimator_option_values
 
 PROG = "torchrun -m mlstm_fcn.distributed"
 #: The environment variables torchrun sets for every process it starts.
@@ -77,8 +80,8 @@ def _param(text: str) -> tuple[str, object]:
 
 def parser() -> argparse.ArgumentParser:
     """The launcher's options."""
-    p = _Parser(prog=PROG,
-                                description="Fit MLSTM-FCN data-parallel on the processes torchrun starts.")
+    p = _Parser(prog=PROG, formatter_class=FitHelpFormatter,
+                description="Fit MLSTM-FCN data-parallel on the processes torchrun starts.")
     p.add_argument("dataset", nargs="?", help="a UEA dataset name (its TRAIN split); or give --X and --y")
     p.add_argument("--X", help=".npy file of series (n, C, T), opened memory-mapped")
     p.add_argument("--y", help=".npy file of labels (n,)")
@@ -89,7 +92,8 @@ def parser() -> argparse.ArgumentParser:
                    help="auto: nccl when CUDA is available, else gloo")
     p.add_argument("--checkpoint-dir", help="checkpoints (rank 0 writes, every rank resumes from them)")
     p.add_argument("--param", type=_param, action="append", default=[], metavar="NAME=VALUE",
-                   help="an estimator parameter, the value as JSON")
+                   help="any estimator parameter, the value as JSON (for those without an option below)")
+    add_estimator_options(p.add_argument_group("estimator options (as mlstm-fcn fit's)"))
     return p
 
 
@@ -98,11 +102,12 @@ DEFAULT_SEED = 0
 
 
 def estimator_params(args: argparse.Namespace) -> dict:
-    """The estimator's parameters: ``--param`` values, with the launcher's own options for what they name.
+    """The estimator's parameters: ``--param`` values, with the options for what they name.
 
     ``--seed`` and ``--checkpoint-dir`` set ``random_state`` and
-    ``checkpoint_dir``; the same parameter given both ways with two values
-    is refused rather than one of them silently dropped.
+    ``checkpoint_dir``, the estimator options of ``mlstm-fcn fit`` their
+    parameters; the same parameter given both ways with two values is
+    refused rather than one of them silently dropped.
 
     Raises
     ------
@@ -110,11 +115,12 @@ def estimator_params(args: argparse.Namespace) -> dict:
         On such a conflict, ``--param random_state=null``, or ``--param distributed=...`` other than true.
     """
     params = dict(args.param)
-    for name, option, value in (("random_state", "--seed", args.seed),
-                                ("checkpoint_dir", "--checkpoint-dir", args.checkpoint_dir)):
-        if value is None:
-            continue
-        if name in params and params[name] != value:
+    given = {name: value for name, value in (("random_state", args.seed), ("checkpoint_dir", args.checkpoint_dir))
+             if value is not None}
+    given.update(estimator_option_values(args))
+    for name, value in given.items():
+        if name in params and _plain(params[name]) != _plain(value):
+            option = {"random_state": "--seed"}.get(name, "--" + name.replace("_", "-"))
             raise SystemExit(f"--param {name}={params[name]!r} and {option} {value!r} disagree; give one of them")
         params[name] = value
     if params.setdefault("random_state", DEFAULT_SEED) is None:
@@ -122,6 +128,11 @@ def estimator_params(args: argparse.Namespace) -> dict:
     if params.setdefault("distributed", True) is not True:
         raise SystemExit("--param distributed must be true: this launcher runs data-parallel fits")
     return params
+
+
+def _plain(value):
+    """``value`` as JSON gives it (a tuple as a list), to compare an option's value with a ``--param``'s."""
+    return list(value) if isinstance(value, tuple) else value
 
 
 def load_training_set(args: argparse.Namespace):
@@ -160,7 +171,7 @@ def _fit(args: argparse.Namespace) -> int:
     import torch
     import torch.distributed as dist
 
-    from .estimator import MLSTMFCNClassifier
+    from .classifier import MLSTMFCNClassifier
 
     cuda = torch.cuda.is_available()
     backend = ("nccl" if cuda else "gloo") if args.backend == "auto" else args.backend

@@ -1,4 +1,4 @@
-"""The one batched forward pass of a fitted classifier.
+"""The one batched forward pass of a fitted estimator, classifier or regressor.
 
 ``predict``, ``predict_proba``, the interpretation functions and the command
 line all run a fitted network over series the same way, here: the series are
@@ -20,7 +20,8 @@ from sklearn.utils.validation import check_is_fitted
 from tqdm.auto import tqdm
 
 from ._batch_halving import BatchSizer, checked_batch_size
-from ._inputs import check_X, to_trained_length
+from ._inputs import check_X
+from ._trained_length import to_trained_length
 from ._runtime import autocast_context, usable_device
 from ._scaling import apply_scaling
 
@@ -33,7 +34,7 @@ class PreparedSeries:
     ----------
     X : ndarray or HostSeries of shape (n, n_channels, n_timepoints), float32
         Checked, padded or cut to the trained length, scaled as in fit (an
-        out-of-core input as a :class:`~mlstm_fcn._inputs.HostSeries` that
+        out-of-core input as a :class:`~mlstm_fcn._host_series.HostSeries` that
         does so to each batch as it is read).
     lengths : ndarray of shape (n,) or None
         Valid steps per series (None: all of them).
@@ -55,27 +56,27 @@ class PreparedSeries:
         return self.X.shape[0]
 
 
-def prepare(clf, X) -> PreparedSeries:
-    """``X`` made ready for fitted classifier ``clf``, whose network is moved to its device.
+def prepare(model, X) -> PreparedSeries:
+    """``X`` made ready for fitted estimator ``model``, whose network is moved to its device.
 
     Raises
     ------
     NotFittedError
-        When ``clf`` is not fitted.
+        When ``model`` is not fitted.
     ValueError
-        Input that ``clf`` cannot read (other channels, another length for an
+        Input that ``model`` cannot read (other channels, another length for an
         equal-length model, invalid values).
     """
-    check_is_fitted(clf, "network_")
-    batch_size = checked_batch_size(clf.predict_batch_size, "predict_batch_size")  # set_params does not check
+    check_is_fitted(model, "network_")
+    batch_size = checked_batch_size(model.predict_batch_size, "predict_batch_size")  # set_params does not check
     X_arr, lengths = check_X(X, out_of_core=True)  # a memmap stays on disk: read a batch at a time
-    X_arr, lengths = to_trained_length(X, X_arr, lengths, n_channels=clf.n_channels_,
-                                       n_timepoints=clf.n_timepoints_, equal_length=clf.equal_length_,
-                                       estimator=type(clf).__name__)
-    X_arr = apply_scaling(X_arr, lengths, clf.scaling_, {"mean": clf.input_mean_, "scale": clf.input_scale_})
-    device = usable_device(clf.device_)
-    clf.network_.to(device).eval()
-    dtype = clf.autocast_dtype_ if device.type == "cuda" else None
+    X_arr, lengths = to_trained_length(X, X_arr, lengths, n_channels=model.n_channels_,
+                                       n_timepoints=model.n_timepoints_, equal_length=model.equal_length_,
+                                       estimator=type(model).__name__)
+    X_arr = apply_scaling(X_arr, lengths, model.scaling_, {"mean": model.input_mean_, "scale": model.input_scale_})
+    device = usable_device(model.device_)
+    model.network_.to(device).eval()
+    dtype = model.autocast_dtype_ if device.type == "cuda" else None
     return PreparedSeries(X_arr, lengths, device, dtype, batch_size)
 
 
@@ -105,10 +106,14 @@ def run_batches(fn: Callable[[torch.Tensor, torch.Tensor | None], object], serie
         bar.close()
 
 
-def logits(clf, X, progress: bool = False) -> np.ndarray:
-    """The fitted network's output for ``X``, ``(n, n_classes)`` float32 (an ensemble's: log mean probability)."""
-    series = prepare(clf, X)
-    network = clf.network_
+def logits(model, X, progress: bool = False) -> np.ndarray:
+    """The fitted network's output for ``X``, ``(n, n_outputs)`` float32.
+
+    A classifier's class scores (an ensemble's: log mean probability), a
+    regressor's standardised predictions.
+    """
+    series = prepare(model, X)
+    network = model.network_
     parts = run_batches(lambda xb, lb: network(xb, lb).float().cpu(), series, progress=progress)
     out = torch.cat(parts).numpy()
     finite = np.isfinite(out).all(axis=1)
@@ -122,7 +127,7 @@ def logits(clf, X, progress: bool = False) -> np.ndarray:
 
 
 def predict_proba(clf, X, progress: bool = False) -> np.ndarray:
-    """Class probabilities ``(n, n_classes)`` in ``clf.classes_`` order, as float64."""
+    """A fitted classifier's class probabilities ``(n, n_classes)`` in ``clf.classes_`` order, as float64."""
     z = logits(clf, X, progress).astype(np.float64)
     z -= z.max(axis=1, keepdims=True)
     proba = np.exp(z)

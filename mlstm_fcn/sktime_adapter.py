@@ -24,7 +24,7 @@ except ImportError as exc:  # sktime is an optional extra: nothing else in mlstm
     raise ImportError("mlstm_fcn.sktime_adapter needs sktime, an optional extra: pip install 'mlstm-fcn[sktime]' "
                       f"(or pip install sktime) ({exc}).") from exc
 
-from .estimator import MLSTMFCNClassifier
+from .classifier import MLSTMFCNClassifier
 from .io.upgrade import fill_missing_params
 from .regressor import MLSTMFCNRegressor
 

@@ -356,3 +356,12 @@ def test_float64_tensors_and_memmaps_beyond_float32_range_are_named_as_such(tiny
         X = np.load(tmp_path / "X.npy", mmap_mode="r")
     with pytest.raises(ValueError, match=r"X holds -2e\+40 \(series 20, channel 2, step 7\), beyond float32"):
         _fit(X, tiny_data[1])
+
+
+@pytest.mark.parametrize("param, value", [("learning_rate", True), ("dropout", False),
+                                          ("validation_split", True),
+                                          ("class_weight", np.array([1.0, 2.0, 3.0]))])
+def test_booleans_and_arrays_are_not_taken_for_numbers_or_options(tiny_data, param, value):
+    X, y = tiny_data
+    with pytest.raises(ValueError, match=param):
+        MLSTMFCNClassifier(**{**FAST, param: value}).fit(X, y)

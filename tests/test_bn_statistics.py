@@ -157,8 +157,9 @@ def test_models_of_earlier_versions_load_with_their_statistics_and_epochs(tiny_d
     X, y = tiny_data
     clf = MLSTMFCNClassifier(**FAST, random_state=0, bn_statistics="running").fit(X, y)
     proba = clf.predict_proba(X)
-    # A pickle of the version before: no bn_statistics, epochs counted from 0.
+    # A pickle of the version before: no bn_statistics, epochs counted from 0, no version recorded (1).
     state = clf.__getstate__()
+    state.pop("_format_version")
     state.pop("bn_statistics")
     state.pop("callbacks")
     state["history_"] = dict(state["history_"], epoch=[e - 1 for e in state["history_"]["epoch"]])
@@ -179,6 +180,7 @@ def test_models_of_earlier_versions_load_with_their_statistics_and_epochs(tiny_d
         meta = json.loads(persistence._data_section(fh.read())[0]["__metadata__"]["mlstm_fcn"])
     del meta["params"]["bn_statistics"], meta["params"]["callbacks"]
     meta["fitted"]["best_epoch_"] -= 1
+    meta["format_version"] = 1
     meta_json = json.dumps(meta, sort_keys=True)
     tensors = load_file(path)
     tmp = tmp_path / "tmp.safetensors"

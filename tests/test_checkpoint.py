@@ -15,8 +15,9 @@ import pytest
 import torch
 
 from mlstm_fcn import MLSTMFCNClassifier
-from mlstm_fcn.training import checkpoint
+from mlstm_fcn.training import checkpoint, loop
 from mlstm_fcn.training import epoch as training  # where an epoch's steps and loss are looked up
+from mlstm_fcn.training.checkpoint import run_id
 
 from .conftest import FAST
 
@@ -98,12 +99,12 @@ def test_fit_killed_mid_way_resumes_to_identical_weights(tiny_data, tmp_path, mo
 
     (path,) = _checkpoints(ckpt_dir)
     saved = torch.load(path, weights_only=True)
-    assert not saved["finished"] and saved["epoch"] < 29
+    assert not saved["finished"] and saved["epoch"] < 30  # epochs finished
     resumed_from = saved["epoch"]
 
     steps = _count_training_steps(monkeypatch)
     resumed = MLSTMFCNClassifier(**params, checkpoint_dir=ckpt_dir).fit(X, y)
-    assert steps["n"] == 30 - (resumed_from + 1)  # one batch an epoch: only the epochs after the checkpoint ran
+    assert steps["n"] == 30 - resumed_from  # one batch an epoch: only the epochs after the checkpoint ran
     monkeypatch.undo()
     reference = MLSTMFCNClassifier(**params).fit(X, y)
     np.testing.assert_array_equal(resumed.predict_proba(X), reference.predict_proba(X))
@@ -117,7 +118,7 @@ def test_interrupted_then_resumed_equals_uninterrupted(tiny_data, tmp_path, monk
     params = {**PARAMS, **extra}
     reference = MLSTMFCNClassifier(**params).fit(X, y)
 
-    # Ctrl-C in epoch 7 (0-based): the checkpoint after epoch 5 is the last one written.
+    # Ctrl-C in epoch 8: the checkpoint after epoch 6 is the last one written.
     # One weighted_loss call per epoch for the single training batch, one more for validation.
     interrupt_at = 8 * (2 if extra else 1)
     calls = {"n": 0}
@@ -133,7 +134,7 @@ def test_interrupted_then_resumed_equals_uninterrupted(tiny_data, tmp_path, monk
     with pytest.warns(RuntimeWarning, match="interrupted"):
         MLSTMFCNClassifier(**params, checkpoint_dir=tmp_path).fit(X, y)
     monkeypatch.undo()
-    assert torch.load(_checkpoints(tmp_path)[0], weights_only=True)["epoch"] == 5
+    assert torch.load(_checkpoints(tmp_path)[0], weights_only=True)["epoch"] == 6
 
     resumed = MLSTMFCNClassifier(**params, checkpoint_dir=tmp_path).fit(X, y)
     np.testing.assert_array_equal(resumed.predict_proba(X), reference.predict_proba(X))
@@ -212,7 +213,7 @@ def test_a_crash_while_writing_keeps_the_last_good_checkpoint(tiny_data, tmp_pat
         MLSTMFCNClassifier(**PARAMS, checkpoint_dir=tmp_path).fit(X, y)
     monkeypatch.undo()
     (path,) = _checkpoints(tmp_path)
-    assert torch.load(path, weights_only=True)["epoch"] == 2  # the first checkpoint, intact
+    assert torch.load(path, weights_only=True)["epoch"] == 3  # the first checkpoint, intact
     assert [n for n in os.listdir(tmp_path) if n.endswith(".tmp")] == []
 
 
@@ -288,3 +289,91 @@ def test_a_checkpoint_of_this_run_that_does_not_fit_is_ignored_with_a_warning(ti
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
         MLSTMFCNClassifier(**params, checkpoint_dir=tmp_path).fit(X, y)
+
+
+def test_resume_trains_on_the_optimizers_own_learning_rate_tensor(tiny_data, tmp_path, monkeypatch):
+    # On CUDA the optimizer's learning rate is a device tensor that the captured graph reads; a
+    # checkpoint restore must not leave the graph bound to the checkpoint's copy (the schedule would
+    # then never reach it). Reproduced on CPU with a tensor learning rate.
+    X, y = tiny_data
+    made, bound = [], []
+
+    def make_optimizer(network, config, device):
+        lr = torch.tensor(config.learning_rate)
+        made.append(lr)
+        return torch.optim.Adam(network.parameters(), lr=lr, foreach=False)
+
+    class Recording(training.EpochRunner):
+        def __init__(self, network, optimizer, *args, **kwargs):
+            bound.append(optimizer.param_groups[0]["lr"] is made[-1])
+            super().__init__(network, optimizer, *args, **kwargs)
+
+    monkeypatch.setattr(loop, "make_optimizer", make_optimizer)
+    monkeypatch.setattr(loop, "EpochRunner", Recording)
+    params = {**FAST, "epochs": 8, "lr_patience": 1, "checkpoint_every": 2, "random_state": 0}
+    calls = {"n": 0}
+    original = training.weighted_loss
+
+    def interrupting(*args):
+        calls["n"] += 1
+        if calls["n"] == 6:  # during epoch 5: the checkpoint of epoch 3 is the last one
+            raise KeyboardInterrupt
+        return original(*args)
+
+    monkeypatch.setattr(training, "weighted_loss", interrupting)
+    with pytest.warns(RuntimeWarning, match="interrupted"):
+        MLSTMFCNClassifier(**params, checkpoint_dir=tmp_path).fit(X, y)
+    monkeypatch.setattr(training, "weighted_loss", original)
+    resumed = MLSTMFCNClassifier(**params, checkpoint_dir=tmp_path).fit(X, y)
+    assert bound == [True, True]
+    assert resumed.n_epochs_ == 8
+
+
+def test_random_state_objects_with_other_seeds_are_other_runs():
+    cpu = torch.device("cpu")
+
+    def rid(rs):
+        return run_id({"random_state": rs}, cpu, [])
+
+    assert rid(np.random.RandomState(1)) == rid(np.random.RandomState(1))
+    assert rid(np.random.RandomState(1)) != rid(np.random.RandomState(2))
+    assert rid(np.random.default_rng(1)) != rid(np.random.default_rng(2))
+
+
+def test_checkpoint_files_count_epochs_from_one_as_history_does(tiny_data, tmp_path):
+    X, y = tiny_data
+    params = {**FAST, "epochs": 4, "random_state": 0, "stop_when_fitted": None, "checkpoint_every": 2}
+    clf = MLSTMFCNClassifier(**params, checkpoint_dir=tmp_path).fit(X, y)
+    (path,) = list(tmp_path.glob("*.ckpt"))
+    saved = torch.load(path, weights_only=True)
+    assert saved["history"]["epoch"] == [1, 2, 3, 4] and saved["epoch"] == 4  # since checkpoint version 2
+    assert saved["best_epoch"] == clf.best_epoch_
+    again = MLSTMFCNClassifier(**params, checkpoint_dir=tmp_path).fit(X, y)
+    assert again.history_["epoch"] == [1, 2, 3, 4] and again.best_epoch_ == clf.best_epoch_
+
+
+def test_a_run_killed_after_its_stop_epoch_resumes_as_stopped(tiny_data, tmp_path):
+    X, y = tiny_data
+    params = {**FAST, "epochs": 60, "learning_rate": 1e-2, "random_state": 0, "stop_when_fitted": 5,
+              "checkpoint_every": 1}
+    reference = MLSTMFCNClassifier(**params).fit(X, y)
+    assert reference.n_epochs_ < 60
+
+    class Killed(Exception):
+        pass
+
+    real_write = loop.Checkpointer.write
+
+    def write(self, state, *args):
+        if state.finished:
+            raise Killed  # the process dies between the last periodic checkpoint and the final one
+        return real_write(self, state, *args)
+
+    loop.Checkpointer.write = write
+    try:
+        with pytest.raises(Killed):
+            MLSTMFCNClassifier(**params, checkpoint_dir=tmp_path).fit(X, y)
+    finally:
+        loop.Checkpointer.write = real_write
+    resumed = MLSTMFCNClassifier(**params, checkpoint_dir=tmp_path).fit(X, y)
+    assert resumed.n_epochs_ == reference.n_epochs_ and resumed.best_epoch_ == reference.best_epoch_

@@ -11,6 +11,8 @@ import pytest
 from sklearn.metrics import balanced_accuracy_score
 
 from mlstm_fcn import MLSTMFCNClassifier, cli
+from mlstm_fcn.cli import commands
+from mlstm_fcn.cli.inputs import load_model_file, save_model_file
 from mlstm_fcn.datasets import BUNDLED_DIR, load_uea
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,7 +56,7 @@ def test_datasets_finds_an_archive_in_data_dir(capsys, tmp_path):
 
 
 def test_fit_writes_a_loadable_model(model_file, capsys):
-    clf = cli._load_model(model_file)
+    clf = load_model_file(model_file)
     assert isinstance(clf, MLSTMFCNClassifier)
     assert clf.n_epochs_ == 2 and tuple(clf.filters) == (8, 8, 8) and clf.lstm_units == 4
     assert sorted(clf.classes_) == ["badminton", "running", "standing", "walking"]
@@ -72,7 +74,7 @@ def test_evaluate_matches_the_estimator(model_file, capsys):
     code, out, _ = run(capsys, "evaluate", model_file, "BasicMotions", "--json")
     assert code == 0
     result = json.loads(out)
-    clf = cli._load_model(model_file)
+    clf = load_model_file(model_file)
     X, y = load_uea("BasicMotions", split="test")
     assert result["accuracy"] == pytest.approx(clf.score(X, y))
     cm = np.array(result["confusion_matrix"])
@@ -86,7 +88,7 @@ def test_predict_ts_path_with_proba_json(model_file, capsys):
     code, out, _ = run(capsys, "predict", model_file, TS_TEST, "--proba", "--json")
     assert code == 0
     result = json.loads(out)
-    clf = cli._load_model(model_file)
+    clf = load_model_file(model_file)
     X, y = load_uea("BasicMotions", split="test")
     preds = result["predictions"]
     assert len(preds) == 40
@@ -183,18 +185,18 @@ def test_save_load_roundtrip(tmp_path, tiny_data):
     from .conftest import FAST
     clf = MLSTMFCNClassifier(random_state=0, **FAST).fit(X, y)
     path = tmp_path / "m.model"
-    cli._save_model(clf, path)
-    np.testing.assert_allclose(cli._load_model(path).predict_proba(X), clf.predict_proba(X), atol=1e-6)
+    save_model_file(clf, path)
+    np.testing.assert_allclose(load_model_file(path).predict_proba(X), clf.predict_proba(X), atol=1e-6)
 
 
 def test_long_predictions_show_a_progress_bar(model_file, capsys):
-    clf = cli._load_model(model_file)
+    clf = load_model_file(model_file)
     X, _ = load_uea("BasicMotions", split="test")
     clf.predict_batch_size = 5  # 8 chunks
-    proba = cli._predict_proba(clf, X, quiet=False)
+    proba = commands.class_probabilities(clf, X, quiet=False)
     np.testing.assert_allclose(proba, clf.predict_proba(X), atol=1e-6)
     assert "predict" in capsys.readouterr().err
-    cli._predict_proba(clf, X, quiet=True)
+    commands.class_probabilities(clf, X, quiet=True)
     assert capsys.readouterr().err == ""
 
 
@@ -203,12 +205,12 @@ def test_fit_with_a_preset_and_variant_options(tmp_path, capsys):
     code, _, _ = run(capsys, "fit", "BasicMotions", "--out", path, "--preset", "paper-attention",
                      "--n-estimators", "2", "--scaling", "instance", "--lstm-orientation", "time", *TINY)
     assert code == 0
-    clf = cli._load_model(path)
+    clf = load_model_file(path)
     assert clf.attention is True and clf.n_estimators == 2 and len(clf.network_.members) == 2
     assert clf.scaling == "instance" and clf.lstm_orientation == "time"
     assert tuple(clf.filters) == (8, 8, 8) and clf.epochs == 2  # options override the preset
     code, _, _ = run(capsys, "fit", "BasicMotions", "--out", tmp_path / "n.model", "--scaling", "none", *TINY)
-    assert code == 0 and cli._load_model(tmp_path / "n.model").scaling is None
+    assert code == 0 and load_model_file(tmp_path / "n.model").scaling is None
 
 
 def test_fit_summary_gives_the_saved_models_own_figures(tmp_path, capsys):
@@ -226,7 +228,7 @@ def test_fit_summary_gives_the_saved_models_own_figures(tmp_path, capsys):
                                     ["--validation-split", "1.5"], ["--n-estimators", "x"]])
 def test_options_are_checked_before_any_data_is_read(capsys, monkeypatch, option):
     read = []
-    monkeypatch.setattr(cli, "_load_data", lambda *a: read.append(a))
+    monkeypatch.setattr(commands, "load_data", lambda *a: read.append(a))
     with pytest.raises(SystemExit) as exc:
         cli.main(["fit", "BasicMotions", *option])
     assert exc.value.code == 2 and read == []
@@ -285,3 +287,12 @@ def test_fit_refuses_an_unwritable_out_or_a_missing_data_dir_before_training(cap
     extra = ["--data-dir", tmp_path / "no-such-dir"] if where == "data-dir" else []
     code, _, err = run(capsys, "fit", "BasicMotions", "--out", out, *extra, *TINY)
     assert code == 1 and fragment in err
+
+
+def test_cli_can_turn_the_stop_rule_off(tmp_path, capsys):
+    out = tmp_path / "m.model"
+    code = cli.main(["fit", "BasicMotions", "--epochs", "2", "--stop-when-fitted", "none", "--filters", "4,4,4",
+                     "--kernel-sizes", "3,3,3", "--lstm-units", "2", "--se-reduction", "2", "--device", "cpu",
+                     "--quiet", "--json", "--out", str(out)])
+    assert code == 0 and json.loads(capsys.readouterr().out)["epochs"] == 2
+    assert MLSTMFCNClassifier.load(out).stop_when_fitted is None

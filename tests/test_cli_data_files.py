@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from mlstm_fcn import cli, load_model
+from mlstm_fcn.cli import commands
 from mlstm_fcn.datasets import BUNDLED_DIR, archive, load_uea, write_ts
 
 TINY = ["--epochs", "2", "--filters", "4,4,4", "--kernel-sizes", "3,3,3", "--lstm-units", "2",
@@ -95,7 +96,7 @@ def test_a_ts_file_written_by_write_ts_trains_and_the_hint_says_when_there_is_no
 
 def test_a_wrong_number_of_filters_is_reported_before_any_data_is_read(capsys, monkeypatch):
     read = []
-    monkeypatch.setattr(cli, "_load_data", lambda *a: read.append(a))
+    monkeypatch.setattr(commands, "load_data", lambda *a: read.append(a))
     code, _, err = run(capsys, "fit", "BasicMotions", "--filters", "128,256")
     assert code == 1 and read == []
     assert "--filters and --kernel-sizes must give one value per convolution block" in err

@@ -149,6 +149,13 @@ def test_launcher_errors_are_one_line_from_rank_0_only(tmp_path):
     (["--checkpoint-dir", "a", "--param", "checkpoint_dir=b"], "disagree"),
     (["--param", "random_state=null"], "every rank"),
     (["--param", "distributed=false"], "distributed must be true"),
+    # The estimator options of mlstm-fcn fit, the same table; --param stays the escape hatch.
+    (["--epochs", "7", "--filters", "4,4,4", "--batch-size", "16"],
+     {"epochs": 7, "filters": (4, 4, 4), "batch_size": 16}),
+    (["--stop-when-fitted", "none", "--scaling", "none"], {"stop_when_fitted": None, "scaling": None}),
+    (["--filters", "4,4,4", "--param", "filters=[4,4,4]"], {"filters": (4, 4, 4)}),
+    (["--epochs", "7", "--param", "epochs=8"], "disagree"),
+    (["--param", "class_weight=null", "--epochs", "3"], {"class_weight": None, "epochs": 3}),
 ])
 def test_launcher_parameters_are_honoured_or_refused_never_silently_overridden(argv, expected):
     from mlstm_fcn.distributed import estimator_params, parser

@@ -10,6 +10,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from mlstm_fcn import MLSTMFCNClassifier
+from mlstm_fcn.training import loop
 
 from .conftest import FAST
 
@@ -245,3 +246,54 @@ def test_balanced_class_weights_come_from_the_series_trained_on(tiny_data, monke
     targets, weights = seen[0]
     np.testing.assert_allclose(weights, expected[targets], rtol=1e-6)
     assert not np.allclose(expected, compute_class_weight("balanced", classes=np.arange(3), y=y_idx))
+
+
+def test_label_tensors_keep_their_dtype(tiny_data):
+    X, _ = tiny_data
+    big = torch.tensor([2**24, 2**24 + 1, 2**24 + 2] * 12)  # distinct as int64, not as float32
+    clf = MLSTMFCNClassifier(**FAST, random_state=0).fit(X, big)
+    assert clf.classes_.dtype == np.int64 and len(clf.classes_) == 3
+    flags = torch.tensor([True, False] * 18)
+    clf = MLSTMFCNClassifier(**FAST, random_state=0).fit(X, flags)
+    assert clf.classes_.dtype == np.bool_ and clf.predict(X).dtype == np.bool_
+
+
+def test_interrupt_during_validation_leaves_history_of_complete_epochs(tiny_data, monkeypatch):
+    X, y = tiny_data
+    calls = {"n": 0}
+    original = loop.evaluate
+
+    def interrupting(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(loop, "evaluate", interrupting)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        clf = MLSTMFCNClassifier(**{**FAST, "epochs": 10}, validation_split=0.25, random_state=0).fit(X, y)
+    assert {len(v) for v in clf.history_.values()} == {2}
+    assert clf.n_epochs_ == 2
+
+
+def test_n_features_in_does_not_depend_on_the_container(tiny_data):
+    X, y = tiny_data
+    univariate = X[:, 0, :]
+    as_array = MLSTMFCNClassifier(**FAST, random_state=0).fit(univariate, y)
+    as_list = MLSTMFCNClassifier(**FAST, random_state=0).fit(univariate.tolist(), y)
+    assert as_array.n_features_in_ == as_list.n_features_in_ == 20
+    assert MLSTMFCNClassifier(**FAST, random_state=0).fit(list(X), y).n_features_in_ == 3
+
+
+def test_a_fit_that_fails_while_training_leaves_no_network(tiny_data, monkeypatch):
+    X, y = tiny_data
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("simulated failure inside training")
+
+    monkeypatch.setattr("mlstm_fcn._base.train", broken)
+    clf = MLSTMFCNClassifier(**FAST, random_state=0)
+    with pytest.raises(RuntimeError, match="simulated"):
+        clf.fit(X, y)
+    assert not hasattr(clf, "network_")

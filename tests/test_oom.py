@@ -93,3 +93,56 @@ def test_out_of_memory_for_a_single_series_is_raised(tiny_data, memory_limit):
     with pytest.warns(RuntimeWarning, match="Out of GPU memory"):
         with pytest.raises(torch.cuda.OutOfMemoryError):
             MLSTMFCNClassifier(**FAST, random_state=0).fit(X, y)
+
+
+def test_batchnorm_statistics_survive_an_out_of_memory_retry(monkeypatch):
+    from mlstm_fcn.training import batchnorm_statistics as bn
+
+    rng = np.random.default_rng(0)
+    X = torch.from_numpy(rng.normal(2.0, 3.0, size=(20, 3, 16)).astype(np.float32))
+    torch.manual_seed(0)
+    net = MLSTMFCN(3, 16, 2, filters=(8, 8, 8), kernel_sizes=(3, 3, 3), se_reduction=4, lstm_units=4)
+    reference = MLSTMFCN(3, 16, 2, filters=(8, 8, 8), kernel_sizes=(3, 3, 3), se_reduction=4, lstm_units=4)
+    reference.load_state_dict(net.state_dict())
+    bn.recompute_batchnorm_statistics(reference, X, batch_size=8)
+    failed = {"n": 0}
+    real_square = torch.Tensor.square
+
+    def square_once_out_of_memory(t):
+        if failed["n"] == 0 and t.dtype == torch.float64:
+            failed["n"] += 1
+            raise torch.cuda.OutOfMemoryError("simulated")
+        return real_square(t)
+
+    monkeypatch.setattr(torch.Tensor, "square", square_once_out_of_memory)
+    with pytest.warns(RuntimeWarning, match="Out of GPU memory"):
+        bn.recompute_batchnorm_statistics(net, X, batch_size=8)
+    assert failed["n"] == 1
+    for a, b in zip(bn.batchnorm_layers(net), bn.batchnorm_layers(reference)):
+        torch.testing.assert_close(a.running_mean, b.running_mean, rtol=1e-6, atol=1e-6)
+        torch.testing.assert_close(a.running_var, b.running_var, rtol=1e-6, atol=1e-6)
+
+
+def test_se_gates_of_a_retried_batch_are_counted_once(tiny_data, monkeypatch):
+    from mlstm_fcn.interpret import se_gates
+    from mlstm_fcn.nn.fcn import ConvBlock
+
+    X, y = tiny_data
+    clf = MLSTMFCNClassifier(**FAST, random_state=0).fit(X, y)
+    expected = se_gates(clf, X)
+    clf.set_params(predict_batch_size=16)
+    calls = {"n": 0}
+    real = ConvBlock.forward
+
+    def second_block_fails_once(self, x, mask=None):
+        if self is clf.network_.fcn_branch.blocks[1] and calls["n"] == 0:
+            calls["n"] += 1
+            raise torch.cuda.OutOfMemoryError("simulated")
+        return real(self, x, mask)
+
+    monkeypatch.setattr(ConvBlock, "forward", second_block_fails_once)
+    with pytest.warns(RuntimeWarning, match="Out of GPU memory"):
+        gates = se_gates(clf, X)
+    assert [g.shape for g in gates] == [g.shape for g in expected]
+    for g, e in zip(gates, expected):
+        np.testing.assert_allclose(g, e, rtol=1e-5, atol=1e-6)

@@ -11,6 +11,7 @@ import torch
 from sklearn.exceptions import NotFittedError
 
 from mlstm_fcn import MLSTMFCNClassifier
+from mlstm_fcn._runtime import usable_device
 from mlstm_fcn.io import model_file as persistence
 
 from .conftest import FAST
@@ -244,3 +245,15 @@ def test_a_valid_file_name_of_253_characters_can_be_saved(fitted, tiny_data, tmp
     np.testing.assert_array_equal(MLSTMFCNClassifier.load(path).predict_proba(tiny_data[0]),
                                   fitted.predict_proba(tiny_data[0]))
     assert os.listdir(tmp_path) == [path.name]
+
+
+def test_gpu_index_missing_here_falls_back_to_the_current_gpu(tiny_data, monkeypatch):
+    X, y = tiny_data
+    clf = MLSTMFCNClassifier(**FAST, random_state=0).fit(X, y)
+    clf.device_ = torch.device("cuda", 1)  # as fitted on a machine with two GPUs
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: 0)
+    assert usable_device(clf.device_) == torch.device("cuda", 0)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert usable_device(clf.device_) == torch.device("cpu")

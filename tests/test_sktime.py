@@ -92,3 +92,17 @@ def test_regressor_adapter_mirrors_the_regressor_and_delegates():
     direct = MLSTMFCNRegressor(**tiny).fit(X[:40].astype(np.float64), np.asarray(y[:40], dtype=np.float64))
     np.testing.assert_allclose(adapter.predict(X[40:50]), direct.predict(X[40:50].astype(np.float64)),
                                rtol=1e-5, atol=1e-6)
+
+
+def test_sktime_adapter_pickles_of_earlier_versions_and_positional_parameters():
+    import pickle
+
+    adapter = MLSTMFCNSktime(4, epochs=3)
+    assert adapter.lstm_units == 4 and adapter.epochs == 3
+    state = adapter.__getstate__() if hasattr(adapter, "__getstate__") else dict(adapter.__dict__)
+    state = dict(state)
+    state.pop("bn_statistics"), state.pop("stop_when_fitted")  # what an earlier version pickled
+    old = MLSTMFCNSktime.__new__(MLSTMFCNSktime)
+    old.__setstate__(state)
+    assert old.get_params()["bn_statistics"] == "running" and old.get_params()["stop_when_fitted"] is None
+    assert pickle.loads(pickle.dumps(adapter)).get_params() == adapter.get_params()

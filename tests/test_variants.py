@@ -313,8 +313,8 @@ def test_models_saved_before_these_parameters_existed_still_work(tiny_data, tmp_
     clf = MLSTMFCNClassifier(**{**FAST, "random_state": 0}).fit(X, y)
     state = clf.__getstate__()
     for name in ("lstm_orientation", "scaling", "n_estimators", "scaling_", "histories_", "best_epochs_",
-                 "input_mean_", "input_scale_"):
-        state.pop(name)  # what a pickle of version 0.1.0 before this change held
+                 "input_mean_", "input_scale_", "_format_version"):
+        state.pop(name)  # what a pickle of version 0.1.0 before this change held (no version: 1)
     old = MLSTMFCNClassifier.__new__(MLSTMFCNClassifier)
     old.__setstate__(state)
     assert old.get_params()["n_estimators"] == 1 and old.histories_ == [old.history_]
@@ -335,7 +335,7 @@ def test_scaling_in_blocks_equals_scaling_at_once(mode, monkeypatch):
     whole_stats = fit_scaling(X, lengths, mode)
     whole = apply_scaling(X, lengths, mode, whole_stats)
     # 23 series: blocks of 5 (of float64 bytes), the last of 3
-    monkeypatch.setattr("mlstm_fcn._inputs.BLOCK_BYTES", 8 * 3 * 12 * 5)
+    monkeypatch.setattr("mlstm_fcn._host_series.BLOCK_BYTES", 8 * 3 * 12 * 5)
     assert _scaling.block_rows(3, 12) == 5
     stats = fit_scaling(X, lengths, mode)
     for key in whole_stats:

@@ -3,7 +3,7 @@
 A public module is any module of the package whose dotted name has no part starting with ``_``,
 except those listed in :data:`INTERNAL`. Each name in its ``__all__`` must be listed by an
 ``autosummary`` in ``docs/api/`` (as itself, or as the same object re-exported elsewhere, e.g.
-``mlstm_fcn.estimator.MLSTMFCNClassifier`` as ``mlstm_fcn.MLSTMFCNClassifier``).
+``mlstm_fcn.classifier.MLSTMFCNClassifier`` as ``mlstm_fcn.MLSTMFCNClassifier``).
 ``tests/test_docs_api.py`` runs the same check without building the docs.
 """
 

@@ -38,10 +38,11 @@ from .atomic import atomic_write
 from .json_codec import encode, encode_array
 from .model_schema import check_model, short
 from .network_state import cpu_weights, rebuild_network
-from .upgrade import fill_missing_params, upgrade_fitted_state
+from .upgrade import FITTED_VERSION, upgrade_fitted
 
-#: Version of the file layout written by :func:`save_model`; bump on incompatible change.
-FORMAT_VERSION = 1
+#: Version of the file layout written by :func:`save_model`: that of the fitted state, which pickles share
+#: (its history and the steps from each earlier version: :mod:`mlstm_fcn.io.upgrade`).
+FORMAT_VERSION = FITTED_VERSION
 _FORMAT_NAME = "mlstm-fcn"
 #: Headers larger than this are refused before parsing (a real one is a few hundred kB at most).
 _MAX_HEADER = 64 * 2**20
@@ -202,7 +203,9 @@ def _load(cls, blob: bytes):
     if not isinstance(meta, dict) or meta.get("format") != _FORMAT_NAME:
         raise ValueError("not an mlstm-fcn model file.")
     version = meta.get("format_version")
-    if not isinstance(version, int) or isinstance(version, bool) or version > FORMAT_VERSION:
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ValueError(f"not an mlstm-fcn model file (format version {short(version)}).")
+    if version > FORMAT_VERSION:
         raise ValueError(f"uses model format version {short(version)}; this mlstm-fcn ({_package_version()}) "
                          f"reads versions up to {FORMAT_VERSION}. Upgrade mlstm-fcn.")
     written_by = meta.get("estimator", cls.__name__)
@@ -219,8 +222,8 @@ def _load(cls, blob: bytes):
         raise ValueError(f"unreadable weights ({str(exc)[:200]}).") from None
 
     checked = check_model(meta, tensors, cls.__name__)
-    params = dict(checked.params)
-    fill_missing_params(params, cls)  # files of earlier versions lack the newer parameters
+    params, fitted = dict(checked.params), checked.fitted
+    upgrade_fitted(params, fitted, cls, version)  # files of earlier versions lack the newer records
     try:
         estimator = cls(**params)
     except TypeError as exc:
@@ -229,8 +232,6 @@ def _load(cls, blob: bytes):
         check_params(estimator, device_must_exist=False)  # the constraints that fit checks
     except ValueError as exc:
         raise ValueError(f"holds invalid parameters: {exc}") from None
-    fitted = checked.fitted
-    upgrade_fitted_state(fitted)  # files of earlier versions lack the newer records
     for k, v in fitted.items():
         setattr(estimator, k, v)
     if checked.classes is not None:

@@ -4,7 +4,8 @@
 estimator's ``__getstate__`` / ``__setstate__``, which call these. The
 network travels as its config and a ``torch.save`` of its CPU weights (as
 skorch does), read back with ``weights_only=True``; older pickles get the
-parameters and records added since (:mod:`mlstm_fcn.io.upgrade`).
+parameters and records added since (:mod:`mlstm_fcn.io.upgrade`), by the version of the fitted
+state that the pickle records (1 for pickles written before it did).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import torch
 
 from .._runtime import usable_device
 from .network_state import cpu_weights, rebuild_network
-from .upgrade import fill_missing_params, upgrade_fitted_state
+from .upgrade import FITTED_VERSION, upgrade_fitted, upgrade_run
 
 
 def pickled_state(state: dict) -> dict:
@@ -29,6 +30,7 @@ def pickled_state(state: dict) -> dict:
         state["_network_state"] = buffer.getvalue()
     if "device_" in state:
         state["device_"] = str(state["device_"])
+    state["_format_version"] = FITTED_VERSION
     return state
 
 
@@ -39,8 +41,9 @@ def unpickled_state(state: dict, cls) -> dict:
     weights = state.pop("_network_state", None)
     if "device_" in state:
         state["device_"] = torch.device(state["device_"])
-    fill_missing_params(state, cls)
-    upgrade_fitted_state(state)
+    upgrade_fitted(state, state, cls, state.pop("_format_version", 1))
+    if state.get("_runs") is not None:  # the runs kept to continue training have versions of their own
+        state["_runs"] = [{**r, "run": upgrade_run(r["run"])} for r in state["_runs"]]
     if config is not None:
         tensors = torch.load(io.BytesIO(weights), map_location="cpu", weights_only=True)
         state["network_"] = rebuild_network(config, tensors, usable_device(state["device_"]))

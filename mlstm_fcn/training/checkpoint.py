@@ -30,11 +30,12 @@ from torch import nn
 
 from .._warnings import warn
 from ..io.atomic import atomic_write, check_writable_folder
-from ..io.upgrade import LEGACY_PARAMS, one_based_epochs, zero_based_epochs
+from ..io.upgrade import LEGACY_PARAMS, RUN_VERSION, upgrade_run
 from .state import LoopState
 
-#: Version of the checkpoint contents; a file of another version is not resumed.
-CHECKPOINT_VERSION = 1
+#: Version of the checkpoint contents (the steps between versions: :mod:`mlstm_fcn.io.upgrade`); a file of
+#: an earlier version is upgraded as read, one of a newer version is not resumed.
+CHECKPOINT_VERSION = RUN_VERSION
 
 #: Estimator parameters that do not change what training computes.
 # bn_statistics acts after training (the same run serves either); callbacks only watch it; warm_start
@@ -124,10 +125,19 @@ class Checkpointer:
             warn(f"Ignoring unreadable checkpoint {self.path} ({type(exc).__name__}); "
                  "training starts from scratch.", RuntimeWarning)
             return None
-        if (not isinstance(payload, dict) or payload.get("version") != CHECKPOINT_VERSION
-                or payload.get("run") != self.run):
+        if not isinstance(payload, dict) or payload.get("run") != self.run:
             warn(f"Ignoring checkpoint {self.path}: not a checkpoint of this run.", RuntimeWarning)
             return None
+        version = payload.get("version")
+        if not (isinstance(version, int) and not isinstance(version, bool) and 1 <= version <= CHECKPOINT_VERSION):
+            warn(f"Ignoring checkpoint {self.path}: of checkpoint version {version!r}, which this mlstm-fcn "
+                 f"(reading versions 1 to {CHECKPOINT_VERSION}) does not know; training starts from scratch.",
+                 RuntimeWarning)
+            return None
+        try:
+            payload = upgrade_run(payload)
+        except (KeyError, TypeError, AttributeError):  # entries too malformed to upgrade; said below
+            pass
         problem = _malformed(payload)
         if problem:
             warn(f"Ignoring checkpoint {self.path}: {problem}; training starts from scratch.", RuntimeWarning)
@@ -238,7 +248,7 @@ def run_state(state: LoopState, network: nn.Module, optimizer: torch.optim.Optim
         "version": CHECKPOINT_VERSION,
         "run": run,
         "seed": seed,
-        "epoch": state.epochs_done - 1,
+        "epoch": state.epochs_done,
         "finished": state.finished,
         "call_start": state.call_start,
         "network": cpu(network.state_dict()),
@@ -249,12 +259,10 @@ def run_state(state: LoopState, network: nn.Module, optimizer: torch.optim.Optim
         "cuda_rng": torch.cuda.get_rng_state(device) if device.type == "cuda" else None,
         "best": state.best,
         "best_state": cpu(state.best_state),
-        # The file counts epochs from 0, as it always did (readers of older versions rely on it);
-        # restore counts them from 1 again.
-        "best_epoch": state.best_epoch - 1 if state.best_epoch > 0 else state.best_epoch,
+        "best_epoch": state.best_epoch,
         "since_best": state.since_best,
         # JSON round trip: plain floats/ints only, whatever the history holds.
-        "history": json.loads(json.dumps(zero_based_epochs(state.history))),
+        "history": json.loads(json.dumps(state.history)),
     }
 
 
@@ -271,7 +279,7 @@ def restore_run(payload: dict, network: nn.Module, optimizer: torch.optim.Optimi
     that a run kept to continue (``warm_start``, ``partial_fit``) survives a
     continuation that fails.
     """
-    p = payload
+    p = upgrade_run(payload)  # a run kept by an estimator of an earlier version (a pickle's) included
     device = next(network.parameters()).device
     network.load_state_dict(p["network"])  # copies into the network's own tensors
     optimizer.load_state_dict(copy.deepcopy(p["optimizer"]))
@@ -284,11 +292,10 @@ def restore_run(payload: dict, network: nn.Module, optimizer: torch.optim.Optimi
     if best_state is not None:
         # Always a copy: the loop refreshes the best weights in place (a CPU tensor's .to("cpu") is itself).
         best_state = {k: v.to(device, copy=True) for k, v in best_state.items()}
-    history, best_epoch = one_based_epochs({k: list(v) for k, v in p["history"].items()}, int(p["best_epoch"]))
-    # The file counts its "epoch" as the loop index of the last finished epoch (from 0).
-    return LoopState(epochs_done=int(p["epoch"]) + 1, best=float(p["best"]), best_state=best_state,
-                     best_epoch=best_epoch, since_best=int(p["since_best"]), history=history,
-                     finished=bool(p["finished"]), call_start=int(p.get("call_start", 0)))
+    history = {k: list(v) for k, v in p["history"].items()}
+    return LoopState(epochs_done=int(p["epoch"]), best=float(p["best"]), best_state=best_state,
+                     best_epoch=int(p["best_epoch"]), since_best=int(p["since_best"]), history=history,
+                     finished=bool(p["finished"]), call_start=int(p["call_start"]))
 
 
 def _to_cpu(obj):

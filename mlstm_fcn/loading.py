@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from .estimator import MLSTMFCNClassifier
+from .classifier import MLSTMFCNClassifier
 from .io.model_file import estimator_name
 from .regressor import MLSTMFCNRegressor
 
