@@ -19,7 +19,6 @@ series are fitted to a model's trained length in :mod:`mlstm_fcn._trained_length
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 
 import numpy as np
