@@ -1,7 +1,9 @@
-"""What the MLSTM-FCN classifier and regressor share: parameters, fitting, continued training, files.
+"""What the MLSTM-FCN classifier and regressor share: fitting, continued training, BatchNorm statistics.
 
 :class:`MLSTMFCNBase` orchestrates a fit and hands each job to its home:
-input checks (:mod:`mlstm_fcn._inputs`, :mod:`mlstm_fcn._targets`), device,
+parameter checks (:mod:`mlstm_fcn._param_checks`), the plan of the runs
+(:mod:`mlstm_fcn._run_plan`), fused fits (:mod:`mlstm_fcn._fused_fit`),
+pickling and files (:mod:`mlstm_fcn._persistence`, :mod:`mlstm_fcn.io`), input checks (:mod:`mlstm_fcn._inputs`, :mod:`mlstm_fcn._targets`), device,
 precision and seeds (:mod:`mlstm_fcn._runtime`), input scaling
 (:mod:`mlstm_fcn._scaling`), the network (:mod:`mlstm_fcn.nn`), training and
 checkpoints (:mod:`mlstm_fcn.training`), prediction
@@ -12,17 +14,10 @@ between the tasks (the targets, the loss, how an ensemble averages, what
 
 from __future__ import annotations
 
-import hashlib
-import os
-from dataclasses import dataclass
-from numbers import Integral, Real
-
 import numpy as np
-import torch
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
-from sklearn.utils._param_validation import Interval, StrOptions
 
 from . import inference
 from ._batch_halving import BatchSizer
@@ -30,18 +25,16 @@ from ._continuation import check_continuation
 from ._host_series import HostSeries
 from ._inputs import check_X, warn_if_transposed
 from ._param_checks import check_params
-from ._runtime import (PRECISIONS, autocast_dtype, cudnn_benchmark, forked_rng, member_seeds, resolve_device,
-                       seed_from)
-from ._scaling import SCALINGS, apply_scaling, fit_scaling
+from ._persistence import PersistenceMixin
+from ._run_plan import Prepared, RunPlanMixin
+from ._runtime import autocast_dtype, cudnn_benchmark, forked_rng, member_seeds, resolve_device, seed_from
+from ._scaling import apply_scaling, fit_scaling
 from ._targets import check_sample_weight
 from ._trained_length import is_2d, to_trained_length
 from ._fused_fit import FusedFitMixin, fitted_attributes, restore_fitted_attributes
 from ._warnings import warn
-from .io import model_file, pickling
 from .nn import MLSTMFCN, MLSTMFCNEnsemble
-from .nn.lstm import ORIENTATIONS
-from .training import (Checkpointer, TrainConfig, evaluate, recompute_batchnorm_statistics, run_id,
-                       train)
+from .training import Checkpointer, TrainConfig, evaluate, recompute_batchnorm_statistics, train
 from .training import convergence, protocol
 from .training.data import TrainingSeries
 from .training.data_parallel import train_data_parallel
@@ -49,68 +42,8 @@ from .training.objective import Objective
 from .training.plan import MemberSetUp, set_up_member
 from .training.streaming import keep_on_device, training_series
 
-#: Values of ``bn_statistics``.
-BN_STATISTICS = ("recompute", "running")
 
-_POSITIVE_INT = [Interval(Integral, 1, None, closed="left")]
-_POSITIVE_REAL = [Interval(Real, 0, None, closed="neither")]
-
-#: The constraints of the parameters both estimators have (scikit-learn's ``_parameter_constraints``).
-SHARED_CONSTRAINTS: dict = {
-    "lstm_units": _POSITIVE_INT,
-    "attention": ["boolean"],
-    "lstm_orientation": [StrOptions(set(ORIENTATIONS))],
-    "filters": [tuple, list],
-    "kernel_sizes": [tuple, list],
-    "se_reduction": _POSITIVE_INT,
-    "dropout": [Interval(Real, 0, 1, closed="left")],
-    "scaling": [StrOptions(set(SCALINGS)), None],
-    "n_estimators": _POSITIVE_INT,
-    "epochs": _POSITIVE_INT,
-    "batch_size": _POSITIVE_INT,
-    "learning_rate": _POSITIVE_REAL,
-    "min_learning_rate": _POSITIVE_REAL,
-    "lr_patience": _POSITIVE_INT,
-    "validation_split": [Interval(Real, 0, 1, closed="neither"), None],
-    "early_stopping": [Interval(Integral, 1, None, closed="left"), None],
-    "bn_statistics": [StrOptions(set(BN_STATISTICS))],
-    "warm_start": ["boolean"],
-    "device": [str, torch.device],
-    "precision": [StrOptions(set(PRECISIONS))],
-    "cuda_graph": ["boolean"],
-    "cudnn_benchmark": ["boolean"],
-    "predict_batch_size": _POSITIVE_INT,
-    "data_on_device": [StrOptions({"auto"}), "boolean"],
-    "distributed": ["boolean"],
-    "fused": [StrOptions({"auto"}), "boolean"],
-    "random_state": [Interval(Integral, None, None, closed="neither"), np.random.RandomState,
-                     np.random.Generator, None],
-    "verbose": ["verbose"],
-    "callbacks": [list, tuple, None],
-    "checkpoint_dir": [str, os.PathLike, None],
-    "checkpoint_every": _POSITIVE_INT,
-}
-
-
-@dataclass
-class Prepared:
-    """A fit's data as the networks train on it, and the plan of their runs (see ``MLSTMFCNBase._prepare``)."""
-
-    X: np.ndarray
-    lengths: np.ndarray | None
-    #: Class indices, or standardised regression targets.
-    targets: np.ndarray
-    sample_weight: np.ndarray | None
-    partial: bool
-    #: Whether training continues a fitted model (warm_start, partial_fit).
-    continuing: bool
-    #: Per network, the run it continues (None: a fresh one).
-    starts: list
-    seeds: list
-    checkpointers: list
-
-
-class MLSTMFCNBase(FusedFitMixin, BaseEstimator):
+class MLSTMFCNBase(FusedFitMixin, RunPlanMixin, PersistenceMixin, BaseEstimator):
     """The shared machinery of :class:`~mlstm_fcn.MLSTMFCNClassifier` and :class:`~mlstm_fcn.MLSTMFCNRegressor`.
 
     Not an estimator on its own: a subclass states its parameters
@@ -292,54 +225,6 @@ class MLSTMFCNBase(FusedFitMixin, BaseEstimator):
                            cuda_graph=(bool(self.cuda_graph) and self.device_.type == "cuda"
                                        and self.data_on_device_ and not self.distributed))
 
-    def _starts(self, continuing: bool) -> list[dict | None]:
-        """Per network, the run to continue (``{"seed", "run"}``), or None each for a fresh fit.
-
-        A fitted model without kept runs (fitted with ``warm_start=False``, or
-        loaded from a file) continues from its weights with a new optimizer.
-        """
-        if not continuing:
-            return [None] * self.n_estimators
-        runs = getattr(self, "_runs", None)
-        members = self.network_.members if isinstance(self.network_, MLSTMFCNEnsemble) else [self.network_]
-        if runs is not None and len(runs) == len(members):
-            return runs
-        warn("Continuing from the fitted weights with a new optimizer and schedule: this model keeps no "
-             "optimizer state (it was fitted with warm_start=False, loaded from a file, or interrupted).",
-             UserWarning)
-        seeds = member_seeds(seed_from(self.random_state), len(members))
-        return [{"seed": s, "weights": {k: v.detach().clone() for k, v in m.state_dict().items()}}
-                for s, m in zip(seeds, members)]
-
-    def _checkpointers(self, arrays: list, starts: list[dict | None] | None
-                       ) -> tuple[list[Checkpointer | None], int]:
-        """One checkpointer per network (or None each without ``checkpoint_dir``), and the run's seed.
-
-        A killed ensemble fit resumes at the network it was on; a resumed run keeps its
-        original seed (validation split, random streams), read from its checkpoint. A
-        continued fit (``warm_start``) is another run: its identifier names what it continues.
-        """
-        k = self.n_estimators if starts is None else len(starts)
-        if self.checkpoint_dir is None:
-            return [None] * k, seed_from(self.random_state)
-        params = self.get_params(deep=False)
-        if getattr(self, "validation_split", None) is not None:
-            # Since class weights come from the training part, such runs differ from earlier
-            # versions' runs of the same parameters: other names, so old checkpoints are not resumed.
-            params["class_weights_of"] = "the training part"
-        if starts is not None:
-            params["continues"] = _digest_of_starts(starts)
-        run = run_id(params, self.device_, arrays)
-        runs = [run] if k == 1 else [f"{run}-{i}" for i in range(k)]
-        checkpointers = [Checkpointer(self.checkpoint_dir, r, self.checkpoint_every) for r in runs]
-        saved = checkpointers[0].read()
-        for ckpt in checkpointers[1:]:
-            ckpt.read()
-        seed = int(saved["seed"]) if saved is not None else seed_from(self.random_state)
-        for ckpt, start in zip(checkpointers, starts or [None] * k):
-            ckpt.seed = seed if start is None else start["seed"]
-        return checkpointers, seed
-
     def _training_series(self, X_arr, lengths, targets, sample_weight, idx, weight_idx,
                          partial: bool) -> TrainingSeries:
         """The series at ``idx`` for a pass on the fit's device (resident or streamed), with their loss weights.
@@ -434,61 +319,3 @@ class MLSTMFCNBase(FusedFitMixin, BaseEstimator):
         for member in members:
             recompute_batchnorm_statistics(member, data, batch_size=sizer, autocast_dtype=series.autocast_dtype)
         return self
-
-    # ---------------------------------------------------------------- pickling
-    def __getstate__(self) -> dict:
-        state = super().__getstate__() if hasattr(super(), "__getstate__") else self.__dict__.copy()
-        return pickling.pickled_state(state)
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(pickling.unpickled_state(state, type(self)))
-
-    # -------------------------------------------------------------- save/load
-    def save(self, path: str | os.PathLike) -> None:
-        """Save the fitted model to one file that loading cannot execute code from.
-
-        Weights go in safetensors format, everything else (parameters,
-        classes or target statistics, history) in its JSON metadata, with
-        format and package versions and a SHA-256 checksum. See
-        :mod:`mlstm_fcn.io.model_file`. The optimizer state that
-        ``warm_start`` continues from is not saved.
-
-        Parameters
-        ----------
-        path : str or path-like
-            Destination file (``.safetensors`` is a fitting suffix).
-        """
-        model_file.save_model(self, path)
-
-    @classmethod
-    def load(cls, path: str | os.PathLike):
-        """Load a model written by :meth:`save`, on the CPU when no GPU is available.
-
-        Parameters
-        ----------
-        path : str or path-like
-            A file written by :meth:`save` of this class.
-
-        Returns
-        -------
-        estimator
-            The fitted estimator.
-
-        Raises
-        ------
-        ValueError
-            If the file is not such a model file (or one of another estimator
-            class), or is truncated or altered.
-        """
-        return model_file.load_model(cls, path)
-
-
-def _digest_of_starts(starts: list[dict]) -> str:
-    """A short hash of where a continued fit starts: its networks' last weights."""
-    h = hashlib.sha256()
-    for start in starts:
-        weights = start["run"]["network"] if start.get("run") is not None else start["weights"]
-        for name, tensor in weights.items():
-            h.update(name.encode())
-            h.update(tensor.detach().cpu().contiguous().numpy().tobytes())
-    return h.hexdigest()[:16]

@@ -1,13 +1,60 @@
-"""The checks of an estimator's parameters: before a fit, and on parameters read from a model file."""
+"""An estimator's parameters: the constraints both estimators share, and their checks (before a fit,
+and on parameters read from a model file)."""
 
 from __future__ import annotations
 
+import os
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.utils._param_validation import InvalidParameterError, Interval
+import torch
+from sklearn.utils._param_validation import InvalidParameterError, Interval, StrOptions
 
-from ._runtime import check_device_name, resolve_device
+from ._runtime import PRECISIONS, check_device_name, resolve_device
+from ._scaling import SCALINGS
+from .nn.lstm import ORIENTATIONS
+
+#: Values of ``bn_statistics``.
+BN_STATISTICS = ("recompute", "running")
+
+_POSITIVE_INT = [Interval(Integral, 1, None, closed="left")]
+_POSITIVE_REAL = [Interval(Real, 0, None, closed="neither")]
+
+#: The constraints of the parameters both estimators have (scikit-learn's ``_parameter_constraints``).
+SHARED_CONSTRAINTS: dict = {
+    "lstm_units": _POSITIVE_INT,
+    "attention": ["boolean"],
+    "lstm_orientation": [StrOptions(set(ORIENTATIONS))],
+    "filters": [tuple, list],
+    "kernel_sizes": [tuple, list],
+    "se_reduction": _POSITIVE_INT,
+    "dropout": [Interval(Real, 0, 1, closed="left")],
+    "scaling": [StrOptions(set(SCALINGS)), None],
+    "n_estimators": _POSITIVE_INT,
+    "epochs": _POSITIVE_INT,
+    "batch_size": _POSITIVE_INT,
+    "learning_rate": _POSITIVE_REAL,
+    "min_learning_rate": _POSITIVE_REAL,
+    "lr_patience": _POSITIVE_INT,
+    "validation_split": [Interval(Real, 0, 1, closed="neither"), None],
+    "early_stopping": [Interval(Integral, 1, None, closed="left"), None],
+    "bn_statistics": [StrOptions(set(BN_STATISTICS))],
+    "warm_start": ["boolean"],
+    "device": [str, torch.device],
+    "precision": [StrOptions(set(PRECISIONS))],
+    "cuda_graph": ["boolean"],
+    "cudnn_benchmark": ["boolean"],
+    "predict_batch_size": _POSITIVE_INT,
+    "data_on_device": [StrOptions({"auto"}), "boolean"],
+    "distributed": ["boolean"],
+    "fused": [StrOptions({"auto"}), "boolean"],
+    "random_state": [Interval(Integral, None, None, closed="neither"), np.random.RandomState,
+                     np.random.Generator, None],
+    "verbose": ["verbose"],
+    "callbacks": [list, tuple, None],
+    "checkpoint_dir": [str, os.PathLike, None],
+    "checkpoint_every": _POSITIVE_INT,
+}
 
 
 def check_params(estimator, *, device_must_exist: bool = True) -> None:

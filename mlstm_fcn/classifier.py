@@ -18,7 +18,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 
 from . import inference
-from ._base import SHARED_CONSTRAINTS, MLSTMFCNBase
+from ._base import MLSTMFCNBase
+from ._param_checks import SHARED_CONSTRAINTS
 from ._docstrings import ATTRIBUTES, indent, parameters_section, section
 from ._targets import check_y
 from .nn import defaults as paper

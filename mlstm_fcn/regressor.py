@@ -16,7 +16,8 @@ import numpy as np
 from sklearn.base import RegressorMixin
 
 from . import inference
-from ._base import SHARED_CONSTRAINTS, MLSTMFCNBase
+from ._base import MLSTMFCNBase
+from ._param_checks import SHARED_CONSTRAINTS
 from ._docstrings import ATTRIBUTES, indent, parameters_section, section
 from ._targets import check_regression_targets, target_statistics
 from .nn import defaults as paper
