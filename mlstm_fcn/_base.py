@@ -219,7 +219,8 @@ class MLSTMFCNBase(FusedFitMixin, RunPlanMixin, PersistenceMixin, BaseEstimator)
                            learning_rate=self.learning_rate, min_learning_rate=self.min_learning_rate,
                            lr_factor=protocol.LR_FACTOR, lr_patience=self.lr_patience,
                            early_stopping=self.early_stopping,
-                           stop_when_fitted=getattr(self, "stop_when_fitted", None),
+                           # A parameter of the classifier only: the regressor has no "fitted" state.
+                           stop_when_fitted=self.get_params(deep=False).get("stop_when_fitted"),
                            autocast_dtype=self.autocast_dtype_,
                            # The graph replays batches gathered on the device: resident data, one process.
                            cuda_graph=(bool(self.cuda_graph) and self.device_.type == "cuda"

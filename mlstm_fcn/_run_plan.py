@@ -72,7 +72,7 @@ class RunPlanMixin:
         if self.checkpoint_dir is None:
             return [None] * k, seed_from(self.random_state)
         params = self.get_params(deep=False)
-        if getattr(self, "validation_split", None) is not None:
+        if params["validation_split"] is not None:
             # Since class weights come from the training part, such runs differ from earlier
             # versions' runs of the same parameters: other names, so old checkpoints are not resumed.
             params["class_weights_of"] = "the training part"
