@@ -122,14 +122,13 @@ def test_random_state_objects_with_other_seeds_are_other_runs():
     assert rid(np.random.default_rng(1)) != rid(np.random.default_rng(2))
 
 
-def test_a_fit_that_fails_while_training_leaves_no_network(tiny_data, monkeypatch):
+def test_a_fit_that_fails_while_training_leaves_no_network(tiny_data):
     X, y = tiny_data
 
-    def broken(*args, **kwargs):
+    def broken(event):
         raise RuntimeError("simulated failure inside training")
 
-    monkeypatch.setattr("mlstm_fcn._base.train", broken)
-    clf = MLSTMFCNClassifier(**FAST, random_state=0)
+    clf = MLSTMFCNClassifier(**FAST, random_state=0, callbacks=[broken])
     with pytest.raises(RuntimeError, match="simulated"):
         clf.fit(X, y)
     assert not hasattr(clf, "network_")
@@ -204,7 +203,7 @@ def test_checkpoint_files_count_epochs_from_zero_as_before(tiny_data, tmp_path):
 
 
 def test_a_run_killed_after_its_stop_epoch_resumes_as_stopped(tiny_data, tmp_path):
-    from mlstm_fcn.training import loop
+    from mlstm_fcn.training.checkpoint import Checkpointer
 
     X, y = tiny_data
     params = {**FAST, "epochs": 60, "learning_rate": 1e-2, "random_state": 0, "stop_when_fitted": 5,
@@ -215,19 +214,19 @@ def test_a_run_killed_after_its_stop_epoch_resumes_as_stopped(tiny_data, tmp_pat
     class Killed(Exception):
         pass
 
-    real_write = loop.Checkpointer.write
+    real_write = Checkpointer.write
 
     def write(self, state, *args):
         if state.finished:
             raise Killed  # the process dies between the last periodic checkpoint and the final one
         return real_write(self, state, *args)
 
-    loop.Checkpointer.write = write
+    Checkpointer.write = write
     try:
         with pytest.raises(Killed):
             MLSTMFCNClassifier(**params, checkpoint_dir=tmp_path).fit(X, y)
     finally:
-        loop.Checkpointer.write = real_write
+        Checkpointer.write = real_write
     resumed = MLSTMFCNClassifier(**params, checkpoint_dir=tmp_path).fit(X, y)
     assert resumed.n_epochs_ == reference.n_epochs_ and resumed.best_epoch_ == reference.best_epoch_
 
