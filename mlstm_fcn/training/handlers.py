@@ -193,7 +193,7 @@ def epoch_handlers(*, verbose: int = 0, callbacks: Sequence[Callable[[EpochEnd],
     Parameters
     ----------
     verbose : int, default=0
-        Show a progress bar when at least 1.
+        Show a progress bar when at least 1 (a run without one has no progress handler).
     callbacks : sequence of callable, default=()
         Each called with every :class:`EpochEnd`.
     checkpointer : Checkpointer, optional
@@ -206,7 +206,8 @@ def epoch_handlers(*, verbose: int = 0, callbacks: Sequence[Callable[[EpochEnd],
     handlers: list[EpochHandler] = [Callbacks(callbacks)] if callbacks else []
     if checkpointer is not None:
         handlers.append(WriteCheckpoints(checkpointer))
-    handlers.append(ShowProgress(bool(verbose)))
+    if verbose:  # none at all otherwise: no tqdm object, no per-epoch event to build
+        handlers.append(ShowProgress(True))
     return handlers
 
 
