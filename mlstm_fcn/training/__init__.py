@@ -6,7 +6,9 @@
 - :mod:`~mlstm_fcn.training.handlers`: callbacks, checkpoint writes and progress as epoch-end handlers;
 - :mod:`~mlstm_fcn.training.epoch`: one epoch of mini-batches, and :func:`evaluate`;
 - :mod:`~mlstm_fcn.training.cuda_graph`: the epoch (or a fused block of epochs) captured in one CUDA graph;
-- :mod:`~mlstm_fcn.training.fused`: k networks trained as one fused module; :mod:`~mlstm_fcn.training.device_rules`:
+- :mod:`~mlstm_fcn.training.fused`: k networks trained as one fused module (their epoch in
+  :mod:`~mlstm_fcn.training.fused_epoch`, their optimizer in :mod:`~mlstm_fcn.training.member_adam`);
+  :mod:`~mlstm_fcn.training.fused_block` and :mod:`~mlstm_fcn.training.device_rules`: blocks of epochs with
   the per-epoch decisions as tensor operations;
 - :mod:`~mlstm_fcn.training.state` and :mod:`~mlstm_fcn.training.checkpoint`: where a run stands, saved whole;
 - :mod:`~mlstm_fcn.training.batchnorm_statistics`: exact BatchNorm statistics for the kept weights;
@@ -16,10 +18,10 @@
 """
 
 from .batchnorm_statistics import recompute_batchnorm_statistics
+from .bookkeeping import TrainResult
 from .checkpoint import Checkpointer, run_id
 from .data import SeriesOnDevice, TrainingSeries, batch_slices
 from .epoch import EpochRunner, evaluate
-from .bookkeeping import TrainResult
 from .handlers import EpochEnd, EpochHandler, epoch_handlers
 from .loop import train
 from .loss import class_weights, weighted_loss
