@@ -16,11 +16,28 @@ so that the history is read back once per block.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 import torch
 from torch import Tensor
 
+from .._warnings import warn
 from .epoch import EpochRunner
+
+Graphed = TypeVar("Graphed")
+
+
+def try_capture(build: Callable[[], Graphed]) -> Graphed | None:
+    """``build()`` (a :class:`GraphedEpoch` or :class:`GraphedBlock`), or None, with a warning, when capture fails.
+
+    Capture is not possible for every op and version, or in every memory
+    state; training then goes on eagerly, as it would without a graph.
+    """
+    try:
+        return build()
+    except RuntimeError as exc:
+        warn(f"CUDA graph capture failed ({exc}); training without it.", RuntimeWarning)
+        return None
 
 
 def capture(device: torch.device, warm_up: Callable[[], None], restore: Callable[[], None],

@@ -17,7 +17,6 @@ import time
 import torch
 from torch import Tensor
 
-from .._warnings import warn
 from ..nn.fused import FusedMLSTMFCN
 from .bookkeeping import TrainResult, append_record, epoch_record, note_interrupt
 from .device_rules import DeviceRules
@@ -89,12 +88,11 @@ def train_device(network: FusedMLSTMFCN, runner: FusedEpoch, data: FusedData, co
     block = FusedBlock(runner, data, config, rules, best, min(readback_every, config.epochs))
     replay, graphed = block.run, False
     if config.cuda_graph and device.type == "cuda":
-        from .cuda_graph import GraphedBlock  # CUDA only
+        from .cuda_graph import GraphedBlock, try_capture  # CUDA only
 
-        try:
-            replay, graphed = GraphedBlock(block).replay, True
-        except RuntimeError as exc:
-            warn(f"CUDA graph capture failed ({exc}); training without it.", RuntimeWarning)
+        captured = try_capture(lambda: GraphedBlock(block))
+        if captured is not None:
+            replay, graphed = captured.replay, True
     start_time = time.perf_counter()
     last_time = 0.0
     try:

@@ -21,7 +21,6 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
-from .._warnings import warn
 from .bookkeeping import TrainResult, count_epoch, epoch_record, monitored, note_interrupt, stop_reason
 from .bookkeeping import fitted_for, record_monitored, should_stop  # noqa: F401 - the loop's rules, named here too
 from .checkpoint import restore_run, run_state
@@ -66,12 +65,10 @@ def _current_lr(optimizer: torch.optim.Optimizer) -> float:
 
 def _graphed_or_eager(runner: EpochRunner, result: TrainResult):
     """The CUDA-graph runner, or ``runner`` itself (with a warning) when capture fails."""
-    from .cuda_graph import GraphedEpoch  # CUDA only: not imported on CPU-only runs
+    from .cuda_graph import GraphedEpoch, try_capture  # CUDA only: not imported on CPU-only runs
 
-    try:
-        graphed = GraphedEpoch(runner)
-    except RuntimeError as exc:  # capture is not possible for every op/version, or memory
-        warn(f"CUDA graph capture failed ({exc}); training without it.", RuntimeWarning)
+    graphed = try_capture(lambda: GraphedEpoch(runner))
+    if graphed is None:
         return runner
     result.used_cuda_graph = True
     return graphed
