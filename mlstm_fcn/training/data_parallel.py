@@ -30,9 +30,10 @@ from torch.nn.parallel import DistributedDataParallel
 
 from .._runtime import autocast_context
 from ..nn.masking import MaskedBatchNorm1d
+from .bookkeeping import TrainResult
 from .data import Batch
 from .epoch import EpochRunner
-from .loop import TrainResult, train
+from .loop import train
 from .loss import weighted_loss
 from .protocol import TrainConfig
 
