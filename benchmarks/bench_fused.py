@@ -75,8 +75,7 @@ def sequential_run(X: np.ndarray, y_idx: np.ndarray, k: int, warmup: int, epochs
         torch.manual_seed(j)
         gen = torch.Generator(device=device)
         gen.manual_seed(j)
-        result = train(MLSTMFCN(X.shape[1], X.shape[2], n_classes).to(device), series,
-                       torch.ones(n_classes, device=device), config, gen)
+        result = train(MLSTMFCN(X.shape[1], X.shape[2], n_classes).to(device), series, config, gen)
         clock = result.history["time"]
         seconds += clock[-1] - (clock[warmup - 1] if warmup else 0.0)
     return seconds / epochs

@@ -58,7 +58,7 @@ class Budget:
         """For a stop rule: whether training stops after the epochs of ``history``."""
         p = self.value
         if self.kind == "fitted":
-            from mlstm_fcn.training.loop import fitted_for  # the estimator's stop_when_fitted rule
+            from mlstm_fcn.training.bookkeeping import fitted_for  # the estimator's stop_when_fitted rule
 
             return fitted_for(history["accuracy"], p)
         losses = history["loss"]

@@ -38,6 +38,7 @@ from .training import Checkpointer, TrainConfig, evaluate, recompute_batchnorm_s
 from .training import convergence, protocol
 from .training.data import TrainingSeries
 from .training.data_parallel import train_data_parallel
+from .training.handlers import epoch_handlers
 from .training.objective import Objective
 from .training.plan import MemberSetUp, set_up_member
 from .training.streaming import keep_on_device, training_series
@@ -258,9 +259,9 @@ class MLSTMFCNBase(FusedFitMixin, RunPlanMixin, PersistenceMixin, BaseEstimator)
         val_data = (None if val_idx is None
                     else self._training_series(X_arr, lengths, targets, sample_weight, val_idx, train_idx, partial))
         fit_network = train_data_parallel if self.distributed else train
-        result = fit_network(network, train_data, config, generator, val_data, checkpointer=checkpointer,
-                             objective=self._objective, start=run, keep_run=partial or bool(self.warm_start),
-                             verbose=self.verbose, label=label, callbacks=tuple(self.callbacks or ()))
+        handlers = epoch_handlers(verbose=self.verbose, callbacks=self.callbacks or (), checkpointer=checkpointer)
+        result = fit_network(network, train_data, config, generator, val_data=val_data, objective=self._objective,
+                             start=run, keep_run=partial or bool(self.warm_start), label=label, handlers=handlers)
         if partial and result.run is not None:
             # partial_fit returns the latest weights: the best epoch of chunks seen apart means nothing.
             network.load_state_dict(result.run["network"])

@@ -152,7 +152,8 @@ The caller's global random state is left untouched.""",
     "callbacks": """callbacks : list of callable or None
 Functions called after every epoch, each with a
 :class:`mlstm_fcn.training.EpochEnd` (epoch, history so far, the
-weights kept so far, the network); their return values are ignored.
+weights kept so far, the network, the series it trains on with their
+loss weights); their return values are ignored.
 They watch training without changing it (so checkpoints ignore them),
 and model files do not keep them.""",
     "checkpoint_dir": """checkpoint_dir : str, path-like or None

@@ -256,3 +256,28 @@ def test_recipe_report_is_provisional_until_every_candidate_has_all_twelve_sets(
         writer.writerows(rows)
     text = recipe_choice.report(tmp_path)
     assert "**Provisional**" in text and "| D0 | 0.8000 | 0.9000 |" in text
+
+
+def test_step_benchmark_quick_mode_writes_per_epoch_and_per_step_figures(tmp_path):
+    import json
+
+    import bench_step
+
+    out = tmp_path / "step.json"
+    report = bench_step.main(["--quick", "--threads", "1", "--out", str(out)])
+    assert json.loads(out.read_text()) == json.loads(json.dumps(report))
+    assert report["machine"]["threads"] == 1
+    rows = {r["batch_size"]: r for r in report["results"]}
+    assert set(rows) == {16, 128} and {r["dataset"] for r in rows.values()} == {"BasicMotions"}
+    # BasicMotions trains on 40 series: batches of 16, 16 and 8, or one of 40.
+    assert rows[16]["steps_per_epoch"] == {"ours": 3, "plain": 3}
+    assert rows[128]["steps_per_epoch"] == {"ours": 1, "plain": 1}
+    for row in rows.values():
+        assert [set(r) for r in row["rounds"]] == [{"ours", "plain"}]  # one interleaved round in quick mode
+        for name in ("ours", "plain"):
+            figures = row[name]
+            assert figures["epochs_timed"] == 2 and figures["seconds_per_epoch"] > 0
+            assert figures["seconds_per_step"] == pytest.approx(
+                figures["seconds_per_epoch"] / row["steps_per_epoch"][name])
+        assert row["speed_vs_plain_per_epoch"] == pytest.approx(
+            row["plain"]["seconds_per_epoch"] / row["ours"]["seconds_per_epoch"])

@@ -362,18 +362,18 @@ def test_a_run_killed_after_its_stop_epoch_resumes_as_stopped(tiny_data, tmp_pat
     class Killed(Exception):
         pass
 
-    real_write = loop.Checkpointer.write
+    real_write = checkpoint.Checkpointer.write
 
     def write(self, state, *args):
         if state.finished:
             raise Killed  # the process dies between the last periodic checkpoint and the final one
         return real_write(self, state, *args)
 
-    loop.Checkpointer.write = write
+    checkpoint.Checkpointer.write = write
     try:
         with pytest.raises(Killed):
             MLSTMFCNClassifier(**params, checkpoint_dir=tmp_path).fit(X, y)
     finally:
-        loop.Checkpointer.write = real_write
+        checkpoint.Checkpointer.write = real_write
     resumed = MLSTMFCNClassifier(**params, checkpoint_dir=tmp_path).fit(X, y)
     assert resumed.n_epochs_ == reference.n_epochs_ and resumed.best_epoch_ == reference.best_epoch_

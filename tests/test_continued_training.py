@@ -128,19 +128,14 @@ def test_partial_fit_needs_every_class_first(tiny_data):
         MLSTMFCNClassifier(**FAST).partial_fit(X, y, classes=["a", "b"])
 
 
-def test_partial_fit_balanced_weights_count_every_series_seen(tiny_data, monkeypatch):
-    from mlstm_fcn import _base
-
+def test_partial_fit_balanced_weights_count_every_series_seen(tiny_data):
     X, y = tiny_data
     seen = []
-    real_train = _base.train
 
-    def spy(network, train_data, *args, **kwargs):
-        seen.append((train_data.y.cpu().numpy(), train_data.weight.cpu().numpy()))
-        return real_train(network, train_data, *args, **kwargs)
+    def watch(event):
+        seen.append((event.train_data.y.cpu().numpy(), event.train_data.weight.cpu().numpy()))
 
-    monkeypatch.setattr(_base, "train", spy)
-    clf = MLSTMFCNClassifier(**FAST, random_state=0)
+    clf = MLSTMFCNClassifier(**FAST, random_state=0, callbacks=[watch])
     a_only = y == "a"
     clf.partial_fit(X[~a_only], y[~a_only], classes=["a", "b", "c"])  # 12 b, 12 c
     clf.partial_fit(X[a_only], y[a_only])  # 12 a: now 12 of each

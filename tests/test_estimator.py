@@ -218,28 +218,21 @@ def test_bf16_on_cpu_is_a_clear_error(tiny_data):
     assert clf.autocast_dtype_ is None  # float32 on a CPU
 
 
-def test_balanced_class_weights_come_from_the_series_trained_on(tiny_data, monkeypatch):
+def test_balanced_class_weights_come_from_the_series_trained_on(tiny_data):
     # With a validation split, "balanced" weighs the classes of the training part, not of all of y.
     from sklearn.model_selection import train_test_split
     from sklearn.utils.class_weight import compute_class_weight
-
-    from mlstm_fcn.training import loop
 
     X, y = tiny_data
     y = y.copy()
     y[:6] = "a"  # unbalanced: 16 a, 10 b, 10 c
     seen = []
-    real_train = loop.train
 
-    def spy(network, train_data, *args, **kwargs):
+    def watch(event):
         # Each series' loss weight is its class's weight (no sample weights here).
-        seen.append((train_data.y.cpu().numpy(), train_data.weight.cpu().numpy()))
-        return real_train(network, train_data, *args, **kwargs)
+        seen.append((event.train_data.y.cpu().numpy(), event.train_data.weight.cpu().numpy()))
 
-    from mlstm_fcn import _base
-
-    monkeypatch.setattr(_base, "train", spy)
-    MLSTMFCNClassifier(**FAST, validation_split=0.25, random_state=0).fit(X, y)
+    MLSTMFCNClassifier(**FAST, validation_split=0.25, random_state=0, callbacks=[watch]).fit(X, y)
     y_idx = np.unique(y, return_inverse=True)[1]
     train_idx, _ = train_test_split(np.arange(len(y)), test_size=0.25, stratify=y_idx, random_state=0)
     expected = compute_class_weight("balanced", classes=np.arange(3), y=y_idx[train_idx])
@@ -286,14 +279,13 @@ def test_n_features_in_does_not_depend_on_the_container(tiny_data):
     assert MLSTMFCNClassifier(**FAST, random_state=0).fit(list(X), y).n_features_in_ == 3
 
 
-def test_a_fit_that_fails_while_training_leaves_no_network(tiny_data, monkeypatch):
+def test_a_fit_that_fails_while_training_leaves_no_network(tiny_data):
     X, y = tiny_data
 
-    def broken(*args, **kwargs):
+    def broken(event):
         raise RuntimeError("simulated failure inside training")
 
-    monkeypatch.setattr("mlstm_fcn._base.train", broken)
-    clf = MLSTMFCNClassifier(**FAST, random_state=0)
+    clf = MLSTMFCNClassifier(**FAST, random_state=0, callbacks=[broken])
     with pytest.raises(RuntimeError, match="simulated"):
         clf.fit(X, y)
     assert not hasattr(clf, "network_")

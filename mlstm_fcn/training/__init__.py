@@ -2,9 +2,13 @@
 
 - :mod:`~mlstm_fcn.training.protocol`: the paper's optimizer, schedule and defaults (:class:`TrainConfig`);
 - :mod:`~mlstm_fcn.training.loop`: :func:`train`, which runs the epochs and keeps the best weights;
+- :mod:`~mlstm_fcn.training.bookkeeping`: history records, stop rules and the interrupt warning of every loop;
+- :mod:`~mlstm_fcn.training.handlers`: callbacks, checkpoint writes and progress as epoch-end handlers;
 - :mod:`~mlstm_fcn.training.epoch`: one epoch of mini-batches, and :func:`evaluate`;
 - :mod:`~mlstm_fcn.training.cuda_graph`: the epoch (or a fused block of epochs) captured in one CUDA graph;
-- :mod:`~mlstm_fcn.training.fused`: k networks trained as one fused module; :mod:`~mlstm_fcn.training.device_rules`:
+- :mod:`~mlstm_fcn.training.fused`: k networks trained as one fused module (their epoch in
+  :mod:`~mlstm_fcn.training.fused_epoch`, their optimizer in :mod:`~mlstm_fcn.training.member_adam`);
+  :mod:`~mlstm_fcn.training.fused_block` and :mod:`~mlstm_fcn.training.device_rules`: blocks of epochs with
   the per-epoch decisions as tensor operations;
 - :mod:`~mlstm_fcn.training.state` and :mod:`~mlstm_fcn.training.checkpoint`: where a run stands, saved whole;
 - :mod:`~mlstm_fcn.training.batchnorm_statistics`: exact BatchNorm statistics for the kept weights;
@@ -14,14 +18,16 @@
 """
 
 from .batchnorm_statistics import recompute_batchnorm_statistics
+from .bookkeeping import TrainResult
 from .checkpoint import Checkpointer, run_id
 from .data import SeriesOnDevice, TrainingSeries, batch_slices
 from .epoch import EpochRunner, evaluate
-from .loop import EpochEnd, TrainResult, train
+from .handlers import EpochEnd, EpochHandler, epoch_handlers
+from .loop import train
 from .loss import class_weights, weighted_loss
 from .protocol import TrainConfig
 from .state import LoopState
 
-__all__ = ["Checkpointer", "EpochEnd", "EpochRunner", "LoopState", "SeriesOnDevice", "TrainConfig", "TrainResult", "TrainingSeries",
-           "batch_slices", "class_weights", "evaluate", "recompute_batchnorm_statistics", "run_id", "train",
+__all__ = ["Checkpointer", "EpochEnd", "EpochHandler", "EpochRunner", "LoopState", "SeriesOnDevice", "TrainConfig", "TrainResult", "TrainingSeries",
+           "batch_slices", "class_weights", "epoch_handlers", "evaluate", "recompute_batchnorm_statistics", "run_id", "train",
            "weighted_loss"]

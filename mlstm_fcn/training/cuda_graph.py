@@ -15,10 +15,66 @@ so that the history is read back once per block.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import torch
 from torch import Tensor
 
+from .._warnings import warn
 from .epoch import EpochRunner
+
+Graphed = TypeVar("Graphed")
+
+
+def try_capture(build: Callable[[], Graphed]) -> Graphed | None:
+    """``build()`` (a :class:`GraphedEpoch` or :class:`GraphedBlock`), or None, with a warning, when capture fails.
+
+    Capture is not possible for every op and version, or in every memory
+    state; training then goes on eagerly, as it would without a graph.
+    """
+    try:
+        return build()
+    except RuntimeError as exc:
+        warn(f"CUDA graph capture failed ({exc}); training without it.", RuntimeWarning)
+        return None
+
+
+def capture(device: torch.device, warm_up: Callable[[], None], restore: Callable[[], None],
+            before_capture: Callable[[], None], body: Callable[[], None]) -> torch.cuda.CUDAGraph:
+    """``body`` captured in a CUDA graph, after ``warm_up`` on a side stream, as capture requires.
+
+    ``restore`` undoes the warm-up (in place: the graph holds these very
+    tensors) and, when capture fails, the capture's own steps;
+    ``before_capture`` runs between the warm-up and the capture.
+
+    Raises
+    ------
+    RuntimeError
+        When capture fails; ``restore`` has run.
+    """
+    side = torch.cuda.Stream(device)
+    side.wait_stream(torch.cuda.current_stream(device))
+    try:
+        with torch.cuda.stream(side):
+            warm_up()
+        torch.cuda.current_stream(device).wait_stream(side)
+    finally:
+        restore()
+    graph = torch.cuda.CUDAGraph()
+    before_capture()
+    try:
+        with torch.cuda.graph(graph):
+            body()
+    except Exception as exc:
+        restore()
+        raise RuntimeError(str(exc)) from exc
+    return graph
+
+
+def _batch_sizes(slices) -> list[int]:
+    # Every batch shape of an epoch, so that the warm-up lets cuDNN pick algorithms for each.
+    return sorted({stop - start for start, stop in slices})
 
 
 class GraphedEpoch:
@@ -41,27 +97,17 @@ class GraphedEpoch:
         # Adam's state exists already when training resumes from a checkpoint.
         self._opt_state = {p: {k: v.clone() for k, v in st.items() if torch.is_tensor(v)}
                            for p, st in optimizer.state.items()}
-        sizes = sorted({stop - start for start, stop in runner.slices})
-        side = torch.cuda.Stream(device)
-        side.wait_stream(torch.cuda.current_stream(device))
-        try:
-            with torch.cuda.stream(side):
-                # Warm-up on a side stream, as capture requires: allocates Adam's
-                # state and lets cuDNN pick algorithms for every batch shape.
-                for _ in range(warmup_steps):
-                    for size in sizes:
-                        runner.step(self.perm[:size])
-            torch.cuda.current_stream(device).wait_stream(side)
-        finally:
-            self._restore(weights)
-        self.graph = torch.cuda.CUDAGraph()
-        optimizer.zero_grad(set_to_none=True)
-        try:
-            with torch.cuda.graph(self.graph):
-                runner.body(self.perm, retry_oom=False)
-        except Exception as exc:
-            self._restore(weights)
-            raise RuntimeError(str(exc)) from exc
+        sizes = _batch_sizes(runner.slices)
+
+        def warm_up() -> None:
+            # Allocates Adam's state and lets cuDNN pick algorithms for every batch shape.
+            for _ in range(warmup_steps):
+                for size in sizes:
+                    runner.step(self.perm[:size])
+
+        self.graph = capture(device, warm_up, lambda: self._restore(weights),
+                             lambda: optimizer.zero_grad(set_to_none=True),
+                             lambda: runner.body(self.perm, retry_oom=False))
 
     def _restore(self, weights: dict[str, Tensor]) -> None:
         # Undo the warm-up steps in place: the graph holds these very tensors.
@@ -89,7 +135,7 @@ class GraphedEpoch:
 class GraphedBlock:
     """Several epochs of a fused run, decisions included, captured as one CUDA graph.
 
-    Replays :meth:`mlstm_fcn.training.fused.FusedBlock.run`: every optimizer
+    Replays :meth:`mlstm_fcn.training.fused_block.FusedBlock.run`: every optimizer
     step of ``block.epochs`` epochs, the per-member best-weight selection and
     the plateau and stop rules (:class:`~mlstm_fcn.training.device_rules.DeviceRules`),
     so that the host only copies the next permutations in and reads the
@@ -117,27 +163,13 @@ class GraphedBlock:
                 runner.loss_sum.zero_()
                 runner.correct.zero_()
 
-        device = positions.device
-        side = torch.cuda.Stream(device)
-        side.wait_stream(torch.cuda.current_stream(device))
-        try:
-            with torch.cuda.stream(side):
-                # Warm-up on a side stream, as capture requires (cuDNN picks its algorithms here).
-                for _ in range(warmup_steps):
-                    for size in sorted({stop - start for start, stop in runner.slices}):
-                        runner.step(positions[:, :size])
-                block.validate()  # the validation pass's shapes too (nothing without validation data)
-            torch.cuda.current_stream(device).wait_stream(side)
-        finally:
-            restore()
-        self.graph = torch.cuda.CUDAGraph()
-        optimizer.zero_grad()
-        try:
-            with torch.cuda.graph(self.graph):
-                block.run()
-        except Exception as exc:
-            restore()
-            raise RuntimeError(str(exc)) from exc
+        def warm_up() -> None:
+            for _ in range(warmup_steps):
+                for size in _batch_sizes(runner.slices):
+                    runner.step(positions[:, :size])
+            block.validate()  # the validation pass's shapes too (nothing without validation data)
+
+        self.graph = capture(positions.device, warm_up, restore, optimizer.zero_grad, block.run)
 
     def replay(self) -> None:
         """Run the captured epochs once."""

@@ -30,12 +30,11 @@ from torch.nn.parallel import DistributedDataParallel
 
 from .._runtime import autocast_context
 from ..nn.masking import MaskedBatchNorm1d
-from .checkpoint import Checkpointer
+from .bookkeeping import TrainResult
 from .data import Batch
 from .epoch import EpochRunner
-from .loop import TrainResult, train
+from .loop import train
 from .loss import weighted_loss
-from .objective import Classification, Objective
 from .protocol import TrainConfig
 
 
@@ -161,7 +160,8 @@ class ShardedEpochRunner(EpochRunner):
         scaled.backward()
         self.optimizer.step()
         self.loss_sum += loss.detach() * xb.shape[0]
-        self.correct += self.objective.correct(output, yb)
+        if self.objective.counts_accuracy:
+            self.correct += self.objective.correct(output, yb)
 
     def run(self, perm: Tensor) -> tuple[Tensor, Tensor]:
         """Train one epoch; return the global (summed loss, correct count), the same on every rank."""
@@ -169,20 +169,6 @@ class ShardedEpochRunner(EpochRunner):
         totals = torch.stack([self.loss_sum, self.correct.to(self.loss_sum.dtype)])
         dist.all_reduce(totals)
         return totals[0], totals[1]
-
-
-class _RankZeroWrites:
-    """A checkpointer that every rank restores from and only rank 0 writes."""
-
-    def __init__(self, checkpointer: Checkpointer, rank: int) -> None:
-        self._checkpointer, self._rank = checkpointer, rank
-
-    def __getattr__(self, name: str):
-        return getattr(self._checkpointer, name)
-
-    def write(self, *args, **kwargs) -> None:
-        if self._rank == 0:
-            self._checkpointer.write(*args, **kwargs)
 
 
 def check_same_data(shape: tuple[int, ...], n_outputs: int) -> None:
@@ -196,42 +182,42 @@ def check_same_data(shape: tuple[int, ...], n_outputs: int) -> None:
                          "must load the same data set: each trains on its shard of every batch.")
 
 
-def train_data_parallel(network: nn.Module, train_data, config: TrainConfig,
-                        generator: torch.Generator, val_data=None, checkpointer: Checkpointer | None = None, *,
-                        objective: Objective = Classification(), start: dict | None = None, keep_run: bool = False,
-                        verbose: int = 0, label: str = "fit", callbacks=()) -> TrainResult:
+def train_data_parallel(network: nn.Module, train_data, config: TrainConfig, generator: torch.Generator,
+                        **kwargs) -> TrainResult:
     """:func:`~mlstm_fcn.training.train` over the initialised ``torch.distributed`` process group.
 
-    Every rank calls it with the same data, configuration and seed; it returns
-    with the same weights on every rank. Rank 0 alone writes checkpoints and
-    shows progress. Dropout draws differ between ranks (rank ``r`` reseeds
-    with the run's seed plus ``r``), as their samples do.
+    Takes :func:`~mlstm_fcn.training.train`'s arguments. Every rank calls it
+    with the same data, configuration, seed and handlers; it returns with the
+    same weights on every rank. Each handler runs as its
+    :meth:`~mlstm_fcn.training.handlers.EpochHandler.for_rank` says: rank 0
+    alone writes checkpoints and shows progress. Dropout draws differ
+    between ranks (rank ``r`` reseeds with the run's seed plus ``r``), as
+    their samples do.
 
     Raises
     ------
     RuntimeError
         When no process group is initialised.
     ValueError
-        When the ranks see training data of different shapes or classes.
+        When the ranks see training data of different shapes or classes, or
+        a run is to be continued (``start``, ``keep_run``).
     """
     if not (dist.is_available() and dist.is_initialized()):
         raise RuntimeError("A distributed fit needs an initialised torch.distributed process group: launch "
                            "with torchrun (python -m torch.distributed.run ... -m mlstm_fcn.distributed).")
     rank = dist.get_rank()
-    if start is not None or keep_run:
+    if kwargs.get("start") is not None or kwargs.get("keep_run"):
         raise ValueError("A distributed fit trains a fresh run: warm_start and partial_fit are not supported.")
     check_same_data(train_data.shape, network.head.out_features)
     device = train_data.device
-    if checkpointer is not None:
-        checkpointer = _RankZeroWrites(checkpointer, rank)
+    kwargs["handlers"] = [h.for_rank(rank) for h in kwargs.get("handlers", ())]
     with synchronised_batchnorm(network):
         # Parameters (and buffers) are broadcast from rank 0 as DDP starts.
         ddp = DistributedDataParallel(network, device_ids=[device.index] if device.type == "cuda" else None)
         if rank > 0:
             torch.manual_seed(torch.initial_seed() + rank)
-        result = train(ddp, ShardedSeries(train_data, rank, dist.get_world_size()), config,
-                       generator, val_data, checkpointer, objective=objective, verbose=verbose if rank == 0 else 0,
-                       label=label, callbacks=callbacks, runner_type=ShardedEpochRunner)
+        result = train(ddp, ShardedSeries(train_data, rank, dist.get_world_size()), config, generator,
+                       runner_type=ShardedEpochRunner, **kwargs)
     network.eval()
     return result
 

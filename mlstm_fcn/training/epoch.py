@@ -76,7 +76,8 @@ class EpochRunner:
         loss.backward()
         self.optimizer.step()
         self.loss_sum += loss.detach() * xb.shape[0]
-        self.correct += self.objective.correct(output, yb)
+        if self.objective.counts_accuracy:  # a regressor's count stays zero without a kernel per step
+            self.correct += self.objective.correct(output, yb)
 
     def body(self, perm: Tensor, retry_oom: bool = True) -> None:
         """All steps of an epoch over the permutation ``perm``.
@@ -100,9 +101,10 @@ class EpochRunner:
                 rest = batch_slices(len(self.data) - start, self.batch_size)
                 slices = slices[:i] + [(start + a, start + b) for a, b in rest]
                 feed = self.data.batches(perm, slices[i:])
+                # Later epochs in the smaller batches (rebuilt only then, not once per epoch).
+                self.slices = batch_slices(len(self.data), self.batch_size)
                 continue
             i += 1
-        self.slices = batch_slices(len(self.data), self.batch_size)
 
     def run(self, perm: Tensor) -> tuple[Tensor, Tensor]:
         """Train one epoch; return (summed loss, correct count) as device tensors."""

@@ -20,13 +20,9 @@ class ProgressBar:
 
     def __init__(self, enabled: bool, label: str, start: int, total: int) -> None:
         self.enabled = enabled
-        self.epochs = range(start, total)
-        # Advanced by show(), not by iterating the bar: tqdm closes a bar whose loop is left early,
-        # before close() could say why.
+        # Advanced by show(), never iterated: tqdm closes a bar whose loop is left early, before
+        # close() could say why.
         self.bar = tqdm(desc=label, unit="epoch", disable=not enabled, initial=start, total=total)
-
-    def __iter__(self):
-        return iter(self.epochs)
 
     def show(self, record: dict) -> None:
         """Show the figures of the epoch just finished."""

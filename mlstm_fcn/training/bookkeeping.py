@@ -1,0 +1,125 @@
+"""The books every training loop keeps: history records, stop rules and the interrupt warning.
+
+The single-network loop (:func:`mlstm_fcn.training.loop.train`) and both
+fused loops (:mod:`mlstm_fcn.training.fused`, decisions on the host or read
+back from the device) record an epoch, pick the best one, stop and report an
+interrupt through these functions, so that a history column or a stop rule is
+changed here once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from .._warnings import warn
+from .protocol import TrainConfig
+from .state import LoopState
+
+
+@dataclass
+class TrainResult:
+    """What :func:`~mlstm_fcn.training.train` returns beside the trained network (a fused run: one per member)."""
+
+    history: dict[str, list[float]] = field(default_factory=dict)
+    best_epoch: int = -1
+    interrupted: bool = False
+    #: Why training ended, as the progress bar's last line says it: "fitted for N epochs" (the
+    #: stop_when_fitted rule), "early stopping", "epoch cap" (all epochs run) or "interrupted".
+    stop_reason: str = ""
+    used_cuda_graph: bool = False
+    #: Where the run stood at its end (last weights, optimizer, schedule, random streams): what
+    #: continues it (:func:`~mlstm_fcn.training.checkpoint.run_state`), when ``train`` was asked to keep it.
+    run: dict | None = None
+
+
+def epoch_record(history: dict[str, list[float]], *, epoch: int, loss: float, accuracy: float,
+                 learning_rate: float, time: float, val_loss: float | None = None,
+                 val_accuracy: float | None = None) -> dict[str, float]:
+    """The figures of epoch ``epoch`` (from 1) that ``history`` keeps.
+
+    ``history``'s columns (:func:`~mlstm_fcn.training.state.new_history`:
+    validation columns with validation data, no accuracy for an objective
+    that counts none) decide which figures the record holds.
+    """
+    figures = {"epoch": epoch, "loss": loss, "accuracy": accuracy, "learning_rate": learning_rate, "time": time,
+               "val_loss": val_loss, "val_accuracy": val_accuracy}
+    return {name: figures[name] for name in history}
+
+
+def monitored(record: dict[str, float]) -> float:
+    """The loss model selection and the schedule watch: validation loss when there is one, else training loss."""
+    return record.get("val_loss", record["loss"])
+
+
+def fitted_for(accuracy: list[float], epochs: int | None) -> bool:
+    """Whether the last ``epochs`` epochs classified every training series correctly.
+
+    Read from the history, so that a run resumed from a checkpoint stops where
+    an uninterrupted one would (and the budget benchmark reads the same rule).
+    """
+    return epochs is not None and len(accuracy) >= epochs and min(accuracy[-epochs:]) == 1.0
+
+
+def record_monitored(state: LoopState, monitored: float, epoch: int) -> bool:
+    """Count epoch ``epoch`` (from 1) with loss ``monitored`` in ``state``; whether it is the best so far."""
+    if monitored < state.best:
+        state.best, state.since_best, state.best_epoch = monitored, 0, epoch
+        return True
+    state.since_best += 1
+    return False
+
+
+def append_record(history: dict[str, list[float]], record: dict[str, float]) -> None:
+    """Append ``record`` (from :func:`epoch_record`) to ``history``, every column at once.
+
+    Nothing else runs between the columns' appends, so an interrupt leaves no ragged history.
+    """
+    for name, value in record.items():
+        history[name].append(value)
+
+
+def count_epoch(state: LoopState, record: dict[str, float]) -> bool:
+    """Append ``record`` to ``state``'s history and count its epoch; whether it is the best so far."""
+    append_record(state.history, record)
+    state.epochs_done = int(record["epoch"])
+    return record_monitored(state, monitored(record), state.epochs_done)
+
+
+def stop_reason(state: LoopState, config: TrainConfig) -> str | None:
+    """Why the run stops after the epochs ``state`` has done ("early stopping", "fitted for N epochs"), or None.
+
+    Both rules count the epochs of the current call only, so that a continued run trains again.
+    """
+    in_call = state.epochs_done - state.call_start
+    if config.early_stopping is not None and min(state.since_best, in_call) >= config.early_stopping:
+        return "early stopping"
+    if fitted_for(state.history.get("accuracy", [])[state.call_start:], config.stop_when_fitted):
+        return f"fitted for {config.stop_when_fitted} epochs"
+    return None
+
+
+def should_stop(state: LoopState, config: TrainConfig) -> bool:
+    """Whether the run stops after the epochs ``state`` has done (see :func:`stop_reason`)."""
+    return stop_reason(state, config) is not None
+
+
+def note_interrupt(results: Sequence[TrainResult], epochs_done: Sequence[int], best_epochs: Sequence[int]) -> None:
+    """Mark ``results`` interrupted and warn that the best weights so far are kept.
+
+    One result for a single network, one per member for a fused run; each
+    with the epochs its history holds and its best epoch.
+    """
+    for result in results:
+        result.interrupted, result.stop_reason = True, "interrupted"
+    if len(results) == 1:
+        kept = f"the best weights so far (epoch {best_epochs[0]})"
+        done = f"{epochs_done[0]} epoch(s)"
+    else:
+        kept = f"each member's best weights so far (epochs {list(best_epochs)})"
+        done = f"{max(epochs_done, default=0)} epoch(s)"
+    warn(f"Training interrupted after {done}; keeping {kept}.", RuntimeWarning)
+
+
+__all__ = ["TrainResult", "append_record", "count_epoch", "epoch_record", "fitted_for", "monitored", "note_interrupt",
+           "record_monitored", "should_stop", "stop_reason"]
