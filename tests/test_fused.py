@@ -13,7 +13,7 @@ from mlstm_fcn.nn.fused import FusedMLSTMFCN
 from mlstm_fcn.training import LoopState, SeriesOnDevice, TrainConfig, class_weights, train
 from mlstm_fcn.training.device_rules import DeviceRules
 from mlstm_fcn.training.fused import FusedData, train_fused
-from mlstm_fcn.training.loop import record_monitored, should_stop
+from mlstm_fcn.training.bookkeeping import record_monitored, should_stop
 from mlstm_fcn.training.protocol import make_schedule
 
 from .conftest import FAST

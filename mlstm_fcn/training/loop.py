@@ -21,9 +21,8 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
-# record_monitored is not used here: imported so that the loop's rules can be looked up beside train.
-from .bookkeeping import (TrainResult, count_epoch, epoch_record, monitored, note_interrupt,  # noqa: F401
-                          record_monitored, should_stop, stop_reason)
+from .bookkeeping import (TrainResult, count_epoch, epoch_record, monitored, note_interrupt, should_stop,
+                          stop_reason)
 from .checkpoint import restore_run, run_state
 from .data import TrainingSeries
 from .epoch import EpochRunner, evaluate
