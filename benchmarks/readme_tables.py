@@ -229,7 +229,24 @@ def streaming_table(results: Path = RESULTS) -> str:
     return "\n".join(lines)
 
 
-TABLES = {"accuracy": accuracy_table, "speed": speed_table, "budgets": budgets_table,
+def step_table(results: Path = RESULTS) -> str:
+    """Our loop against the plain loop, per epoch and per optimizer step (bench_step.py)."""
+    d = json.loads((results / "step-cpu.json").read_text())
+    lines = ["| dataset | batch | steps per epoch | ours: ms per epoch (per step) | plain loop: ms per epoch "
+             "(per step) | our speed / plain's, per epoch | per step |", "|---|---:|---:|---:|---:|---:|---:|"]
+    for r in d["results"]:
+        ours, plain = r["ours"], r["plain"]
+        lines.append(f"| {r['dataset']} | {r['batch_size']} | {r['steps_per_epoch']['ours']} | "
+                     f"{1e3 * ours['seconds_per_epoch']:.1f} ({1e3 * ours['seconds_per_step']:.2f}) | "
+                     f"{1e3 * plain['seconds_per_epoch']:.1f} ({1e3 * plain['seconds_per_step']:.2f}) | "
+                     f"{r['speed_vs_plain_per_epoch']:.3f}x | {r['speed_vs_plain_per_step']:.3f}x |")
+    m, a = d["machine"], d["args"]
+    lines.append(f"\n{m['processor']} CPU, {m['threads']} torch threads, torch {m['torch']}; {a['rounds']} "
+                 f"interleaved rounds of {a['epochs']} timed epochs each (after {a['warmup']}), {d['started']}.")
+    return "\n".join(lines)
+
+
+TABLES = {"accuracy": accuracy_table, "step": step_table, "speed": speed_table, "budgets": budgets_table,
           "budgets-cv": budgets_cv_table, "budgets-defaults": budgets_defaults, "regression": regression_table,
           "onnx": onnx_table, "streaming": streaming_table}
 _BLOCK = re.compile(r"(<!-- generated: ([\w-]+) -->\n)(.*?)(<!-- end generated -->)", re.S)

@@ -93,8 +93,9 @@ def message(estimator: str, cap: int, runs: list[Convergence], train_score: str)
     i, c = falling[0]
     who = "" if len(runs) == 1 else f" ({len(falling)} of its {len(runs)} networks; network {i + 1}:)"
     fall = 100.0 * (1.0 - c.loss_last / c.loss_before)
+    span = "epoch" if c.window == 1 else f"{c.window} epochs"
     return (f"{estimator} stopped at its epoch cap (epochs={cap}) while the training loss was still "
-            f"falling{who}: mean {c.loss_before:.4g} over the {c.window} epochs before the last {c.window}, "
+            f"falling{who}: mean {c.loss_before:.4g} over the {span} before the last {span}, "
             f"{c.loss_last:.4g} over those ({fall:.1f}% lower); {train_score}. More epochs would "
             f"probably fit the training data better: raise epochs (e.g. epochs={2 * cap}), or continue this model with "
             "warm_start=True.")
