@@ -128,21 +128,31 @@ def test_suite_never_overruns_its_budget(packed, tmp_path):
     assert "not done:" in proc.stdout
 
 
-def test_gpu_tests_read_packed_data_where_sktime_is_missing(packed, tmp_path):
+def test_gpu_tests_read_packed_data_where_sktime_is_missing(tmp_path):
+    # The GPU machine has neither sktime nor ../shared: its tests read the datasets packed into one
+    # file. A dataset found nowhere but in the packed file shows the plugin at work (bundled ones
+    # load without it, sktime or not, since .ts files are read with numpy).
+    archive = tmp_path / "archive" / "Tiny"
+    archive.mkdir(parents=True)
+    for split in ("TRAIN", "TEST"):
+        (archive / f"Tiny_{split}.ts").write_bytes((BUNDLED_DIR / "JapaneseVowels" / f"JapaneseVowels_{split}.ts")
+                                                   .read_bytes())
+    packed = tmp_path / "uea.npz"
+    pack(archive.parent, packed, ["Tiny"])
     tests = tmp_path / "tests_here"
     tests.mkdir()
     (tests / "conftest.py").write_text("from mlstm_fcn.datasets import load_uea\n")
     (tests / "test_data.py").write_text(
         "from conftest import load_uea\n"
-        "def test_bundled_set_loads():\n"
-        "    X, y = load_uea('JapaneseVowels', split='test')\n"
+        "def test_packed_set_loads():\n"
+        "    X, y = load_uea('Tiny', split='test')\n"
         "    assert X.shape == (370, 12, 29) and len(y) == 370\n")
-    env = {**_no_sktime_env(tmp_path), "MLSTM_FCN_PACKED": str(packed)}
+    env = {**_no_sktime_env(tmp_path), "MLSTM_FCN_PACKED": str(packed), "MLSTM_FCN_DATA": str(tmp_path / "none")}
     env["PYTHONPATH"] += os.pathsep + str(BENCH)
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tests)]
     proc = subprocess.run(cmd[:-1] + ["-p", "packed_data_plugin", str(tests)], env=env, cwd=tmp_path,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-2000:]
     without = subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
-    # Without the plugin, sktime's absence shows: the plugin did the work.
-    assert without.returncode == 1 and "needs sktime" in without.stdout, without.stdout[-2000:]
+    # Without the plugin the packed-only dataset is found nowhere: the plugin did the work.
+    assert without.returncode == 1 and "Tiny" in without.stdout, without.stdout[-2000:]

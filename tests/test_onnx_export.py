@@ -119,6 +119,7 @@ def _old_model_file(clf, path):
                             for k, v in meta["fitted"]["history_"]["__dict__"]]}
     meta["fitted"]["history_"] = history  # epochs counted from 0
     meta["fitted"]["best_epoch_"] -= 1
+    meta["format_version"] = 1  # what such files were written as
     meta_json = json.dumps(meta, sort_keys=True)
     tensors = load_file(path)
     tmp = path.with_suffix(".tmp")
