@@ -56,17 +56,24 @@ def test_folds_are_stratified_and_shrink_for_small_classes():
         assert set(fit_idx).isdisjoint(held_idx) and "b" in set(y[held_idx])
 
 
-def test_selection_reads_only_training_data_and_reports(tmp_path, monkeypatch):
+@pytest.fixture
+def splits_read(monkeypatch) -> list[str]:
+    """The splits that ``load_uea`` is asked for during the test (a selection must read "train" only)."""
     import mlstm_fcn.datasets as datasets
 
     real = datasets.load_uea
-    splits = []
+    splits: list[str] = []
 
     def spy(name, split="train", **kw):
         splits.append(split)
         return real(name, split=split, **kw)
 
     monkeypatch.setattr(datasets, "load_uea", spy)
+    return splits
+
+
+def test_selection_reads_only_training_data_and_reports(tmp_path, monkeypatch, splits_read):
+    splits = splits_read
     tiny = {"epochs": 2, "filters": (4, 4, 4), "kernel_sizes": (3, 3, 3), "se_reduction": 2, "lstm_units": 2}
     monkeypatch.setitem(CONFIGS, "tiny", tiny)
     monkeypatch.setitem(CONFIGS, "tiny_scaled", {**tiny, "scaling": "instance"})
@@ -186,18 +193,10 @@ def test_the_defaults_are_the_budget_the_cv_chose():
     assert clf.epochs == budgets.BUDGETS[cap].value and clf.bn_statistics == "recompute"
 
 
-def test_regression_selection_reads_only_training_data_resumes_and_reports(tmp_path, monkeypatch):
-    import mlstm_fcn.datasets as datasets
+def test_regression_selection_reads_only_training_data_resumes_and_reports(tmp_path, monkeypatch, splits_read):
     import select_regression
 
-    real = datasets.load_uea
-    splits = []
-
-    def spy(name, split="train", **kw):
-        splits.append(split)
-        return real(name, split=split, **kw)
-
-    monkeypatch.setattr(datasets, "load_uea", spy)
+    splits = splits_read
     tiny = {"filters": (4, 4, 4), "kernel_sizes": (3, 3, 3), "se_reduction": 2, "lstm_units": 2}
     monkeypatch.setattr(select_regression, "REGRESSION_CONFIGS",
                         {"r_defaults": {**tiny, "epochs": 3}, "r_cap100": {**tiny, "epochs": 2}})

@@ -16,7 +16,7 @@ from typing import Literal, overload
 import numpy as np
 
 from .._padding import pad_series
-from .ts_parse import TsSyntaxError, parse_data
+from .ts_parse import TsSyntaxError, data_lines, parse_data
 
 __all__ = ["load_ts"]
 
@@ -63,28 +63,20 @@ def declares_targets(header: dict[str, str]) -> bool:
 def _diagnose_data(path: Path, header: dict[str, str], labelled: bool) -> str | None:
     """Say which data line breaks the declared format, for messages that name the line."""
     dims = _declared_dimensions(header)
-    in_data = False
-    with open(path, encoding="utf-8", errors="replace") as f:
-        for number, line in enumerate(f, 1):
-            line = line.strip()
-            if not in_data:
-                in_data = line.lower().startswith("@data")
-                continue
-            if not line or line.startswith("#"):
-                continue
-            fields = line.split(":")
-            values = fields[:-1] if labelled else fields  # a labelled line ends with ":<label>"
-            if dims is not None and len(values) != dims:
-                return f"line {number} has {len(values)} dimension(s) but the header declares {dims}"
-            for d, field in enumerate(values):
-                for v in field.split(","):
-                    v = v.strip()
-                    if v in ("?", ""):
-                        continue
-                    try:
-                        float(v)
-                    except ValueError:
-                        return f"line {number}, dimension {d}: {v!r} is not a number"
+    for number, line in data_lines(path):
+        fields = line.split(":")
+        values = fields[:-1] if labelled else fields  # a labelled line ends with ":<label>"
+        if dims is not None and len(values) != dims:
+            return f"line {number} has {len(values)} dimension(s) but the header declares {dims}"
+        for d, field in enumerate(values):
+            for v in field.split(","):
+                v = v.strip()
+                if v in ("?", ""):
+                    continue
+                try:
+                    float(v)
+                except ValueError:
+                    return f"line {number}, dimension {d}: {v!r} is not a number"
     return None
 
 
