@@ -349,3 +349,31 @@ def test_the_regressor_refuses_what_fusing_cannot_do_by_the_classifiers_rule(tmp
     X = np.random.default_rng(0).normal(size=(20, 2, 16)).astype(np.float32)
     with pytest.raises(ValueError, match="fused=True trains fresh fits without checkpoint_dir"):
         MLSTMFCNRegressor(n_estimators=2, fused=True, checkpoint_dir=tmp_path, **FAST).fit(X, X[:, 0, 0])
+
+
+def test_regression_members_decide_on_the_device_as_on_the_host(one_torch_thread):
+    # The regressor's fused fit on CUDA runs the device-side rules (in CUDA-graph blocks); on the CPU the
+    # same rules run eagerly: squared error, no accuracy columns, the same epochs and best epochs as host rules.
+    from mlstm_fcn.training.objective import Regression
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(36, 3, 20)).astype(np.float32)
+    y = np.stack([X[:, 0].mean(axis=1), X[:, 1, :5].mean(axis=1)], axis=1).astype(np.float32)
+    rows = np.stack([np.sort(rng.permutation(36)[:30]) for _ in range(3)])
+    config = TrainConfig(epochs=9, batch_size=8, learning_rate=0.03, lr_patience=1, early_stopping=3)
+    runs = {}
+    for rules in ("host", "device"):
+        members, perms = [], []
+        for seed in (5, 6, 7):
+            torch.manual_seed(seed)
+            members.append(MLSTMFCN(3, 20, 2, dropout=0.0, **SMALL))
+            perms.append(torch.Generator())
+            perms[-1].manual_seed(seed)
+        data = FusedData(SeriesOnDevice.from_numpy(X, y, None, CPU), torch.from_numpy(rows), torch.ones(3, 36))
+        runs[rules] = train_fused(FusedMLSTMFCN.from_members(members), data, config, perms, rules=rules,
+                                  readback_every=4, objective=Regression())
+    for a, b in zip(runs["host"].results, runs["device"].results):
+        assert "accuracy" not in a.history and set(a.history) == set(b.history)
+        assert a.best_epoch == b.best_epoch and a.history["epoch"] == b.history["epoch"]
+        np.testing.assert_allclose(b.history["loss"], a.history["loss"], rtol=1e-6)
+        np.testing.assert_allclose(b.history["learning_rate"], a.history["learning_rate"], rtol=1e-6)
