@@ -67,15 +67,19 @@ def _paths(value, prefix=()):
             yield from _paths(v, prefix + (i,))
 
 
-def _loads_or_refuses(tmp_path, blob: bytes) -> None:
+def _loads_or_refuses(tmp_path, blob: bytes) -> str:
+    """"loaded" (a fitted model) or "refused" (a ValueError/OSError with a message); anything else fails."""
     path = tmp_path / "fuzzed.safetensors"
     path.write_bytes(blob)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            MLSTMFCNClassifier.load(path)
+            model = MLSTMFCNClassifier.load(path)
         except (ValueError, OSError) as exc:
             assert str(exc), "an error without a message"
+            return "refused"
+    assert hasattr(model, "network_") and hasattr(model, "classes_")
+    return "loaded"
 
 
 @FUZZ
@@ -103,7 +107,7 @@ def test_structured_mutations_of_the_description_load_or_are_refused(model_blob,
                 data.draw(json_values, label="new value")
         else:
             parent.append(data.draw(json_values, label="new item"))
-    _loads_or_refuses(tmp_path, _signed(json.dumps(meta), tensors))
+    assert _loads_or_refuses(tmp_path, _signed(json.dumps(meta), tensors)) in ("loaded", "refused")
 
 
 @FUZZ
@@ -123,7 +127,7 @@ def test_mutated_weights_load_or_are_refused(model_blob, tmp_path, data):
         tensors[name] = tensors[name].to(data.draw(st.sampled_from([torch.float16, torch.float64, torch.int32])))
     else:
         tensors[data.draw(st.text(min_size=1, max_size=20), label="new name")] = tensors.pop(name)
-    _loads_or_refuses(tmp_path, _signed(meta_json, tensors))
+    assert _loads_or_refuses(tmp_path, _signed(meta_json, tensors)) in ("loaded", "refused")
 
 
 @FUZZ
@@ -139,7 +143,7 @@ def test_random_byte_mutations_are_refused(model_blob, tmp_path, data):
             del blob[at:at + data.draw(st.integers(1, 64), label="length")]
         else:
             blob[at:at] = data.draw(st.binary(min_size=1, max_size=16), label="bytes")
-    _loads_or_refuses(tmp_path, bytes(blob))
+    assert _loads_or_refuses(tmp_path, bytes(blob)) in ("loaded", "refused")
 
 
 TS = """@problemName Fuzz

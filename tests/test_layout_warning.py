@@ -32,7 +32,8 @@ def test_no_warning_for_plausible_layouts(one_torch_thread, shape):
     X, y = data(shape)
     with warnings.catch_warnings():
         warnings.simplefilter("error", LayoutWarning)
-        MLSTMFCNClassifier(**TINY).fit(X, y)
+        clf = MLSTMFCNClassifier(**TINY).fit(X, y)
+    assert clf.n_channels_ == shape[1]  # fitted as given, without a LayoutWarning (an error here)
 
 
 def test_silenced_with_a_filter(one_torch_thread):
