@@ -112,6 +112,14 @@ def run(args) -> None:
             y = np.asarray(y)
             k, folds = splits[dataset]
             params = _params(config, args.epochs)
+            if len(group) == 1 and args.reuse_same_fits and not _on_cuda(args.device):
+                fold, seed = group[0][2:]
+                twin = same_fit(read_rows(csv_path), config, dataset, fold, seed, len(folds[fold][0]), args.epochs)
+                if twin is not None:
+                    writer.writerow(reused_row(out, twin, config, params))
+                    fh.flush()
+                    bar.update(1)
+                    continue
             # Rules of the training set (configs.RULES) resolved per fit; the row keeps the rule.
             estimators = [MLSTMFCNClassifier(**{**resolve(params, len(folds[f][0])), "random_state": s,
                                                 "device": args.device})
@@ -151,6 +159,38 @@ def run(args) -> None:
             fh.flush()
             bar.update(len(group))
         bar.close()
+
+
+def same_fit(rows: list[dict], config: str, dataset: str, fold: int, seed: int, n_fit: int,
+             epochs: int | None) -> dict | None:
+    """A finished row of another configuration whose fit is this one's, or None.
+
+    Rules (``configs.RULES``) resolve per training set, so two candidates can ask for the same fit
+    (the ``n/10`` batch rule is batch 16 on PenDigits). With the same resolved parameters, fold and
+    seed, a CPU fit is deterministic (checked on the rows of this study: every pair of such rows
+    agrees to the last digit), so its row is copied instead of training the network again.
+    """
+    mine = resolve(_params(config, epochs), n_fit)
+    for r in rows:
+        if (r["config"] != config and r["config"] in CONFIGS and r["dataset"] == dataset
+                and r["fold"] == str(fold) and r["seed"] == str(seed)
+                and resolve(_params(r["config"], epochs), n_fit) == mine):
+            return r
+    return None
+
+
+def reused_row(out: Path, twin: dict, config: str, params: dict) -> dict:
+    """``twin``'s row under ``config`` (its own rule in ``params``), its probabilities copied, noted in reused.tsv."""
+    fold, seed = int(twin["fold"]), int(twin["seed"])
+    source = _proba_path(out, twin["config"], twin["dataset"], fold, seed)
+    if source.exists():
+        _proba_path(out, config, twin["dataset"], fold, seed).write_bytes(source.read_bytes())
+    log = out / "reused.tsv"
+    with log.open("a") as fh:
+        if fh.tell() == 0:
+            fh.write("config\tdataset\tfold\tseed\tsame_fit_as\n")
+        fh.write(f"{config}\t{twin['dataset']}\t{fold}\t{seed}\t{twin['config']}\n")
+    return {**twin, "config": config, "params": params_json(params)}
 
 
 def _optimizer_steps(clf, n_fit: int) -> int:
@@ -458,6 +498,8 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=None, help="override the configurations' epochs")
     parser.add_argument("--fused", choices=["auto", "on", "off"], default="auto",
                         help="train folds and seeds of a configuration as one fused run (auto: on CUDA)")
+    parser.add_argument("--reuse-same-fits", action=argparse.BooleanOptionalAction, default=True,
+                        help="on the CPU, copy the row of another configuration whose resolved fit is the same")
     parser.add_argument("--fuse-max", type=int, default=64, help="most networks in one fused run")
     parser.add_argument("--budgets", action="store_true", help="compare training budgets instead of --configs")
     parser.add_argument("--max-epochs", type=int, default=MAX_EPOCHS, help="with --budgets: length of each run")

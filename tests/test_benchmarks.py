@@ -1,6 +1,7 @@
 """The benchmark scripts' own logic (not their timings): CV selection on training data only."""
 
 import csv
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -106,6 +107,38 @@ def test_selection_reads_only_training_data_and_reports(tmp_path, monkeypatch, s
     assert select_config.seed_ensemble_accuracy(tmp_path, rows, "tiny", "BasicMotions") is None
     again = select_config.report(tmp_path)
     assert "Ranking by mean CV accuracy: tiny" in again and "(seed ens." not in again
+
+
+def test_a_rule_that_resolves_to_another_candidates_fit_reuses_its_row_and_equals_training_again(
+        tmp_path, monkeypatch):
+    # On BasicMotions' 2-fold splits (20 series per fit) the n/10 rule resolves to batch 2: tiny's fit.
+    tiny = {"epochs": 2, "batch_size": 2, "filters": (4, 4, 4), "kernel_sizes": (3, 3, 3), "se_reduction": 2,
+            "lstm_units": 2}
+    monkeypatch.setitem(CONFIGS, "tiny", tiny)
+    monkeypatch.setitem(CONFIGS, "tiny_rule", {**tiny, "batch_size": "n/10, 2 to 16"})
+    base = ["select_config.py", "--datasets", "BasicMotions", "--folds", "2", "--seeds", "0", "--device", "cpu"]
+
+    def rows_of(out, flags):
+        monkeypatch.setattr(sys, "argv", base + ["--out-dir", str(out)] + flags)
+        select_config.main()
+        with (out / "cv.csv").open() as f:
+            return {(r["config"], r["fold"]): r for r in csv.DictReader(f)}
+
+    rows_of(tmp_path / "reused", ["--configs", "tiny"])
+    reused = rows_of(tmp_path / "reused", ["--configs", "tiny_rule"])
+    trained = rows_of(tmp_path / "trained", ["--configs", "tiny_rule", "--no-reuse-same-fits"])
+    log = (tmp_path / "reused" / "reused.tsv").read_text().splitlines()
+    assert log[1:] == ["tiny_rule\tBasicMotions\t0\t0\ttiny", "tiny_rule\tBasicMotions\t1\t0\ttiny"]
+    assert not (tmp_path / "trained" / "reused.tsv").exists()
+    for fold in ("0", "1"):
+        copy, again = reused[("tiny_rule", fold)], trained[("tiny_rule", fold)]
+        assert copy["batch_size"] == again["batch_size"] == "2"
+        assert json.loads(copy["params"])["batch_size"] == "n/10, 2 to 16"  # the row keeps its rule
+        for field in ("accuracy", "balanced_accuracy", "log_loss", "epochs_run", "optimizer_steps"):
+            assert copy[field] == again[field], field  # the copied row is what training again gives
+        np.testing.assert_array_equal(
+            np.load(tmp_path / "reused" / "cv-proba" / f"tiny_rule__BasicMotions__f{fold}__s0.npz")["proba"],
+            np.load(tmp_path / "trained" / "cv-proba" / f"tiny_rule__BasicMotions__f{fold}__s0.npz")["proba"])
 
 
 def test_seed_ensemble_needs_two_seeds(tmp_path):
