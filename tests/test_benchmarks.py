@@ -290,6 +290,21 @@ def test_recipe_report_is_provisional_until_every_candidate_has_all_twelve_sets(
     assert "**Provisional**" in text and "| D0 | 0.8000 | 0.9000 |" in text
 
 
+def test_a_candidate_missing_datasets_is_decided_only_when_no_result_there_could_make_it_win():
+    import recipe_choice
+
+    base = [0.80 + 0.01 * i for i in range(12)]
+    table = recipe_choice.per_dataset(_recipe_rows({
+        "defaults": base,
+        "d_instance": [b - 0.05 for b in base[:11]],   # 11 sets, far behind: cannot catch up
+        "d_channel": [b - 0.001 for b in base[:11]],   # 11 sets, just behind: the 12th could lift it
+        "d_batch16": [b + 0.01 for b in base],          # all 12
+    }))
+    assert recipe_choice.decided(table, "d_instance")
+    assert not recipe_choice.decided(table, "d_channel")  # accuracy 1 on the 12th would put it ahead
+    assert recipe_choice.decided(table, "d_batch16")
+
+
 def test_step_benchmark_quick_mode_writes_per_epoch_and_per_step_figures(tmp_path):
     import json
 
