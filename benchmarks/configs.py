@@ -109,10 +109,13 @@ CONFIGS.update({
 #: What the study chose (results/recipe-cv/recipe.md: batch 16 the only winning change, so nothing to
 #: combine), as the estimator's defaults now are; the TEST benchmark runs it beside the paper preset.
 CONFIGS["recipe"] = CONFIGS["d_batch16"]
+#: The plateau rule on top of it, for the constructed case only (``hard_case.py``): does it train on
+#: where the cap of 100 epochs stops a network that is still learning?
+CONFIGS["recipe_plateau"] = {**CONFIGS["recipe"], "epochs": 1000, "early_stopping": PLATEAU_PATIENCE}
 
 #: Candidates whose one change is a rule of several parameters: the plateau rule needs a cap far
 #: above the defaults' to have anything to decide.
-ONE_RULE = {"d_plateau": {"epochs", "early_stopping"}}
+ONE_RULE = {"d_plateau": {"epochs", "early_stopping"}, "recipe_plateau": {"epochs", "early_stopping"}}
 
 #: The regressor's candidates for how long to train (issue 21, item 5): its default of 500 epochs
 #: (never chosen), the classifier's cap of 100, and the two length rules of the classifier's study.

@@ -61,24 +61,45 @@ def peers_measured(results: Path = RESULTS) -> tuple[dict[str, float], dict[str,
             {r["dataset"]: float(r["fit_seconds"]) for r in rows}, rows)
 
 
+#: The TEST benchmark's configurations in the accuracy table: the defaults (the recipe study's
+#: choice, ``configs.CONFIGS["recipe"]``) and the paper preset.
+DEFAULTS_CONFIG, PAPER_CONFIG = "recipe", "paper"
+
+
+def _per_dataset(rows: list[dict], config: str, field: str = "accuracy") -> dict[str, list[float]]:
+    return {d: [float(r[field]) for r in rows if r["config"] == config and r["dataset"] == d] for d in PUBLISHED}
+
+
+def _device(rows: list[dict], config: str) -> str:
+    names = sorted({r["device"] for r in rows if r["config"] == config})
+    return " and ".join("the 2-core CPU" if n.startswith("cpu") else n for n in names)
+
+
 def accuracy_table(results: Path = RESULTS) -> str:
-    """The paper preset's test accuracy per dataset (mean ± sd over seeds) beside published and measured peers."""
+    """Test accuracy per dataset (mean ± sd over seeds) of the defaults and the paper preset, beside peers."""
     from published import ANCHORS, METHODS
 
-    rows = [r for r in read_rows(results / "accuracy.csv") if r["config"] == "paper"]
-    ours = {d: [float(r["accuracy"]) for r in rows if r["dataset"] == d] for d in PUBLISHED}
-    datasets = [d for d in PUBLISHED if ours[d]]
+    rows = read_rows(results / "accuracy.csv")
+    paper = _per_dataset(rows, PAPER_CONFIG)
+    ours = _per_dataset(rows, DEFAULTS_CONFIG)
+    ours_fit = _per_dataset(rows, DEFAULTS_CONFIG, "fit_seconds")
+    datasets = [d for d in PUBLISHED if paper[d]]
+    with_defaults = any(ours.values())
     mrh_acc, mrh_fit, mrh_rows = peers_measured(results)
-    labels = ["mlstm-fcn (mean ± sd)", "MLSTM-FCN published", *METHODS[1:], *ANCHORS]
-    columns = [{d: np.mean(ours[d]) for d in datasets},
-               *({d: PUBLISHED[d][i] for d in PUBLISHED} for i in range(len(METHODS))), *ANCHORS.values()]
+    labels = (["mlstm-fcn defaults: mean ± sd (fit s)"] if with_defaults else []) + [
+        "mlstm-fcn paper preset (mean ± sd)", "MLSTM-FCN published", *METHODS[1:], *ANCHORS]
+    columns = ([{d: np.mean(ours[d]) for d in datasets if ours[d]}] if with_defaults else []) + [
+        {d: np.mean(paper[d]) for d in datasets},
+        *({d: PUBLISHED[d][i] for d in PUBLISHED} for i in range(len(METHODS))), *ANCHORS.values()]
     if mrh_rows:
         labels.append("MultiRocket-Hydra (measured here, seed 0): accuracy (fit s)")
         columns.append(mrh_acc)
     lines = ["| dataset | " + " | ".join(labels) + " |", "|---|" + "---|" * len(labels)]
     for d in datasets:
-        cells = [f"{columns[0][d]:.4f} ± {np.std(ours[d]):.4f}"]
-        cells += [f"{c[d]:.4f}" if d in c else "" for c in columns[1:]]
+        cells = ([f"{np.mean(ours[d]):.4f} ± {np.std(ours[d]):.4f} ({_seconds(np.mean(ours_fit[d]))})"
+                  if ours[d] else "–"] if with_defaults else [])
+        cells += [f"{np.mean(paper[d]):.4f} ± {np.std(paper[d]):.4f}"]
+        cells += [f"{c[d]:.4f}" if d in c else "" for c in columns[len(cells):]]
         if mrh_rows and d in mrh_fit:
             cells[-1] += f" ({_seconds(mrh_fit[d]) if mrh_fit[d] < 100 else round(mrh_fit[d])})"
         lines.append(f"| {d} | " + " | ".join(cells) + " |")
@@ -87,6 +108,14 @@ def accuracy_table(results: Path = RESULTS) -> str:
     if common != datasets:
         lines.append(_mean_row(f"**mean without {', '.join(d for d in datasets if d not in common)}**",
                                columns, common))
+    seeds = {c: sorted({int(r["seed"]) for r in rows if r["config"] == c}) for c in (DEFAULTS_CONFIG, PAPER_CONFIG)}
+    text = (f"The paper preset: {len(seeds[PAPER_CONFIG])} seeds on {_device(rows, PAPER_CONFIG)}.")
+    if with_defaults:
+        text = (f"The defaults: {len(seeds[DEFAULTS_CONFIG])} seeds on one thread of "
+                f"{_device(rows, DEFAULTS_CONFIG)}, mean fit time in seconds beside each accuracy "
+                f"({sum(np.mean(v) for v in ours_fit.values() if v):.0f} s for one seed of all "
+                f"{len([v for v in ours_fit.values() if v])}); " + text[0].lower() + text[1:])
+    lines += ["", text]
     if mrh_rows:
         loads = [float(r[k]) for r in mrh_rows for k in ("load1_before", "load1_after")]
         r0 = mrh_rows[0]
@@ -246,7 +275,25 @@ def step_table(results: Path = RESULTS) -> str:
     return "\n".join(lines)
 
 
-TABLES = {"accuracy": accuracy_table, "step": step_table, "speed": speed_table, "budgets": budgets_table,
+def recipe_table(results: Path = RESULTS) -> str:
+    """The recipe study's comparison with the defaults it started from, and its choice (``recipe_choice.py``)."""
+    from recipe_choice import summary
+
+    status, comparison, choice = summary(read_rows(results / "recipe-cv" / "cv.csv"))
+    return f"{status}\n\n{comparison}\n\nChoice per parameter:\n\n{choice}"
+
+
+def hard_case_table(results: Path = RESULTS) -> str:
+    """The constructed case that 100 epochs cannot fit (``hard_case.py``): one row per configuration and seed."""
+    rows = read_rows(results / "hard-case" / "hard_case.csv")
+    lines = ["| configuration | seed | test accuracy | training accuracy | epochs run | converged | fit s | load |",
+             "|---|---|---|---|---|---|---|---|"]
+    lines += [f"| {r['config']} | {r['seed']} | {r['test_accuracy']} | {r['train_accuracy']} | {r['epochs_run']} | "
+              f"{r['converged']} | {r['fit_seconds']} | {r['load_average']} |" for r in rows]
+    return "\n".join(lines)
+
+
+TABLES = {"accuracy": accuracy_table, "recipe": recipe_table, "hard-case": hard_case_table, "step": step_table, "speed": speed_table, "budgets": budgets_table,
           "budgets-cv": budgets_cv_table, "budgets-defaults": budgets_defaults, "regression": regression_table,
           "onnx": onnx_table, "streaming": streaming_table}
 _BLOCK = re.compile(r"(<!-- generated: ([\w-]+) -->\n)(.*?)(<!-- end generated -->)", re.S)

@@ -37,10 +37,19 @@ PARAMETERS: dict[str, list[str]] = {
 }
 #: Datasets a final choice needs (the 12 shared sets).
 N_DATASETS = 12
+#: The seeds RULE.md names; rows of further seeds (the chosen candidate's, for ensembles of 3) are not
+#: part of the choice.
+STUDY_SEEDS = ("0", "1")
+
+
+def study_rows(rows: list[dict]) -> list[dict]:
+    """The rows of the seeds RULE.md names."""
+    return [r for r in rows if r["seed"] in STUDY_SEEDS]
 
 
 def per_dataset(rows: list[dict], metric: str = "accuracy") -> dict[str, dict[str, float]]:
-    """``{config: {dataset: CV score}}``: held-out ``metric`` pooled over folds, mean over complete seeds."""
+    """``{config: {dataset: CV score}}``: held-out ``metric`` pooled over folds, mean over complete study seeds."""
+    rows = study_rows(rows)
     out: dict[str, dict[str, float]] = {}
     for c in sorted({r["config"] for r in rows}):
         for d in sorted({r["dataset"] for r in rows}):
@@ -85,6 +94,7 @@ def mean_seconds(rows: list[dict], config: str) -> float:
 
 def choose(rows: list[dict]) -> dict[str, str | None]:
     """Per parameter, the winning change (None: the defaults' value stays), by RULE.md."""
+    rows = study_rows(rows)
     table = per_dataset(rows)
     out: dict[str, str | None] = {}
     for parameter, candidates in PARAMETERS.items():
@@ -100,19 +110,13 @@ def choose(rows: list[dict]) -> dict[str, str | None]:
     return out
 
 
-def report(out_dir: Path) -> str:
-    """Write ``recipe.md`` from ``cv.csv``; return its text."""
-    rows = read_rows(out_dir / "cv.csv")
+def summary(rows: list[dict]) -> tuple[str, str, str]:
+    """``(status, comparison table, choice list)`` of the CV rows, in Markdown."""
+    rows = study_rows(rows)
     acc, bal = per_dataset(rows), per_dataset(rows, "balanced_accuracy")
     configs = [BASELINE] + [c for cs in PARAMETERS.values() for c in cs]
-    datasets = sorted({d for t in acc.values() for d in t})
     finished = {c: len(acc.get(c, {})) for c in configs}
-    settled = {c: decided(acc, c) for c in configs}
-    final = all(settled.values())
-    lines = ["| dataset | " + " | ".join(configs) + " |", "|---" * (len(configs) + 1) + "|"]
-    for d in datasets:
-        lines.append(f"| {d} | " + " | ".join(f"{acc[c][d]:.4f}" if d in acc.get(c, {}) else "–" for c in configs)
-                     + " |")
+    final = all(decided(acc, c) for c in configs)
     diff_lines = ["| candidate | datasets | accuracy: mean diff ± se | wins | balanced accuracy: mean diff ± se | "
                   "mean fit s | mean optimizer steps |", "|---|---|---|---|---|---|---|"]
     for c in configs[1:]:
@@ -123,8 +127,6 @@ def report(out_dir: Path) -> str:
         diff_lines.append(f"| {c} | {n} | {m:+.4f} ± {se:.4f} | {wins} | {bm:+.4f} ± {bse:.4f} | "
                           f"{mean_seconds(rows, c) if steps else float('nan'):.1f} | "
                           f"{np.mean(steps) if steps else float('nan'):.0f} |")
-    choice = choose(rows)
-    loads = [float(r["load_average"]) for r in rows if r.get("load_average")]
     short = [c for c in configs if finished[c] < N_DATASETS]
     status = ("**Final**: every candidate is decided"
               + (f" ({', '.join(f'{c} {finished[c]}' for c in short)} of {N_DATASETS} datasets: with accuracy 1 "
@@ -132,6 +134,22 @@ def report(out_dir: Path) -> str:
                  if short else f" (all finished the {N_DATASETS} datasets)") + "." if final else
               f"**Provisional**: not every candidate is decided "
               f"({', '.join(f'{c} {n}' for c, n in finished.items())} datasets); by RULE.md this decides nothing yet.")
+    choice = "\n".join(f"- {p}: {c or 'the value of the defaults stays'}" for p, c in choose(rows).items())
+    return status, "\n".join(diff_lines), choice
+
+
+def report(out_dir: Path) -> str:
+    """Write ``recipe.md`` from ``cv.csv``; return its text."""
+    rows = study_rows(read_rows(out_dir / "cv.csv"))
+    acc = per_dataset(rows)
+    configs = [BASELINE] + [c for cs in PARAMETERS.values() for c in cs]
+    datasets = sorted({d for t in acc.values() for d in t})
+    lines = ["| dataset | " + " | ".join(configs) + " |", "|---" * (len(configs) + 1) + "|"]
+    for d in datasets:
+        lines.append(f"| {d} | " + " | ".join(f"{acc[c][d]:.4f}" if d in acc.get(c, {}) else "–" for c in configs)
+                     + " |")
+    status, comparison, choice = summary(rows)
+    loads = [float(r["load_average"]) for r in rows if r.get("load_average")]
     text = ("# Recipe study (issue 21): CV inside the TRAIN splits, one change at a time from the defaults\n\n"
             f"{status}\n\nRule: `RULE.md` (written before the runs). Accuracy pooled over the 3 folds, mean over "
             f"the complete seeds; differences against `{BASELINE}` over the datasets both finished. Fit times on "
@@ -139,8 +157,7 @@ def report(out_dir: Path) -> str:
             f"{min(loads, default=float('nan')):.1f} to {max(loads, default=float('nan')):.1f} during the fits): "
             "compare them only roughly.\n\n"
             "## CV accuracy per dataset\n\n" + "\n".join(lines) + "\n\n## Against the defaults\n\n"
-            + "\n".join(diff_lines) + "\n\n## Choice per parameter\n\n"
-            + "\n".join(f"- {p}: {c or 'the value of the defaults stays'}" for p, c in choice.items()) + "\n")
+            + comparison + "\n\n## Choice per parameter\n\n" + choice + "\n")
     (out_dir / "recipe.md").write_text(text)
     return text
 

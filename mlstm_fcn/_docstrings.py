@@ -52,7 +52,7 @@ Training time grows with it linearly.""",
 ${epochs}
 The best weights seen are kept in any case.""",
     "batch_size": """batch_size : int
-Mini-batch size.""",
+${batch_size}""",
     "learning_rate": """learning_rate : float
 Initial learning rate of Adam.""",
     "min_learning_rate": """min_learning_rate : float

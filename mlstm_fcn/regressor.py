@@ -193,7 +193,8 @@ MLSTMFCNRegressor.__doc__ = f"""Multivariate LSTM-FCN regressor: MLSTM-FCN with 
     held-out (random, not stratified) ``validation_split``.
 
 {indent(parameters_section(MLSTMFCNRegressor,
-                averaged="the mean of the members' predictions", epochs=_EPOCHS, split="at random",
+                averaged="the mean of the members' predictions", epochs=_EPOCHS, batch_size="Mini-batch size (the paper's).",
+                split="at random",
                 same_targets="and outputs", target_stats=" and the targets' standardisation",
                 and_proba="", accuracy=""))}
 

@@ -47,6 +47,19 @@ def test_the_defaults_root_is_where_the_recipe_study_started_and_rules_resolve_p
     assert resolve(CONFIGS["defaults"], 100) == CONFIGS["defaults"]
 
 
+def test_the_estimators_defaults_are_what_the_recipe_study_chose():
+    import recipe_choice
+
+    rows = select_config.read_rows(Path(select_config.__file__).parent / "results" / "recipe-cv" / "cv.csv")
+    choice = recipe_choice.choose(rows)
+    assert choice == {"batch size": "d_batch16", "how long to train": None, "input scaling": None,
+                      "class weights": None}
+    assert CONFIGS["recipe"] == CONFIGS[choice["batch size"]]
+    defaults = MLSTMFCNClassifier().get_params()
+    for name, value in CONFIGS["recipe"].items():
+        assert defaults[name] == (tuple(value) if isinstance(value, list) else value), name
+
+
 def test_folds_are_stratified_and_shrink_for_small_classes():
     y = np.array(["a"] * 10 + ["b"] * 3)
     k, folds = select_config.fold_indices(y, 5)
@@ -274,6 +287,9 @@ def test_recipe_choice_applies_the_written_rule():
     assert choice["input scaling"] is None and choice["how long to train"] is None
     m, se, n = recipe_choice.compare(recipe_choice.per_dataset(rows), "d_batch64")
     assert n == 4 and not m > se
+    # Rows of a seed the rule does not name (run later for ensembles of 3) change nothing.
+    extra = [{**r, "seed": "2", "accuracy": "1.0"} for r in _recipe_rows({"d_batch64": [1.0] * 4})]
+    assert recipe_choice.choose(rows + extra) == choice
 
 
 def test_recipe_report_is_provisional_until_every_candidate_has_all_twelve_sets(tmp_path):
@@ -328,3 +344,26 @@ def test_step_benchmark_quick_mode_writes_per_epoch_and_per_step_figures(tmp_pat
                 figures["seconds_per_epoch"] / row["steps_per_epoch"][name])
         assert row["speed_vs_plain_per_epoch"] == pytest.approx(
             row["plain"]["seconds_per_epoch"] / row["ours"]["seconds_per_epoch"])
+
+
+def test_hard_case_spreads_scales_over_decades_and_its_run_resumes(tmp_path, monkeypatch):
+    import hard_case
+
+    X, y, X_test, y_test = hard_case.make_problem(400, 100, n_classes=5, seed=0)
+    assert X.shape == (400, 3, 24) and X_test.shape == (100, 3, 24) and set(y) == set(range(5))
+    amplitude = np.log10(np.abs(X).mean(axis=(1, 2)))
+    assert amplitude.max() - amplitude.min() > 3  # four decades of scale, less the noise around them
+    flipped = hard_case.make_problem(400, 100, n_classes=5, label_noise=0.5, seed=0)[1]
+    assert 0.3 < (flipped != y).mean() < 0.5  # half replaced by a random class, a fifth of them by their own
+
+    tiny = {"epochs": 1, "filters": (4, 4, 4), "kernel_sizes": (3, 3, 3), "se_reduction": 2, "lstm_units": 2}
+    monkeypatch.setitem(CONFIGS, "tiny", tiny)
+    argv = ["hard_case.py", "--configs", "tiny", "--n-train", "60", "--n-test", "30", "--classes", "3",
+            "--device", "cpu", "--out-dir", str(tmp_path)]
+    monkeypatch.setattr(sys, "argv", argv)
+    hard_case.main()
+    hard_case.main()  # resumes: nothing left to run
+    with (tmp_path / "hard_case.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 1 and rows[0]["epochs_run"] == "1" and rows[0]["converged"] in {"True", "False"}
+    assert 0.0 <= float(rows[0]["test_accuracy"]) <= 1.0
