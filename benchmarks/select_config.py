@@ -373,14 +373,21 @@ def _take(X, idx: np.ndarray):
     return [X[i] for i in idx]
 
 
-def seed_ensemble_accuracy(out: Path, rows: list[dict], config: str, dataset: str) -> float | None:
-    """CV accuracy of the probabilities averaged over the seeds run on every fold (None if < 2 seeds)."""
+def seed_ensemble_accuracy(out: Path, rows: list[dict], config: str, dataset: str,
+                           seeds: list[int] | None = None, least: int = 2) -> float | None:
+    """CV accuracy of the probabilities averaged over ``seeds`` (default: every seed run on every fold).
+
+    None when fewer than ``least`` such seeds, or one of ``seeds``, lack a fold.
+    """
     mine = [r for r in rows if r["config"] == config and r["dataset"] == dataset]
     if not mine:
         return None
     folds = sorted({int(r["fold"]) for r in mine})
-    seeds = sorted(set.intersection(*({int(r["seed"]) for r in mine if int(r["fold"]) == f} for f in folds)))
-    if len(seeds) < 2 or len(folds) != int(mine[0]["folds"]):
+    complete = sorted(set.intersection(*({int(r["seed"]) for r in mine if int(r["fold"]) == f} for f in folds)))
+    if seeds is not None and not set(seeds) <= set(complete):
+        return None
+    seeds = complete if seeds is None else sorted(seeds)
+    if len(seeds) < least or len(folds) != int(mine[0]["folds"]):
         return None
     paths = [[_proba_path(out, config, dataset, f, s) for s in seeds] for f in folds]
     if not all(p.exists() for row in paths for p in row):  # a results folder copied without cv-proba/

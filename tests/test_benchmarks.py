@@ -367,3 +367,27 @@ def test_hard_case_spreads_scales_over_decades_and_its_run_resumes(tmp_path, mon
         rows = list(csv.DictReader(f))
     assert len(rows) == 1 and rows[0]["epochs_run"] == "1" and rows[0]["converged"] in {"True", "False"}
     assert 0.0 <= float(rows[0]["test_accuracy"]) <= 1.0
+
+
+def test_recipe_ensembles_average_seed_probabilities_and_apply_the_rule(tmp_path, monkeypatch):
+    import recipe_ensembles
+
+    rng = np.random.default_rng(0)
+    (tmp_path / "cv-proba").mkdir()
+    rows, expected = [], {}
+    for d in ("D0", "D1", "D2"):
+        y = rng.integers(0, 3, 30)
+        probas = [rng.dirichlet(np.ones(3), 30) for _ in range(3)]
+        for s, p in enumerate(probas):
+            np.savez(tmp_path / "cv-proba" / f"c__{d}__f0__s{s}.npz", proba=p, classes=np.arange(3), y=y,
+                     idx=np.arange(30))
+            rows.append({"config": "c", "dataset": d, "fold": "0", "folds": "1", "seed": str(s)})
+        single = np.mean([(p.argmax(1) == y).mean() for p in probas])
+        triple = (np.mean(probas, axis=0).argmax(1) == y).mean()
+        expected[d] = (single, triple)
+    table = recipe_ensembles.ensemble_table(tmp_path, rows, "c")
+    for d, (single, triple) in expected.items():
+        assert table[d][1] == pytest.approx(single) and table[d][3] == pytest.approx(triple)
+    # A dataset missing the third seed is left out.
+    table = recipe_ensembles.ensemble_table(tmp_path, [r for r in rows if (r["dataset"], r["seed"]) != ("D2", "2")], "c")
+    assert set(table) == {"D0", "D1"}

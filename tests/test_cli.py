@@ -260,9 +260,10 @@ def test_a_closed_pipe_ends_quietly(model_file):
 
 @pytest.mark.filterwarnings("always::sklearn.exceptions.ConvergenceWarning")
 def test_fit_summary_says_whether_the_fit_converged(tmp_path, capsys):
-    # Libras (15 classes) is far from fitted after 20 epochs (as in tests/test_convergence.py): the
-    # summary and a one-line warning say so; BasicMotions fitted by the stop rule converges.
+    # Libras (15 classes) is far from fitted after 20 epochs of 2 batches (as in tests/test_convergence.py):
+    # the summary and a one-line warning say so; BasicMotions converges.
     code, out, err = run(capsys, "fit", "Libras", "--out", tmp_path / "l.model", "--json", "--epochs", "20",
+                         "--batch-size", "128",
                          "--stop-when-fitted", "none", "--seed", "0", "--device", "cpu", "--quiet")
     assert code == 0 and json.loads(out)["converged"] is False
     assert "warning: MLSTMFCNClassifier stopped at its epoch cap (epochs=20)" in err

@@ -198,14 +198,14 @@ def test_keyboard_interrupt_keeps_best_weights(tiny_data, monkeypatch):
 
     def interrupting_loss(*args):
         calls["n"] += 1
-        if calls["n"] == 9:  # during the 5th epoch (2 batches per epoch... 36 < 128: 1 batch)
+        if calls["n"] == 9:  # during the 9th epoch (36 series < 128: 1 batch per epoch)
             raise KeyboardInterrupt
         return original(*args)
 
     monkeypatch.setattr(training, "weighted_loss", interrupting_loss)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        clf = MLSTMFCNClassifier(**{**FAST, "epochs": 20}, random_state=0).fit(X, y)
+        clf = MLSTMFCNClassifier(**{**FAST, "epochs": 20}, batch_size=128, random_state=0).fit(X, y)
     assert any("interrupted" in str(w.message) for w in caught)
     assert clf.n_epochs_ == 8
     assert clf.predict(X).shape == (36,)
