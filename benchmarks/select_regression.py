@@ -91,6 +91,30 @@ def cv_rmse(rows: list[dict]) -> dict[str, dict[str, float]]:
     return out
 
 
+def paired_ratios(rows: list[dict], config: str) -> np.ndarray:
+    """Held-out RMSE of ``config`` over that of the defaults, per (dataset, fold, seed) both ran."""
+    base = {(r["dataset"], r["fold"], r["seed"]): float(r["rmse"]) for r in rows if r["config"] == BASELINE}
+    return np.array([float(r["rmse"]) / base[key] for r in rows if r["config"] == config
+                     and (key := (r["dataset"], r["fold"], r["seed"])) in base and base[key] > 0])
+
+
+def choose(rows: list[dict]) -> tuple[str, dict[str, tuple[float, float, int]]]:
+    """The winning candidate by ``results/regression-cv/RULE.md`` (the defaults when none wins), and each one's
+    mean ratio, standard error and cell count."""
+    stats = {}
+    for c in sorted({r["config"] for r in rows} - {BASELINE}):
+        ratios = paired_ratios(rows, c)
+        if len(ratios) >= 2:
+            stats[c] = (float(ratios.mean()), float(ratios.std(ddof=1) / np.sqrt(len(ratios))), len(ratios))
+    winners = [c for c, (m, se, _) in stats.items() if m < 1 - se]
+    if not winners:
+        return BASELINE, stats
+    best = min(winners, key=lambda c: stats[c][0])
+    close = [c for c in winners if stats[c][0] - stats[best][0] <= stats[best][1]]
+    seconds = {c: np.mean([float(r["fit_seconds"]) for r in rows if r["config"] == c]) for c in close}
+    return min(close, key=seconds.get), stats
+
+
 def report(out: Path) -> str:
     """``selection.md``: CV RMSE per candidate and dataset, and relative to the defaults'."""
     rows = read_rows(out / "cv.csv")
@@ -106,9 +130,15 @@ def report(out: Path) -> str:
                      + f" | {np.mean(ratio):.3f} | {seconds[c]:.0f} | {unconverged} of "
                      f"{sum(r['config'] == c for r in rows)} |" if ratio else f"| {c} | (incomplete) |")
     loads = [float(r["load_average"]) for r in rows]
+    chosen, stats = choose(rows)
+    rule = ["| candidate | RMSE / defaults' per fold and seed: mean ± se | cells | wins |", "|---|---|---|---|"]
+    rule += [f"| {c} | {m:.3f} ± {se:.3f} | {n} | {'yes' if m < 1 - se else 'no'} |" for c, (m, se, n) in stats.items()]
     text = ("# How long the regressor trains: CV inside the TRAIN splits\n\n"
             f"k-fold CV (shuffled) inside TRAIN; RMSE pooled over folds, mean over seeds. Load average "
-            f"during the fits: {min(loads):.1f} to {max(loads):.1f} (2 cores).\n\n" + "\n".join(lines) + "\n")
+            f"during the fits: {min(loads):.1f} to {max(loads):.1f} (2 cores).\n\n" + "\n".join(lines) + "\n\n"
+            "By `RULE.md` (paired ratios per dataset, fold and seed; a win is a mean below 1 by more than one "
+            "standard error):\n\n" + "\n".join(rule) + f"\n\nChoice: **{chosen}**"
+            + (" (the 500 epochs stay)." if chosen == BASELINE else ".") + "\n")
     (out / "selection.md").write_text(text)
     return text
 

@@ -259,6 +259,22 @@ def test_regression_selection_reads_only_training_data_resumes_and_reports(tmp_p
     assert "| r_defaults |" in text and "| 1.000 |" in text  # the defaults relative to themselves
 
 
+def test_regression_choice_applies_its_written_rule():
+    import select_regression
+
+    def rows(config, rmses, seconds=1.0):
+        return [{"config": config, "dataset": "D", "fold": str(i), "seed": "0", "rmse": str(v),
+                 "fit_seconds": str(seconds)} for i, v in enumerate(rmses)]
+
+    base = rows("r_defaults", [1.0, 2.0, 3.0, 4.0], 10.0)
+    better = rows("r_cap100", [0.90, 1.80, 2.70, 3.61], 2.0)    # about 0.9 of the defaults everywhere: wins
+    noisy = rows("r_steps", [0.50, 2.60, 2.10, 5.00], 20.0)     # lower mean, but within its noise
+    chosen, stats = select_regression.choose(base + better + noisy)
+    assert chosen == "r_cap100" and stats["r_cap100"][2] == 4
+    assert not stats["r_steps"][0] < 1 - stats["r_steps"][1]
+    assert select_regression.choose(base + noisy)[0] == "r_defaults"  # no winner: the 500 epochs stay
+
+
 def _recipe_rows(scores: dict[str, list[float]], seconds: dict[str, float] | None = None) -> list[dict]:
     """CV rows of one fold per dataset and seed: config -> accuracy on datasets D0, D1, ..."""
     rows = []
