@@ -22,8 +22,9 @@ from mlstm_fcn.training.checkpoint import run_id
 from .conftest import FAST
 
 ROOT = Path(__file__).resolve().parents[1]
-# Every epoch runs (no stop rule): the tests count epochs and checkpoints.
-PARAMS = {**FAST, "epochs": 12, "dropout": 0.5, "random_state": 7, "checkpoint_every": 3, "stop_when_fitted": None}
+# Every epoch runs (no stop rule), one batch each: the tests count epochs, batches and checkpoints.
+PARAMS = {**FAST, "epochs": 12, "batch_size": 128, "dropout": 0.5, "random_state": 7, "checkpoint_every": 3,
+          "stop_when_fitted": None}
 
 
 

@@ -46,8 +46,10 @@ def test_balanced_class_weights_count_series_by_their_weights():
 
 def test_weighting_one_class_up_moves_predictions_towards_it(basic_motions):
     X_train, y_train, X_test, _ = basic_motions
-    params = dict(epochs=20, filters=(16, 16, 16), kernel_sizes=(5, 3, 3), se_reduction=4, lstm_units=4,
-                  learning_rate=0.01, device="cpu", class_weight=None, stop_when_fitted=None, random_state=0)
+    # One batch per epoch (batch 128): 20 steps leave the plain model unsure, which the weights then move.
+    params = dict(epochs=20, batch_size=128, filters=(16, 16, 16), kernel_sizes=(5, 3, 3), se_reduction=4,
+                  lstm_units=4, learning_rate=0.01, device="cpu", class_weight=None, stop_when_fitted=None,
+                  random_state=0)
     favoured = "walking"
     sw = np.where(y_train == favoured, 20.0, 1.0)
     plain = MLSTMFCNClassifier(**params).fit(X_train, y_train)
