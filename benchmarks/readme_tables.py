@@ -96,12 +96,12 @@ def accuracy_table(results: Path = RESULTS) -> str:
         columns.append(mrh_acc)
     lines = ["| dataset | " + " | ".join(labels) + " |", "|---|" + "---|" * len(labels)]
     for d in datasets:
-        cells = ([f"{np.mean(ours[d]):.4f} ± {np.std(ours[d]):.4f} ({_seconds(np.mean(ours_fit[d]))})"
+        cells = ([f"{np.mean(ours[d]):.4f} ± {np.std(ours[d]):.4f} ({_fit_seconds(np.mean(ours_fit[d]))})"
                   if ours[d] else "–"] if with_defaults else [])
         cells += [f"{np.mean(paper[d]):.4f} ± {np.std(paper[d]):.4f}"]
         cells += [f"{c[d]:.4f}" if d in c else "" for c in columns[len(cells):]]
         if mrh_rows and d in mrh_fit:
-            cells[-1] += f" ({_seconds(mrh_fit[d]) if mrh_fit[d] < 100 else round(mrh_fit[d])})"
+            cells[-1] += f" ({_fit_seconds(mrh_fit[d])})"
         lines.append(f"| {d} | " + " | ".join(cells) + " |")
     lines.append(_mean_row("**mean**", columns, datasets))
     common = [d for d in datasets if all(d in c for c in columns)]
@@ -112,9 +112,25 @@ def accuracy_table(results: Path = RESULTS) -> str:
     text = (f"The paper preset: {len(seeds[PAPER_CONFIG])} seeds on {_device(rows, PAPER_CONFIG)}.")
     if with_defaults:
         text = (f"The defaults: {len(seeds[DEFAULTS_CONFIG])} seeds on one thread of "
-                f"{_device(rows, DEFAULTS_CONFIG)}, mean fit time in seconds beside each accuracy "
+                f"{_device(rows, DEFAULTS_CONFIG)}, shared with other benchmark runs (fit times of a loaded "
+                f"machine), mean fit time in seconds beside each accuracy "
                 f"({sum(np.mean(v) for v in ours_fit.values() if v):.0f} s for one seed of all "
                 f"{len([v for v in ours_fit.values() if v])}); " + text[0].lower() + text[1:])
+        both = [d for d in datasets if ours[d] and paper[d]]
+        diffs = np.array([np.mean(ours[d]) - np.mean(paper[d]) for d in both])
+        if len(both) > 1:
+            text += (f" Defaults minus paper preset over the {len(both)} datasets: {diffs.mean():+.4f} ± "
+                     f"{diffs.std(ddof=1) / np.sqrt(len(diffs)):.4f} (mean ± standard error).")
+        cpu_paper = paper_protocol_on_cpu(results)
+        common = [d for d in both if d in cpu_paper]
+        if len(common) == len(both):
+            text += (f" The paper protocol on the same CPU, in the budget study (seeds "
+                     f"{', '.join(sorted({s for v in cpu_paper.values() for s in v}))}): "
+                     f"{np.mean([np.mean(list(cpu_paper[d].values())) for d in common]):.4f}.")
+        under = [f"{d} ({np.mean(ours[d]) - PUBLISHED[d][0]:+.4f})" for d in both
+                 if np.mean(ours[d]) < PUBLISHED[d][0] - 0.02]
+        text += (" Datasets more than 2 points under the published MLSTM-FCN: "
+                 + (", ".join(under) if under else "none") + ".")
     lines += ["", text]
     if mrh_rows:
         loads = [float(r[k]) for r in mrh_rows for k in ("load1_before", "load1_after")]
@@ -139,6 +155,21 @@ def accuracy_table(results: Path = RESULTS) -> str:
                      f"(sd of the seeds' means).")
         lines += ["", text]
     return "\n".join(lines)
+
+
+def paper_protocol_on_cpu(results: Path = RESULTS) -> dict[str, dict[str, float]]:
+    """``{dataset: {seed: test accuracy}}`` of 500 epochs with running statistics (the paper protocol) in the
+    budget study on the 2-core CPU (``budgets/budgets.csv``)."""
+    out: dict[str, dict[str, float]] = {}
+    for r in read_rows(results / "budgets" / "budgets.csv"):
+        if r["budget"] == "e500" and r["statistics"] == "running":
+            out.setdefault(r["dataset"], {})[r["seed"]] = float(r["accuracy"])
+    return out
+
+
+def _fit_seconds(v: float) -> str:
+    """A fit time: three significant digits below 100 s, whole seconds above."""
+    return _seconds(v) if v < 100 else str(round(v))
 
 
 def _seconds(v: float) -> str:
