@@ -17,7 +17,6 @@ provisional and decides nothing.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -25,7 +24,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from results_io import read_rows  # noqa: E402
+from results_io import read_rows, report_main  # noqa: E402
 
 BASELINE = "defaults"
 #: The candidates of each parameter (RULE.md: one winner per parameter, then combined).
@@ -163,9 +162,7 @@ def report(out_dir: Path) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out-dir", default=str(Path(__file__).resolve().parent / "results" / "recipe-cv"))
-    print(report(Path(parser.parse_args().out_dir)))
+    report_main(__doc__, report, Path(__file__).resolve().parent / "results" / "recipe-cv")
 
 
 if __name__ == "__main__":

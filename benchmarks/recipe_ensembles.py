@@ -12,7 +12,6 @@ the mean over single seeds. Writes ``ensembles.md`` beside ``cv.csv``.
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import sys
 from pathlib import Path
@@ -22,7 +21,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from recipe_choice import choose  # noqa: E402
-from results_io import read_rows  # noqa: E402
+from results_io import read_rows, report_main  # noqa: E402
 from select_config import seed_ensemble_accuracy  # noqa: E402
 
 #: Ensemble sizes compared.
@@ -76,9 +75,7 @@ def report(out: Path) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out-dir", default=str(Path(__file__).resolve().parent / "results" / "recipe-cv"))
-    print(report(Path(parser.parse_args().out_dir)))
+    report_main(__doc__, report, Path(__file__).resolve().parent / "results" / "recipe-cv")
 
 
 if __name__ == "__main__":

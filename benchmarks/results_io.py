@@ -6,7 +6,7 @@ import argparse
 import contextlib
 import csv
 import platform
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 
@@ -61,3 +61,10 @@ def prepare_run(args, name: str) -> Path:
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     return out / name
+
+
+def report_main(doc: str, report: Callable[[Path], str], out_dir: Path) -> None:
+    """The command line of a script that only writes a report from committed rows: ``--out-dir``, then print it."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--out-dir", default=str(out_dir))
+    print(report(Path(parser.parse_args().out_dir)))
