@@ -324,7 +324,14 @@ def hard_case_table(results: Path = RESULTS) -> str:
     return "\n".join(lines)
 
 
-TABLES = {"accuracy": accuracy_table, "recipe": recipe_table, "hard-case": hard_case_table, "step": step_table, "speed": speed_table, "budgets": budgets_table,
+def regression_cv_table(results: Path = RESULTS) -> str:
+    """How long the regressor trains: the CV choice inside the TRAIN splits (``select_regression.py``)."""
+    from select_regression import choice_summary
+
+    return choice_summary(read_rows(results / "regression-cv" / "cv.csv"))
+
+
+TABLES = {"accuracy": accuracy_table, "regression-cv": regression_cv_table, "recipe": recipe_table, "hard-case": hard_case_table, "step": step_table, "speed": speed_table, "budgets": budgets_table,
           "budgets-cv": budgets_cv_table, "budgets-defaults": budgets_defaults, "regression": regression_table,
           "onnx": onnx_table, "streaming": streaming_table}
 _BLOCK = re.compile(r"(<!-- generated: ([\w-]+) -->\n)(.*?)(<!-- end generated -->)", re.S)
