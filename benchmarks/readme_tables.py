@@ -314,6 +314,13 @@ def recipe_table(results: Path = RESULTS) -> str:
     return f"{status}\n\n{comparison}\n\nChoice per parameter:\n\n{choice}"
 
 
+def ensembles_table(results: Path = RESULTS) -> str:
+    """CV accuracy of 1, 2 and 3 networks of the recipe study's choice, and the rule's verdict."""
+    from recipe_ensembles import summary
+
+    return summary(results / "recipe-cv")[1]
+
+
 def hard_case_table(results: Path = RESULTS) -> str:
     """The constructed case that 100 epochs cannot fit (``hard_case.py``): one row per configuration and seed."""
     rows = read_rows(results / "hard-case" / "hard_case.csv")
@@ -331,7 +338,7 @@ def regression_cv_table(results: Path = RESULTS) -> str:
     return choice_summary(read_rows(results / "regression-cv" / "cv.csv"))
 
 
-TABLES = {"accuracy": accuracy_table, "regression-cv": regression_cv_table, "recipe": recipe_table, "hard-case": hard_case_table, "step": step_table, "speed": speed_table, "budgets": budgets_table,
+TABLES = {"accuracy": accuracy_table, "regression-cv": regression_cv_table, "ensembles": ensembles_table, "recipe": recipe_table, "hard-case": hard_case_table, "step": step_table, "speed": speed_table, "budgets": budgets_table,
           "budgets-cv": budgets_cv_table, "budgets-defaults": budgets_defaults, "regression": regression_table,
           "onnx": onnx_table, "streaming": streaming_table}
 _BLOCK = re.compile(r"(<!-- generated: ([\w-]+) -->\n)(.*?)(<!-- end generated -->)", re.S)

@@ -46,8 +46,8 @@ def ensemble_table(out: Path, rows: list[dict], config: str) -> dict[str, dict[i
     return table
 
 
-def report(out: Path) -> str:
-    """Write ``ensembles.md``; return its text."""
+def summary(out: Path) -> tuple[str, str]:
+    """``(chosen candidate, Markdown table and verdict)`` of the ensembles in ``out``'s rows."""
     rows = read_rows(out / "cv.csv")
     chosen = choose(rows)["batch size"] or "defaults"
     table = ensemble_table(out, rows, chosen)
@@ -66,10 +66,16 @@ def report(out: Path) -> str:
                                                 "default (RULE.md), whatever they cost."))
     else:
         verdict = "Too few datasets with 3 seeds on every fold to decide."
+    return chosen, "\n".join(lines) + "\n\n" + verdict
+
+
+def report(out: Path) -> str:
+    """Write ``ensembles.md``; return its text."""
+    chosen, body = summary(out)
     text = (f"# Ensembles of `{chosen}` (issue 21), read off its seeds\n\n"
             "CV accuracy inside the TRAIN splits: a k-network ensemble averages the held-out probabilities of k "
             "seeds fold by fold, as `n_estimators=k` averages its members; the figure is the mean over every "
-            "choice of k seeds.\n\n" + "\n".join(lines) + "\n\n" + verdict + "\n")
+            "choice of k seeds.\n\n" + body + "\n")
     (out / "ensembles.md").write_text(text)
     return text
 
