@@ -60,6 +60,19 @@ def test_the_estimators_defaults_are_what_the_recipe_study_chose():
         assert defaults[name] == (tuple(value) if isinstance(value, list) else value), name
 
 
+def test_the_regressors_training_length_is_what_its_study_chose():
+    import select_regression
+    from configs import REGRESSION_CONFIGS
+
+    from mlstm_fcn import MLSTMFCNRegressor
+
+    rows = select_regression.read_rows(Path(select_regression.__file__).parent / "results" / "regression-cv" /
+                                       "cv.csv")
+    chosen, _ = select_regression.choose(rows)
+    for name, value in {"batch_size": 128, "early_stopping": None, **REGRESSION_CONFIGS[chosen]}.items():
+        assert MLSTMFCNRegressor().get_params()[name] == value, name
+
+
 def test_folds_are_stratified_and_shrink_for_small_classes():
     y = np.array(["a"] * 10 + ["b"] * 3)
     k, folds = select_config.fold_indices(y, 5)
