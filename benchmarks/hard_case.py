@@ -6,8 +6,8 @@ show whether a rule keeps training a network that is still learning (issue
 multi-channel waveforms, 2000 training series, each series scaled by its own
 factor spread over four decades (as the fluxes of LSST, the UEA set on which
 the defaults stopped at 100 epochs with training accuracy 0.58). Unscaled, the
-small-amplitude series are learnt slowly: the defaults of d05b3ec reach
-training accuracy 0.8 at epoch 100 and are still climbing. Each configuration of ``configs.py`` named is fitted on the
+small-amplitude series are learnt slowly: at 100 epochs the defaults, earlier
+and current, are still learning (``results/hard-case/hard_case.csv``). Each configuration of ``configs.py`` named is fitted on the
 training part and scored on a held-out part drawn from the same generator
 (no label noise there); rows go to ``hard_case.csv`` (resumable), with the
 epochs run, whether the fit converged (``converged_``), the returned model's
