@@ -122,6 +122,15 @@ def defaults_sentence(rows: list[dict]) -> str:
             f"{t.mean_accuracy('e50', 'recomputed'):.2f} with recomputed ones).")
 
 
+def paper_protocol_accuracy(rows: list[dict]) -> dict[str, dict[str, float]]:
+    """``{dataset: {seed: test accuracy}}`` of the paper protocol (:data:`PAPER`, running statistics)."""
+    out: dict[str, dict[str, float]] = {}
+    for r in rows:
+        if r["budget"] == PAPER and r["statistics"] == "running":
+            out.setdefault(r["dataset"], {})[r["seed"]] = float(r["accuracy"])
+    return out
+
+
 def report(out: Path) -> str:
     """Write ``budgets.md`` and ``budgets.png`` from ``budgets.csv``; return the summary table."""
     rows = read_rows(out / "budgets.csv")

@@ -121,7 +121,9 @@ def accuracy_table(results: Path = RESULTS) -> str:
         if len(both) > 1:
             text += (f" Defaults minus paper preset over the {len(both)} datasets: {diffs.mean():+.4f} ± "
                      f"{diffs.std(ddof=1) / np.sqrt(len(diffs)):.4f} (mean ± standard error).")
-        cpu_paper = paper_protocol_on_cpu(results)
+        from bench_budgets import paper_protocol_accuracy
+
+        cpu_paper = paper_protocol_accuracy(read_rows(results / "budgets" / "budgets.csv"))
         common = [d for d in both if d in cpu_paper]
         if len(common) == len(both):
             text += (f" The paper protocol on the same CPU, in the budget study (seeds "
@@ -155,16 +157,6 @@ def accuracy_table(results: Path = RESULTS) -> str:
                      f"(sd of the seeds' means).")
         lines += ["", text]
     return "\n".join(lines)
-
-
-def paper_protocol_on_cpu(results: Path = RESULTS) -> dict[str, dict[str, float]]:
-    """``{dataset: {seed: test accuracy}}`` of 500 epochs with running statistics (the paper protocol) in the
-    budget study on the 2-core CPU (``budgets/budgets.csv``)."""
-    out: dict[str, dict[str, float]] = {}
-    for r in read_rows(results / "budgets" / "budgets.csv"):
-        if r["budget"] == "e500" and r["statistics"] == "running":
-            out.setdefault(r["dataset"], {})[r["seed"]] = float(r["accuracy"])
-    return out
 
 
 def _fit_seconds(v: float) -> str:

@@ -114,6 +114,7 @@ def run(args) -> None:
             params = _params(config, args.epochs)
             if len(group) == 1 and args.reuse_same_fits and not _on_cuda(args.device):
                 fold, seed = group[0][2:]
+                # Read again: a process running another part of the study may have written the twin.
                 twin = same_fit(read_rows(csv_path), config, dataset, fold, seed, len(folds[fold][0]), args.epochs)
                 if twin is not None:
                     writer.writerow(reused_row(out, twin, config, params))

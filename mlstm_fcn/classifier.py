@@ -304,25 +304,16 @@ class MLSTMFCNClassifier(ClassifierMixin, MLSTMFCNBase):
 
 _EPOCHS = """Most training epochs (fewer with ``stop_when_fitted`` or
 ``early_stopping``). The paper trained 250 to 2000 epochs per dataset,
-and the "paper" preset trains 500. With BatchNorm statistics
-recomputed for the kept weights, 100 epochs with the stop rule below
-were chosen by cross-validation on the TRAIN splits of 11 UEA datasets
-(the cheapest budget within one standard error of the best); on the
-TEST splits of the 12 shared datasets they match the paper protocol's
-accuracy in a sixth of its training time (``benchmarks/results/budgets/``).
-The recipe study on all 12 (issue 21) kept this cap: neither a budget of
-2000 optimizer steps nor a plateau rule with a cap of 1000 did better in
-cross-validation. A fit that reaches the cap while its training loss is
-still falling says so with a ``ConvergenceWarning`` (see ``converged_``):
-raise ``epochs`` then."""
+and the "paper" preset trains 500. 100 epochs with the stop rule below
+and recomputed BatchNorm statistics were chosen by cross-validation on
+TRAIN splits (``benchmarks/results/budgets/`` and ``recipe-cv/``), where
+longer rules did no better. A fit that reaches the cap while its training
+loss is still falling raises a ``ConvergenceWarning``: raise ``epochs``."""
 
-_BATCH_SIZE = """Mini-batch size. The paper used 128; 16 was chosen by
-cross-validation on the TRAIN splits of all 12 shared UEA datasets (issue
-21's recipe study, ``benchmarks/results/recipe-cv/recipe.md``): of batch
-sizes 16, 32, 64 and a rule of the training set's size, the cheaper of the
-two that beat the earlier default of 128 by more than a standard error. No
-other change (input scaling, class weights, how long to train) did. Small
-training sets then take several optimizer steps per epoch instead of one."""
+_BATCH_SIZE = """Mini-batch size. 16, not the paper's 128: chosen by
+cross-validation on the TRAIN splits of the 12 shared UEA datasets,
+against 32, 64, 128 and a rule of the training set's size
+(``benchmarks/results/recipe-cv/recipe.md``)."""
 
 _ATTRIBUTES = ["classes_", "class_count_", "n_channels_", "n_timepoints_", "n_features_in_", "equal_length_",
                "network_", "scaling_", "input_mean_", "device_", "history_", "histories_", "best_epoch_",
