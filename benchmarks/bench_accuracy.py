@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from configs import CONFIGS  # noqa: E402
+from configs import CONFIGS, row_params  # noqa: E402
 from results_io import add_run_arguments, appending, device_label, prepare_run, read_rows  # noqa: E402
 from published import METHODS, PUBLISHED  # noqa: E402
 
@@ -71,7 +71,7 @@ def run(args) -> None:
                 "best_epoch": clf.best_epoch_,
                 "device": device_label(clf),
                 "torch": torch.__version__, "mlstm_fcn": mlstm_fcn.__version__,
-                "params": json.dumps(params, sort_keys=True)})
+                "params": json.dumps(row_params(params), sort_keys=True)})
             f.flush()
 
 

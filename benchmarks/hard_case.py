@@ -30,7 +30,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from configs import CONFIGS, resolve  # noqa: E402
+from configs import CONFIGS, resolve, row_params  # noqa: E402
 from results_io import add_run_arguments, appending, device_label, prepare_run, read_rows  # noqa: E402
 
 FIELDS = ["config", "seed", "n_train", "n_classes", "test_accuracy", "train_accuracy", "epochs_run", "converged",
@@ -91,7 +91,7 @@ def run(args) -> Path:
                     "train_accuracy": f"{clf.train_accuracy_:.4f}", "epochs_run": clf.n_epochs_,
                     "converged": clf.converged_, "fit_seconds": f"{seconds:.1f}",
                     "load_average": f"{os.getloadavg()[0]:.1f}", "device": device_label(clf),
-                    "params": json.dumps(CONFIGS[config], sort_keys=True, default=str)})
+                    "params": json.dumps(row_params(CONFIGS[config]), sort_keys=True, default=str)})
                 fh.flush()
                 print(f"{config} seed {seed}: test {clf.score(X_test, y_test):.4f}, {clf.n_epochs_} epochs, "
                       f"converged {clf.converged_}, {seconds:.0f} s", flush=True)

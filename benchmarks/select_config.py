@@ -46,7 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from budgets import (BUDGETS, MAX_EPOCHS, budget_names, fit_with_snapshots, longest,  # noqa: E402
                      score_snapshots, with_capped)
-from configs import CONFIGS, resolve  # noqa: E402
+from configs import CONFIGS, resolve, row_params  # noqa: E402
 from results_io import add_run_arguments, appending, device_label, prepare_run, read_rows  # noqa: E402
 
 FIELDS = ["config", "dataset", "fold", "folds", "seed", "accuracy", "balanced_accuracy", "log_loss",
@@ -357,7 +357,7 @@ def _params(config: str, epochs: int | None) -> dict:
 
 
 def params_json(params: dict) -> str:
-    return json.dumps(params, sort_keys=True, default=str)
+    return json.dumps(row_params(params), sort_keys=True, default=str)
 
 
 def _log_loss(log_loss, y, proba: np.ndarray, classes: np.ndarray) -> str:

@@ -214,9 +214,15 @@ class MLSTMFCNBase(FusedFitMixin, RunPlanMixin, PersistenceMixin, BaseEstimator)
                              f"of these {n} series: {exc}") from None
         return train_idx, val_idx
 
-    def _train_config(self, epochs: int | None = None) -> TrainConfig:
-        """The training protocol of this estimator's parameters, for ``epochs`` in all (default: ``epochs``)."""
-        return TrainConfig(epochs=self.epochs if epochs is None else epochs, batch_size=self.batch_size,
+    def _train_config(self, done: int = 0, partial: bool = False) -> TrainConfig:
+        """The training protocol of this estimator's parameters for a call after ``done`` epochs.
+
+        ``epochs`` more (the stop rules, ``min_epochs`` among them, count from ``done``);
+        ``partial_fit``'s call trains one.
+        """
+        return TrainConfig(epochs=done + (1 if partial else self.epochs),
+                           min_epochs=None if partial or self.min_epochs is None else done + self.min_epochs,
+                           batch_size=self.batch_size,
                            learning_rate=self.learning_rate, min_learning_rate=self.min_learning_rate,
                            lr_factor=protocol.LR_FACTOR, lr_patience=self.lr_patience,
                            early_stopping=self.early_stopping,
@@ -253,7 +259,7 @@ class MLSTMFCNBase(FusedFitMixin, RunPlanMixin, PersistenceMixin, BaseEstimator)
         if start is not None and run is None:  # a model without kept runs: its weights only
             network.load_state_dict(start["weights"])
         done = 0 if run is None else int(run["epoch"])
-        config = self._train_config(done + (1 if partial else self.epochs))
+        config = self._train_config(done, partial)
         # Loss weights: class weights from the series this network trains on, not the part held out.
         train_data = self._training_series(X_arr, lengths, targets, sample_weight, train_idx, train_idx, partial)
         val_data = (None if val_idx is None

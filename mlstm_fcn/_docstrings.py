@@ -51,6 +51,16 @@ Training time grows with it linearly.""",
     "epochs": """epochs : int
 ${epochs}
 The best weights seen are kept in any case.""",
+    "min_epochs": """min_epochs : int or None
+Epochs after which the fit stops once the network is no longer
+learning. At ``min_epochs`` it stops unless its training loss is still
+falling (the mean over the last tenth of them, at most 20 epochs, below
+that of the tenth before by more than 0.2% and two standard errors:
+the test of ``converged_``); past them, it stops after five such
+windows without a new lowest training loss${fitted_stop}
+(:func:`mlstm_fcn.training.convergence.levelled_off`). ``epochs``
+caps it in any case. None trains all ``epochs`` (unless another stop
+rule ends the fit). ${min_epochs}""",
     "batch_size": """batch_size : int
 ${batch_size}""",
     "learning_rate": """learning_rate : float

@@ -32,6 +32,7 @@ SHARED_CONSTRAINTS: dict = {
     "scaling": [StrOptions(set(SCALINGS)), None],
     "n_estimators": _POSITIVE_INT,
     "epochs": _POSITIVE_INT,
+    "min_epochs": [Interval(Integral, 1, None, closed="left"), None],
     "batch_size": _POSITIVE_INT,
     "learning_rate": _POSITIVE_REAL,
     "min_learning_rate": _POSITIVE_REAL,

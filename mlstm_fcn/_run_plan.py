@@ -72,6 +72,8 @@ class RunPlanMixin:
         if self.checkpoint_dir is None:
             return [None] * k, seed_from(self.random_state)
         params = self.get_params(deep=False)
+        if params["min_epochs"] is not None and params["min_epochs"] >= params["epochs"]:
+            params["min_epochs"] = None  # it never acts: the run of versions before it, under its name
         if params["validation_split"] is not None:
             # Since class weights come from the training part, such runs differ from earlier
             # versions' runs of the same parameters: other names, so old checkpoints are not resumed.

@@ -29,8 +29,9 @@ _PAPER: dict[str, Any] = dict(
     # Its input: the series as given, one network.
     scaling=None, n_estimators=1,
     # Its training protocol (mlstm_fcn.training.protocol): Adam 1e-3, batch 128, reduce-on-plateau
-    # by 1/cbrt(2) to 1e-4, balanced class weights, best epoch on the training loss, 500 epochs.
-    epochs=protocol.PAPER_EPOCHS, batch_size=protocol.BATCH_SIZE, learning_rate=protocol.LEARNING_RATE,
+    # by 1/cbrt(2) to 1e-4, balanced class weights, best epoch on the training loss, 500 epochs
+    # (no more, however the loss falls).
+    epochs=protocol.PAPER_EPOCHS, min_epochs=None, batch_size=protocol.BATCH_SIZE, learning_rate=protocol.LEARNING_RATE,
     min_learning_rate=protocol.MIN_LEARNING_RATE, lr_patience=protocol.LR_PATIENCE,
     class_weight="balanced", validation_split=None, early_stopping=None, stop_when_fitted=None,
     # Prediction with BatchNorm's running averages (Keras' momentum 0.99), as the Keras code did.

@@ -37,7 +37,7 @@ class MLSTMFCNRegressor(RegressorMixin, MLSTMFCNBase):
                  lstm_orientation: str = paper.LSTM_ORIENTATION, filters: Sequence[int] = paper.FILTERS,
                  kernel_sizes: Sequence[int] = paper.KERNEL_SIZES, se_reduction: int = paper.SE_REDUCTION,
                  dropout: float = paper.DROPOUT, scaling: str | None = None, n_estimators: int = 1,
-                 epochs: int = protocol.PAPER_EPOCHS, batch_size: int = protocol.BATCH_SIZE,
+                 epochs: int = protocol.PAPER_EPOCHS, min_epochs: int | None = None, batch_size: int = protocol.BATCH_SIZE,
                  learning_rate: float = protocol.LEARNING_RATE,
                  min_learning_rate: float = protocol.MIN_LEARNING_RATE, lr_patience: int = protocol.LR_PATIENCE,
                  validation_split: float | None = None, early_stopping: int | None = None,
@@ -171,6 +171,9 @@ of 100, a budget of 2000 optimizer steps nor a plateau rule did better
 (``benchmarks/results/regression-cv/``). A fit that reaches the cap while
 its training loss is still falling says so with a ``ConvergenceWarning``."""
 
+_MIN_EPOCHS = """None: the 500 epochs above, all trained, are what the
+regression cross-validation kept."""
+
 _ATTRIBUTES = ["n_outputs_", "y_mean_", "n_channels_", "n_timepoints_", "n_features_in_", "equal_length_",
                "network_", "scaling_", "input_mean_", "device_", "history_", "histories_", "best_epoch_",
                "best_epochs_", "n_epochs_", "converged_", "train_loss_", "autocast_dtype_", "data_on_device_"]
@@ -197,7 +200,8 @@ MLSTMFCNRegressor.__doc__ = f"""Multivariate LSTM-FCN regressor: MLSTM-FCN with 
     held-out (random, not stratified) ``validation_split``.
 
 {indent(parameters_section(MLSTMFCNRegressor,
-                averaged="the mean of the members' predictions", epochs=_EPOCHS, batch_size="Mini-batch size (the paper's).",
+                averaged="the mean of the members' predictions", epochs=_EPOCHS, min_epochs=_MIN_EPOCHS,
+                fitted_stop="", batch_size="Mini-batch size (the paper's).",
                 split="at random",
                 same_targets="and outputs", target_stats=" and the targets' standardisation",
                 and_proba="", accuracy=""))}

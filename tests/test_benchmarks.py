@@ -55,8 +55,10 @@ def test_the_estimators_defaults_are_what_the_recipe_study_chose():
     assert choice == {"batch size": "d_batch16", "how long to train": None, "input scaling": None,
                       "class weights": None}
     assert CONFIGS["recipe"] == CONFIGS[choice["batch size"]]
+    # ... going on past its 100 epochs while still learning (RULE.md's amendment).
+    assert CONFIGS["recipe_train_on"] == {**CONFIGS["recipe"], "epochs": 1000, "min_epochs": 100}
     defaults = MLSTMFCNClassifier().get_params()
-    for name, value in CONFIGS["recipe"].items():
+    for name, value in CONFIGS["recipe_train_on"].items():
         assert defaults[name] == (tuple(value) if isinstance(value, list) else value), name
 
 
@@ -249,7 +251,9 @@ def test_the_defaults_are_the_budget_the_cv_chose():
     rule, cap = budgets.CAPPED[chosen]
     clf = MLSTMFCNClassifier()
     assert budgets.BUDGETS[rule].kind == "fitted" and clf.stop_when_fitted == budgets.BUDGETS[rule].value
-    assert clf.epochs == budgets.BUDGETS[cap].value and clf.bn_statistics == "recompute"
+    # The cap it chose is where a fit now may stop; past it, a fit goes on only while still learning
+    # (issue 21: recipe-cv/RULE.md's amendment).
+    assert clf.min_epochs == budgets.BUDGETS[cap].value and clf.bn_statistics == "recompute"
 
 
 def test_regression_selection_reads_only_training_data_resumes_and_reports(tmp_path, monkeypatch, splits_read):

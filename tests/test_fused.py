@@ -137,6 +137,7 @@ def _host_decisions(sequence, accuracy, config):
     for epoch, (value, acc) in enumerate(zip(sequence, accuracy), start=1):
         rates.append(holder.param_groups[0]["lr"])
         state.history["accuracy"].append(acc)
+        state.history["loss"].append(value)  # monitored is the training loss here
         record_monitored(state, value, epoch)
         state.epochs_done = epoch
         schedule.step(value)
@@ -145,41 +146,53 @@ def _host_decisions(sequence, accuracy, config):
     return rates, state.best_epoch, state.epochs_done
 
 
-@pytest.mark.parametrize("config", [
-    TrainConfig(epochs=60, lr_patience=2, learning_rate=1e-3, min_learning_rate=3e-4),
-    TrainConfig(epochs=60, lr_patience=3, early_stopping=9),
-    TrainConfig(epochs=60, lr_patience=1, stop_when_fitted=4),
+@pytest.mark.parametrize("config, perfect", [
+    (TrainConfig(epochs=60, lr_patience=2, learning_rate=1e-3, min_learning_rate=3e-4), 0.7),
+    (TrainConfig(epochs=60, lr_patience=3, early_stopping=9), 0.7),
+    (TrainConfig(epochs=60, lr_patience=1, stop_when_fitted=4), 0.7),
+    # From epoch 20 on, stopping once no longer learning: runs whose loss falls until after epoch 20
+    # go on, and an epoch at accuracy 1 (rare here) in the last window stops them.
+    (TrainConfig(epochs=60, min_epochs=20, lr_patience=5), 0.03),
 ])
-def test_device_rules_decide_as_the_host_rules(config):
+def test_device_rules_decide_as_the_host_rules(config, perfect):
     rng = np.random.default_rng(1)
-    k = 6
+    k = 12 if config.min_epochs else 6
+    last = config.epochs
     # Noisy, plateauing losses (with exact repeats and tiny relative gains near the schedule's
     # threshold), and accuracy runs at 1.
     # Falling, then flat from an epoch of each run's own on (the schedule and early stopping act there).
-    flat_from = rng.integers(5, 30, size=(k, 1))
-    steps = np.minimum(np.arange(config.epochs)[None, :], flat_from)
+    flat_from = rng.integers(5, 30 if not config.min_epochs else 50, size=(k, 1))
+    steps = np.minimum(np.arange(last)[None, :], flat_from)
     base = np.exp(-0.1 * steps) * rng.uniform(0.5, 2, (k, 1))
-    noise = rng.choice([0.0, 1e-5, 0.05, 0.3], size=(k, config.epochs), p=[0.3, 0.2, 0.3, 0.2])
+    noise = rng.choice([0.0, 1e-5, 0.05, 0.3], size=(k, last), p=[0.3, 0.2, 0.3, 0.2])
+    if config.min_epochs:  # noise that leaves a clear fall visible
+        noise = noise / 30
     losses = base * (1 + noise)
-    accuracy = np.where(rng.random((k, config.epochs)) < 0.7, 1.0, 0.9)
+    accuracy = np.where(rng.random((k, last)) < perfect, 1.0, 0.9)
     rules = DeviceRules(k, config, CPU)
     rates = [[] for _ in range(k)]
     counted = np.zeros(k, dtype=int)
-    for e in range(config.epochs):
+    for e in range(last):
         lr_before = rules.lr64.tolist()
-        active, _ = rules.update(torch.tensor(losses[:, e]), torch.tensor(accuracy[:, e]))
+        active, _ = rules.update(torch.tensor(losses[:, e]), torch.tensor(accuracy[:, e]),
+                                 torch.tensor(losses[:, e]))
         for j in np.flatnonzero(active.numpy()):
             rates[j].append(lr_before[j])
             counted[j] += 1
-    stops = 0
+    stops = past = at_max = 0
     for j in range(k):
         host_rates, best_epoch, done = _host_decisions(losses[j], accuracy[j], config)
         assert counted[j] == done
         assert rules.best_epoch[j].item() == best_epoch
         np.testing.assert_allclose(rates[j], host_rates, rtol=1e-12)
         stops += done < config.epochs
+        past += done > (config.min_epochs or config.epochs)
+        at_max += done == last
     assert bool(rules.stopped.all())
-    if config.early_stopping or config.stop_when_fitted:
+    if config.min_epochs:
+        assert past > 0 and past - at_max > 0 and counted.min() == config.min_epochs, \
+            "going on past min_epochs, or stopping before the cap, went untested"
+    elif config.early_stopping or config.stop_when_fitted:
         assert stops > 0, "no run stopped early: the stop rules went untested"
     else:
         assert any(len(set(r)) > 1 for r in rates), "no rate reduction: the schedule went untested"

@@ -51,6 +51,9 @@ def parse_ints(text: str) -> tuple[int, ...]:
 #: keywords). The help shows the estimator's default, read from its signature.
 ESTIMATOR_OPTIONS = [
     ("--epochs", "epochs", dict(type=positive_int, help="training epochs")),
+    ("--min-epochs", "min_epochs", dict(
+        type=positive_int_or_none, metavar="N",
+        help="from epoch N on, stop once the training loss has levelled off ('none': train all epochs)")),
     ("--lstm-units", "lstm_units", dict(type=positive_int, help="LSTM cells")),
     ("--lstm-orientation", "lstm_orientation", dict(
         choices=("channels", "time"),

@@ -47,6 +47,8 @@ LEGACY_PARAMS: dict[str, Any] = {
     # Before data-parallel fits: one process (its default; listed so that run ids of single-process
     # runs leave it out and checkpoints of earlier versions keep their names).
     "distributed": False,
+    # Before min_epochs: every fit trained up to its epochs (unless another stop rule ended it).
+    "min_epochs": None,
 }
 
 

@@ -15,6 +15,12 @@ window before: the loss is still falling when the later mean is lower by
 more than :data:`MIN_RELATIVE_FALL` of it and by more than
 :data:`NOISE_MULTIPLE` standard errors of the difference (so that a noisy
 plateau does not count, and a slow, steady fall does).
+
+The same test, asked at ``min_epochs``, decides whether a run goes on towards
+its cap (:func:`levelled_off`, and its tensor form in
+:class:`~mlstm_fcn.training.device_rules.DeviceRules`): a network still
+learning trains on, until its training loss has made no new low for
+:func:`patience` epochs; one that has levelled off stops there.
 """
 
 from __future__ import annotations
@@ -31,11 +37,25 @@ MAX_WINDOW = 20
 MIN_RELATIVE_FALL = 0.002
 #: ... when it is also more than this many standard errors of the difference of the two means.
 NOISE_MULTIPLE = 2.0
+#: A run past ``min_epochs`` stops after this many windows without a new lowest training loss.
+PATIENCE_WINDOWS = 5
 
 
 def window(epochs: int) -> int:
     """Epochs in each of the two windows compared at the end of a run of ``epochs`` epochs."""
     return max(1, min(MAX_WINDOW, int(epochs * WINDOW_FRACTION)))
+
+
+def clearly_falling(loss_before, loss_last, noise):
+    """Whether a windowed mean training loss fell from ``loss_before`` to ``loss_last`` by more than noise.
+
+    By more than :data:`MIN_RELATIVE_FALL` of ``loss_before`` and more than
+    :data:`NOISE_MULTIPLE` times ``noise`` (the standard error of the
+    difference). Floats give a bool; tensors (one value per run) give a
+    bool tensor, so that the host and device rules read one formula.
+    """
+    fall = loss_before - loss_last
+    return (fall > MIN_RELATIVE_FALL * abs(loss_before)) & (fall > NOISE_MULTIPLE * noise)
 
 
 @dataclass(frozen=True)
@@ -57,8 +77,7 @@ class Convergence:
         """Whether the windowed training loss fell by more than :data:`MIN_RELATIVE_FALL` at the end."""
         if self.loss_before is None or self.loss_last is None:
             return False
-        fall = self.loss_before - self.loss_last
-        return fall > MIN_RELATIVE_FALL * abs(self.loss_before) and fall > NOISE_MULTIPLE * self.noise
+        return bool(clearly_falling(self.loss_before, self.loss_last, self.noise))
 
     @property
     def converged(self) -> bool:
@@ -87,6 +106,36 @@ def diagnose(losses: list[float], epochs_in_call: int, cap: int) -> Convergence:
     return Convergence(at_cap, sum(a) / w, sum(b) / w, w, noise)
 
 
+def patience(min_epochs: int) -> int:
+    """Epochs without a new lowest training loss that end a run past ``min_epochs`` (:func:`levelled_off`)."""
+    return PATIENCE_WINDOWS * window(min_epochs)
+
+
+def levelled_off(losses: list[float], accuracy: list[float] | None, epochs_in_call: int, min_epochs: int) -> bool:
+    """Whether a run that may stop once it is no longer learning stops after ``epochs_in_call`` epochs.
+
+    Before ``min_epochs``: no. At ``min_epochs``, yes unless its training
+    loss is still falling (the test of :func:`diagnose`, with windows of
+    ``window(min_epochs)`` epochs: the warning a cap there would give).
+    Past them, once :func:`patience` epochs have brought no new lowest
+    training loss: one noisy window must not end a run whose loss still
+    trends down. For a classifier (``accuracy``, per epoch), an epoch of the
+    last window at training accuracy 1 ends it too, at or past
+    ``min_epochs``: a network that classifies every series has fitted,
+    however its margins still grow. The epoch cap is the loop's.
+    """
+    if epochs_in_call < min_epochs:
+        return False
+    w = window(min_epochs)
+    if accuracy is not None and max(accuracy[-w:], default=0.0) == 1.0:
+        return True
+    if epochs_in_call == min_epochs:
+        return not diagnose(losses, epochs_in_call, min_epochs).still_falling
+    call = losses[-epochs_in_call:]
+    since_lowest = len(call) - 1 - call.index(min(call))
+    return since_lowest >= patience(min_epochs)
+
+
 def message(estimator: str, cap: int, runs: list[Convergence], train_score: str) -> str:
     """The warning for runs that the cap ended while their training loss was still falling."""
     falling = [(i, c) for i, c in enumerate(runs) if not c.converged]
@@ -101,5 +150,5 @@ def message(estimator: str, cap: int, runs: list[Convergence], train_score: str)
             "warm_start=True.")
 
 
-__all__ = ["Convergence", "MAX_WINDOW", "MIN_RELATIVE_FALL", "NOISE_MULTIPLE", "WINDOW_FRACTION", "diagnose", "message",
-           "window"]
+__all__ = ["Convergence", "MAX_WINDOW", "MIN_RELATIVE_FALL", "NOISE_MULTIPLE", "PATIENCE_WINDOWS", "WINDOW_FRACTION",
+           "clearly_falling", "diagnose", "levelled_off", "message", "patience", "window"]

@@ -103,7 +103,7 @@ def train_fused(network: FusedMLSTMFCN, data: FusedData, config: TrainConfig, ge
         raise ValueError("one generator and one row of train_idx per member")
     device = data.train_idx.device
     k = network.k
-    rule_state = DeviceRules(k, config, device)
+    rule_state = DeviceRules(k, config, device, objective.counts_accuracy)
     optimizer = MemberAdam(network, rule_state.lr, config)
     runner = FusedEpoch(network, optimizer, data, config.batch_size, config.autocast_dtype, objective)
     network.train()

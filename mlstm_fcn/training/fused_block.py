@@ -69,7 +69,7 @@ class FusedBlock:
                 monitored = val_loss
             self.rows["loss"][e].copy_(loss)
             self.rows["accuracy"][e].copy_(accuracy)
-            active, improved = self.rules.update(monitored, accuracy)
+            active, improved = self.rules.update(monitored, accuracy, loss)
             self.active[e].copy_(active)
             keep_best(self.best, runner.network.member_state(), improved)
 

@@ -32,6 +32,9 @@ class TrainConfig:
     """Hyper-parameters of one training run (see :class:`~mlstm_fcn.MLSTMFCNClassifier`)."""
 
     epochs: int = PAPER_EPOCHS
+    #: Epochs in all after which a run stops once it is no longer learning (None: never; see
+    #: :func:`~mlstm_fcn.training.convergence.levelled_off`).
+    min_epochs: int | None = None
     batch_size: int = BATCH_SIZE
     learning_rate: float = LEARNING_RATE
     min_learning_rate: float = MIN_LEARNING_RATE
