@@ -142,4 +142,6 @@ REGRESSION_CONFIGS: dict[str, dict] = {
     "r_cap100": {"epochs": 100},
     "r_steps": {"epochs": f"{STEP_BUDGET} steps", "batch_size": 128},
     "r_plateau": {"epochs": 1000, "early_stopping": PLATEAU_PATIENCE},
+    # The classifier's rule since the recipe study: 100 epochs, then on while still learning, at most 1000.
+    "r_train_on": {"epochs": 1000, "min_epochs": 100},
 }
