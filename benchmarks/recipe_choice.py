@@ -66,10 +66,10 @@ def per_dataset(rows: list[dict], metric: str = "accuracy") -> dict[str, dict[st
     return out
 
 
-def compare(table: dict[str, dict[str, float]], candidate: str) -> tuple[float, float, int]:
-    """Mean and standard error of ``candidate`` minus the defaults over the datasets both have, and their count."""
-    common = sorted(set(table.get(candidate, {})) & set(table.get(BASELINE, {})))
-    diffs = np.array([table[candidate][d] - table[BASELINE][d] for d in common])
+def compare(table: dict[str, dict[str, float]], candidate: str, baseline: str = BASELINE) -> tuple[float, float, int]:
+    """Mean and standard error of ``candidate`` minus ``baseline`` over the datasets both have, and their count."""
+    common = sorted(set(table.get(candidate, {})) & set(table.get(baseline, {})))
+    diffs = np.array([table[candidate][d] - table[baseline][d] for d in common])
     if len(diffs) < 2:
         return (float(diffs.mean()) if len(diffs) else float("nan")), float("nan"), len(diffs)
     return float(diffs.mean()), float(diffs.std(ddof=1) / np.sqrt(len(diffs))), len(diffs)
@@ -107,6 +107,47 @@ def choose(rows: list[dict]) -> dict[str, str | None]:
         close = [c for c in winners if stats[best][0] - stats[c][0] <= stats[best][1]]
         out[parameter] = min(close, key=lambda c: mean_seconds(rows, c))
     return out
+
+
+#: RULE.md's amendment: the chosen candidate going on past its 100 epochs while still learning
+#: (``min_epochs``), against the chosen candidate; and their names in the constructed case's rows.
+TRAIN_ON, CHOSEN = "d_train_on", "d_batch16"
+HARD_CASE = {"d_train_on": "recipe_train_on", "d_batch16": "recipe"}
+
+
+def train_on_verdict(rows: list[dict], hard_rows: list[dict]) -> tuple[bool | None, str]:
+    """RULE.md's amendment applied: ``(adopted, Markdown)``; adopted is None while rows are missing.
+
+    Adopted unless its CV mean is below the chosen candidate's by more than one standard error,
+    or it does not reach a higher test accuracy than the cap on the constructed case on both seeds.
+    """
+    rows = study_rows(rows)
+    acc = per_dataset(rows)
+    m, se, n = compare(acc, TRAIN_ON, CHOSEN)
+    hard = {(r["config"], r["seed"]): r for r in hard_rows}
+    seeds = sorted({s for c, s in hard if c == HARD_CASE[TRAIN_ON]} & {s for c, s in hard if c == HARD_CASE[CHOSEN]}
+                   & set(STUDY_SEEDS))
+    pairs = [(hard[(HARD_CASE[CHOSEN], s)], hard[(HARD_CASE[TRAIN_ON], s)]) for s in seeds]
+    better = all(float(b["test_accuracy"]) > float(a["test_accuracy"]) for a, b in pairs)
+    epochs = {c: [float(r["epochs_run"]) for r in rows if r["config"] == c] for c in (CHOSEN, TRAIN_ON)}
+    common = sorted(set(acc.get(TRAIN_ON, {})) & set(acc.get(CHOSEN, {})))
+    secs = {c: sum(float(r["fit_seconds"]) for r in rows if r["config"] == c and r["dataset"] in common)
+            for c in (CHOSEN, TRAIN_ON)}
+    complete = n >= N_DATASETS and len(pairs) == len(STUDY_SEEDS)
+    adopted = (not (m < -se) and better) if complete else None
+    lines = [f"- CV accuracy, `{TRAIN_ON}` minus `{CHOSEN}` over the {n} datasets both finished: "
+             f"{m:+.4f} ± {se:.4f}" + ("" if n >= N_DATASETS else f" (of {N_DATASETS}: provisional)") + ".",
+             f"- Mean epochs per CV fit: {np.mean(epochs[CHOSEN]) if epochs[CHOSEN] else float('nan'):.0f} "
+             f"(`{CHOSEN}`), {np.mean(epochs[TRAIN_ON]) if epochs[TRAIN_ON] else float('nan'):.0f} (`{TRAIN_ON}`); "
+             f"fit time over those datasets {secs[TRAIN_ON] / secs[CHOSEN] if secs[CHOSEN] else float('nan'):.2f}x.",
+             "- Constructed case (test accuracy, epochs): " + "; ".join(
+                 f"seed {s}: cap {float(a['test_accuracy']):.3f} ({a['epochs_run']}), going on "
+                 f"{float(b['test_accuracy']):.3f} ({b['epochs_run']})" for s, (a, b) in zip(seeds, pairs))
+             + ("" if len(pairs) == len(STUDY_SEEDS) else " (provisional)") + ".",
+             "- Verdict: " + ("provisional: rows missing, by the amendment this decides nothing yet" if adopted is None
+                              else "adopted: the defaults go on past 100 epochs while still learning" if adopted
+                              else "not adopted: the cap of 100 stays") + "."]
+    return adopted, "\n".join(lines)
 
 
 def summary(rows: list[dict]) -> tuple[str, str, str]:
@@ -148,6 +189,8 @@ def report(out_dir: Path) -> str:
         lines.append(f"| {d} | " + " | ".join(f"{acc[c][d]:.4f}" if d in acc.get(c, {}) else "–" for c in configs)
                      + " |")
     status, comparison, choice = summary(rows)
+    hard_csv = out_dir.parent / "hard-case" / "hard_case.csv"
+    _, train_on = train_on_verdict(rows, read_rows(hard_csv) if hard_csv.exists() else [])
     loads = [float(r["load_average"]) for r in rows if r.get("load_average")]
     text = ("# Recipe study (issue 21): CV inside the TRAIN splits, one change at a time from the defaults\n\n"
             f"{status}\n\nRule: `RULE.md` (written before the runs). Accuracy pooled over the 3 folds, mean over "
@@ -156,7 +199,8 @@ def report(out_dir: Path) -> str:
             f"{min(loads, default=float('nan')):.1f} to {max(loads, default=float('nan')):.1f} during the fits): "
             "compare them only roughly.\n\n"
             "## CV accuracy per dataset\n\n" + "\n".join(lines) + "\n\n## Against the defaults\n\n"
-            + comparison + "\n\n## Choice per parameter\n\n" + choice + "\n")
+            + comparison + "\n\n## Choice per parameter\n\n" + choice + "\n\n"
+            "## Amendment: going on past 100 epochs while still learning\n\n" + train_on + "\n")
     (out_dir / "recipe.md").write_text(text)
     return text
 

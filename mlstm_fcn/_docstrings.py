@@ -91,9 +91,10 @@ was classified correctly (``history_["accuracy"]`` at 1); the best
 weights up to then are kept as always. Data the network separates
 early need no more epochs (BasicMotions at batches of 128 stops after
 about 25; at batches of 16, dropout breaks the run of perfect epochs
-more often, and it often trains all 100); data it does not fit train
-all ``epochs``. None trains all ``epochs``, as the paper does. A
-warm-started fit counts its own epochs only.""",
+more often, and it often trains until ``min_epochs``, where one such
+epoch in the last window ends it); data it does not fit train on.
+None never stops on it, as the paper does. A warm-started fit counts
+its own epochs only.""",
     "bn_statistics": """bn_statistics : {"recompute", "running"}
 Statistics that BatchNorm uses in ``predict``. "recompute" sets them,
 once training has ended, to their exact values for the kept weights

@@ -300,7 +300,7 @@ def _recipe_rows(scores: dict[str, list[float]], seconds: dict[str, float] | Non
             rows.append({"config": config, "dataset": f"D{i}", "fold": "0", "folds": "1", "seed": "0",
                          "accuracy": str(acc), "balanced_accuracy": str(acc), "n_held_out": "10",
                          "fit_seconds": str((seconds or {}).get(config, 1.0)), "optimizer_steps": "10",
-                         "load_average": "1.0"})
+                         "epochs_run": "100", "load_average": "1.0"})
     return rows
 
 
@@ -352,6 +352,31 @@ def test_a_candidate_missing_datasets_is_decided_only_when_no_result_there_could
     assert recipe_choice.decided(table, "d_instance")
     assert not recipe_choice.decided(table, "d_channel")  # accuracy 1 on the 12th would put it ahead
     assert recipe_choice.decided(table, "d_batch16")
+
+
+def _hard_rows(pairs):
+    return [{"config": c, "seed": str(s), "test_accuracy": str(a), "epochs_run": "100"}
+            for s, (cap, on) in enumerate(pairs) for c, a in (("recipe", cap), ("recipe_train_on", on))]
+
+
+def test_the_amendment_adopts_going_on_unless_the_cv_or_the_constructed_case_says_otherwise():
+    import recipe_choice
+
+    base = [0.80 + 0.01 * i for i in range(12)]
+    same = _recipe_rows({"d_batch16": base, "d_train_on": base})
+    better_twice = _hard_rows([(0.90, 0.95), (0.91, 0.94)])
+    adopted, text = recipe_choice.train_on_verdict(same, better_twice)
+    assert adopted is True and "adopted" in text
+    # Worse on the 12 by more than one standard error: the cap stays.
+    worse = _recipe_rows({"d_batch16": base, "d_train_on": [b - 0.02 + 0.001 * (i % 2) for i, b in
+                                                            enumerate(base)]})
+    assert recipe_choice.train_on_verdict(worse, better_twice)[0] is False
+    # Not better on the constructed case with both seeds: the cap stays.
+    assert recipe_choice.train_on_verdict(same, _hard_rows([(0.90, 0.95), (0.94, 0.94)]))[0] is False
+    # Datasets or seeds missing: nothing decided yet.
+    part = _recipe_rows({"d_batch16": base, "d_train_on": base[:11]})
+    assert recipe_choice.train_on_verdict(part, better_twice)[0] is None
+    assert recipe_choice.train_on_verdict(same, better_twice[:2])[0] is None
 
 
 def test_step_benchmark_quick_mode_writes_per_epoch_and_per_step_figures(tmp_path):
