@@ -297,3 +297,13 @@ def test_cli_can_turn_the_stop_rule_off(tmp_path, capsys):
                      "--quiet", "--json", "--out", str(out)])
     assert code == 0 and json.loads(capsys.readouterr().out)["epochs"] == 2
     assert MLSTMFCNClassifier.load(out).stop_when_fitted is None
+
+
+@pytest.mark.parametrize("value, expected", [("none", None), ("2", 2)])
+def test_cli_sets_min_epochs(tmp_path, capsys, value, expected):
+    out = tmp_path / "m.model"
+    code = cli.main(["fit", "BasicMotions", "--epochs", "3", "--min-epochs", value, "--filters", "4,4,4",
+                     "--kernel-sizes", "3,3,3", "--lstm-units", "2", "--se-reduction", "2", "--device", "cpu",
+                     "--quiet", "--json", "--out", str(out)])
+    assert code == 0 and 2 <= json.loads(capsys.readouterr().out)["epochs"] <= 3
+    assert MLSTMFCNClassifier.load(out).min_epochs == expected
