@@ -172,7 +172,8 @@ of 100, a budget of 2000 optimizer steps nor a plateau rule did better
 its training loss is still falling says so with a ``ConvergenceWarning``."""
 
 _MIN_EPOCHS = """None: the 500 epochs above, all trained, are what the
-regression cross-validation kept."""
+regression cross-validation kept; the classifier's ``min_epochs=100,
+epochs=1000`` did no better there."""
 
 _ATTRIBUTES = ["n_outputs_", "y_mean_", "n_channels_", "n_timepoints_", "n_features_in_", "equal_length_",
                "network_", "scaling_", "input_mean_", "device_", "history_", "histories_", "best_epoch_",
