@@ -134,7 +134,10 @@ def train_on_verdict(rows: list[dict], hard_rows: list[dict]) -> tuple[bool | No
     secs = {c: sum(float(r["fit_seconds"]) for r in rows if r["config"] == c and r["dataset"] in common)
             for c in (CHOSEN, TRAIN_ON)}
     complete = n >= N_DATASETS and len(pairs) == len(STUDY_SEEDS)
-    adopted = (not (m < -se) and better) if complete else None
+    # "More than one standard error": with one dataset changed, the mean is exactly minus one standard
+    # error (t = -1 whatever the change), which floating point may put on either side; a tie is not more.
+    below = m < -se * (1 + 1e-9)
+    adopted = (not below and better) if complete else None
     lines = [f"- CV accuracy, `{TRAIN_ON}` minus `{CHOSEN}` over the {n} datasets both finished: "
              f"{m:+.4f} ± {se:.4f}" + ("" if n >= N_DATASETS else f" (of {N_DATASETS}: provisional)") + ".",
              f"- Mean epochs per CV fit: {np.mean(epochs[CHOSEN]) if epochs[CHOSEN] else float('nan'):.0f} "

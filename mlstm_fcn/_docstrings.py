@@ -107,13 +107,14 @@ still lag far behind the weights after hundreds of epochs, so that
 ``predict`` can score well below what the training history shows.
 After ``partial_fit`` they are those of the series of that call.""",
     "warm_start": """warm_start : bool
-When True, ``fit`` on a fitted estimator continues training for
-``epochs`` more epochs from where the last fit ended (weights,
+When True, ``fit`` on a fitted estimator continues training for up to
+``epochs`` more epochs (its stop rules, ``min_epochs`` among them,
+count from there) from where the last fit ended (weights,
 optimizer state, learning-rate schedule, random streams, history and
 best weights so far) instead of starting anew; the data must have the
 same channels (${same_targets}). Input scaling statistics${target_stats}
 stay those of the first fit. Two fits of 50 epochs end where one of
-100 does. A model loaded from a file keeps no optimizer state: it
+100 does (when no stop rule ends either). A model loaded from a file keeps no optimizer state: it
 continues from its weights with a new optimizer (with a warning).
 Parameters that describe the fitted networks (``lstm_units``,
 ``attention``, ``lstm_orientation``, ``filters``, ``kernel_sizes``,

@@ -55,7 +55,7 @@ class MLSTMFCNRegressor(RegressorMixin, MLSTMFCNBase):
         """Train on ``X`` ``(n, C, T)`` (or ``(n, T)``, or a list of ``(C, T_i)``) and targets ``y``.
 
         With ``warm_start=True`` and a fitted model, training continues
-        from where the last fit ended, for ``epochs`` more epochs.
+        from where the last fit ended, for up to ``epochs`` more epochs.
 
         Parameters
         ----------

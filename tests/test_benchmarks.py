@@ -371,6 +371,9 @@ def test_the_amendment_adopts_going_on_unless_the_cv_or_the_constructed_case_say
     worse = _recipe_rows({"d_batch16": base, "d_train_on": [b - 0.02 + 0.001 * (i % 2) for i, b in
                                                             enumerate(base)]})
     assert recipe_choice.train_on_verdict(worse, better_twice)[0] is False
+    # Worse on one dataset only: the mean is exactly one standard error below (t = -1), not more.
+    one = _recipe_rows({"d_batch16": base, "d_train_on": [b - 0.0048 * (i == 3) for i, b in enumerate(base)]})
+    assert recipe_choice.train_on_verdict(one, better_twice)[0] is True
     # Not better on the constructed case with both seeds: the cap stays.
     assert recipe_choice.train_on_verdict(same, _hard_rows([(0.90, 0.95), (0.94, 0.94)]))[0] is False
     # Datasets or seeds missing: nothing decided yet.
