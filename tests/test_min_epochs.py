@@ -128,3 +128,22 @@ def test_fused_trains_on_as_the_networks_alone(min_epochs):
     for a, b in zip(fused.histories_, seq.histories_):
         # Batched and single-network kernels round differently; over 16 epochs that drifts past 1e-5.
         np.testing.assert_allclose(a["loss"], b["loss"], rtol=1e-4)
+
+
+def test_the_stop_reason_says_whether_the_network_fitted_or_levelled_off():
+    from mlstm_fcn.training import TrainConfig
+    from mlstm_fcn.training.bookkeeping import stop_reason
+    from mlstm_fcn.training.state import LoopState, new_history
+
+    config = TrainConfig(epochs=1000, min_epochs=50)
+    rng = np.random.default_rng(0)
+    flat = list(0.3 + 0.001 * rng.standard_normal(50))
+
+    def state(accuracy):
+        history = new_history(False)
+        history["loss"], history["accuracy"] = flat, accuracy
+        return LoopState(epochs_done=50, history=history)
+
+    assert stop_reason(state([0.9] * 50), config) == "no longer learning"
+    assert stop_reason(state([0.9] * 49 + [1.0]), config) == "fitted"
+    assert stop_reason(state([0.9] * 50), TrainConfig(epochs=50, min_epochs=50)) is None  # the cap is the loop's

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .._warnings import warn
-from .convergence import levelled_off
+from .convergence import fitted_in_window, levelled_off
 from .protocol import TrainConfig
 from .state import LoopState
 
@@ -26,8 +26,8 @@ class TrainResult:
     best_epoch: int = -1
     interrupted: bool = False
     #: Why training ended, as the progress bar's last line says it: "fitted for N epochs" (the
-    #: stop_when_fitted rule), "early stopping", "no longer learning" (from min_epochs on), "epoch
-    #: cap" (all epochs run) or "interrupted".
+    #: stop_when_fitted rule), "early stopping", "fitted" or "no longer learning" (from min_epochs
+    #: on), "epoch cap" (all epochs run) or "interrupted".
     stop_reason: str = ""
     used_cuda_graph: bool = False
     #: Where the run stood at its end (last weights, optimizer, schedule, random streams): what
@@ -91,8 +91,9 @@ def count_epoch(state: LoopState, record: dict[str, float]) -> bool:
 def stop_reason(state: LoopState, config: TrainConfig) -> str | None:
     """Why the run stops after the epochs ``state`` has done, or None (the cap is the loop's).
 
-    "early stopping", "fitted for N epochs", or "no longer learning" (from
-    ``config.min_epochs`` on, :func:`~mlstm_fcn.training.convergence.levelled_off`).
+    "early stopping", "fitted for N epochs", or from ``config.min_epochs`` on
+    (:func:`~mlstm_fcn.training.convergence.levelled_off`) "fitted" (an epoch
+    of the last window classified every training series) or "no longer learning".
     Every rule counts the epochs of the current call only, so that a
     continued run trains again.
     """
@@ -102,9 +103,10 @@ def stop_reason(state: LoopState, config: TrainConfig) -> str | None:
     accuracy = state.history.get("accuracy")
     if fitted_for((accuracy or [])[state.call_start:], config.stop_when_fitted):
         return f"fitted for {config.stop_when_fitted} epochs"
-    if (config.min_epochs is not None and state.epochs_done < config.epochs
-            and levelled_off(state.history["loss"], accuracy, in_call, config.min_epochs - state.call_start)):
-        return "no longer learning"
+    min_epochs = None if config.min_epochs is None else config.min_epochs - state.call_start
+    if (min_epochs is not None and state.epochs_done < config.epochs
+            and levelled_off(state.history["loss"], accuracy, in_call, min_epochs)):
+        return "fitted" if fitted_in_window(accuracy, min_epochs) else "no longer learning"
     return None
 
 

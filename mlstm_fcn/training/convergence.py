@@ -111,6 +111,11 @@ def patience(min_epochs: int) -> int:
     return PATIENCE_WINDOWS * window(min_epochs)
 
 
+def fitted_in_window(accuracy: list[float] | None, min_epochs: int) -> bool:
+    """Whether an epoch of the last ``window(min_epochs)`` classified every training series (``accuracy`` 1)."""
+    return accuracy is not None and max(accuracy[-window(min_epochs):], default=0.0) == 1.0
+
+
 def levelled_off(losses: list[float], accuracy: list[float] | None, epochs_in_call: int, min_epochs: int) -> bool:
     """Whether a run that may stop once it is no longer learning stops after ``epochs_in_call`` epochs.
 
@@ -126,8 +131,7 @@ def levelled_off(losses: list[float], accuracy: list[float] | None, epochs_in_ca
     """
     if epochs_in_call < min_epochs:
         return False
-    w = window(min_epochs)
-    if accuracy is not None and max(accuracy[-w:], default=0.0) == 1.0:
+    if fitted_in_window(accuracy, min_epochs):
         return True
     if epochs_in_call == min_epochs:
         return not diagnose(losses, epochs_in_call, min_epochs).still_falling
@@ -151,4 +155,4 @@ def message(estimator: str, cap: int, runs: list[Convergence], train_score: str)
 
 
 __all__ = ["Convergence", "MAX_WINDOW", "MIN_RELATIVE_FALL", "NOISE_MULTIPLE", "PATIENCE_WINDOWS", "WINDOW_FRACTION",
-           "clearly_falling", "diagnose", "levelled_off", "message", "patience", "window"]
+           "clearly_falling", "diagnose", "fitted_in_window", "levelled_off", "message", "patience", "window"]
