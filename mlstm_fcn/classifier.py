@@ -20,7 +20,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from . import inference
 from ._base import MLSTMFCNBase
 from ._param_checks import SHARED_CONSTRAINTS
-from ._docstrings import ATTRIBUTES, indent, parameters_section, section
+from ._estimator_docstrings import classifier_docstring
 from ._targets import check_y
 from .nn import defaults as paper
 from .training import protocol
@@ -302,75 +302,6 @@ class MLSTMFCNClassifier(ClassifierMixin, MLSTMFCNBase):
         onnx_export.export_onnx(self, path, opset)
 
 
-_EPOCHS = """Most training epochs (fewer with ``min_epochs``,
-``stop_when_fitted`` or ``early_stopping``). The paper trained 250 to
-2000 epochs per dataset, and the "paper" preset trains 500. By default a
-fit trains 100 epochs (``min_epochs``) and goes on only while the network
-is still learning, up to 1000. A fit that reaches ``epochs`` while its
-training loss is still falling raises a ``ConvergenceWarning``: raise
-``epochs``."""
-
-_MIN_EPOCHS = """100 epochs with the stop rule below and recomputed
-BatchNorm statistics were chosen by cross-validation on TRAIN splits
-(``benchmarks/results/budgets/`` and ``recipe-cv/``), where longer
-rules did no better on the 12 shared sets; going on past them while the
-network is still learning keeps a network that 100 epochs cannot fit
-from being stopped there (``benchmarks/hard_case.py``)."""
-
-_FITTED_STOP = """; an epoch of the last window that
-classifies every training series right stops it too, at or past
-``min_epochs``"""
-
-_BATCH_SIZE = """Mini-batch size. 16, not the paper's 128: chosen by
-cross-validation on the TRAIN splits of the 12 shared UEA datasets,
-against 32, 64, 128 and a rule of the training set's size
-(``benchmarks/results/recipe-cv/recipe.md``)."""
-
-_ATTRIBUTES = ["classes_", "class_count_", "n_channels_", "n_timepoints_", "n_features_in_", "equal_length_",
-               "network_", "scaling_", "input_mean_", "device_", "history_", "histories_", "best_epoch_",
-               "best_epochs_", "n_epochs_", "converged_", "train_loss_", "autocast_dtype_", "data_on_device_"]
-_OWN_ATTRIBUTES = {
-    "classes_": """classes_ : ndarray of shape (n_classes,)
-Class labels.""",
-    "class_count_": """class_count_ : ndarray of shape (n_classes,)
-Series (sums of sample weights) seen per class by ``partial_fit``; only after it.""",
-    "train_loss_": """train_loss_, train_accuracy_ : float
-Class-weighted loss and accuracy of the fitted model as ``predict``
-runs it (evaluation mode, the kept weights and their BatchNorm
-statistics) on the series it was trained on: all of ``X``, or the
-part not held out by ``validation_split`` (for an ensemble with a
-validation split, whose networks hold out different parts: all of
-``X``). These describe the model you get; ``history_`` describes
-training.""",
-}
-
-MLSTMFCNClassifier.__doc__ = f"""Multivariate LSTM-FCN classifier (Karim et al., Neural Networks 2019).
-
-    Two branches read the same series ``(n_channels, n_timepoints)``: a fully
-    convolutional branch (three Conv1d -> BatchNorm -> ReLU blocks, the first
-    two followed by squeeze-and-excitation, then global average pooling) and
-    an LSTM that steps over the *channels*, each step being one channel's
-    whole series (the paper's "dimension shuffle"). Their features are
-    concatenated and classified by a linear layer with softmax.
-
-{indent(parameters_section(MLSTMFCNClassifier,
-                averaged="class probabilities", epochs=_EPOCHS, min_epochs=_MIN_EPOCHS, fitted_stop=_FITTED_STOP,
-                batch_size=_BATCH_SIZE, split="stratified",
-                same_targets="and the same classes", target_stats="", and_proba=" and ``predict_proba``",
-                accuracy=", accuracy"))}
-
-{indent(section("Attributes", [{**ATTRIBUTES, **_OWN_ATTRIBUTES}[a] for a in _ATTRIBUTES],
-                ensemble_output="its output is the log of the members' mean probabilities",
-                accuracy=", ``accuracy``", val_accuracy=" and ``val_accuracy``"))}
-
-    Examples
-    --------
-    >>> from mlstm_fcn import MLSTMFCNClassifier
-    >>> from mlstm_fcn.datasets import load_uea
-    >>> X, y = load_uea("BasicMotions", split="train")
-    >>> clf = MLSTMFCNClassifier(epochs=20, random_state=0).fit(X, y)
-    >>> clf.predict(X[:2]).shape
-    (2,)
-    """
+MLSTMFCNClassifier.__doc__ = classifier_docstring(MLSTMFCNClassifier)
 
 __all__ = ["MLSTMFCNClassifier"]

@@ -18,7 +18,7 @@ from sklearn.base import RegressorMixin
 from . import inference
 from ._base import MLSTMFCNBase
 from ._param_checks import SHARED_CONSTRAINTS
-from ._docstrings import ATTRIBUTES, indent, parameters_section, section
+from ._estimator_docstrings import regressor_docstring
 from ._targets import check_regression_targets, target_statistics
 from .nn import defaults as paper
 from .training import protocol
@@ -37,7 +37,8 @@ class MLSTMFCNRegressor(RegressorMixin, MLSTMFCNBase):
                  lstm_orientation: str = paper.LSTM_ORIENTATION, filters: Sequence[int] = paper.FILTERS,
                  kernel_sizes: Sequence[int] = paper.KERNEL_SIZES, se_reduction: int = paper.SE_REDUCTION,
                  dropout: float = paper.DROPOUT, scaling: str | None = None, n_estimators: int = 1,
-                 epochs: int = protocol.PAPER_EPOCHS, min_epochs: int | None = None, batch_size: int = protocol.BATCH_SIZE,
+                 epochs: int = protocol.PAPER_EPOCHS, min_epochs: int | None = None,
+                 batch_size: int = protocol.BATCH_SIZE,
                  learning_rate: float = protocol.LEARNING_RATE,
                  min_learning_rate: float = protocol.MIN_LEARNING_RATE, lr_patience: int = protocol.LR_PATIENCE,
                  validation_split: float | None = None, early_stopping: int | None = None,
@@ -163,63 +164,6 @@ class MLSTMFCNRegressor(RegressorMixin, MLSTMFCNBase):
         return out[:, 0] if self.y_1d_ else out
 
 
-_EPOCHS = """Most training epochs (fewer with ``early_stopping``); 500, as the
-classifier's "paper" preset (the paper trained 250 to 2000 epochs per
-dataset; regression was not part of it). Cross-validation inside the TRAIN
-splits of Tecator and Covid3Month kept them: neither the classifier's cap
-of 100, a budget of 2000 optimizer steps nor a plateau rule did better
-(``benchmarks/results/regression-cv/``). A fit that reaches the cap while
-its training loss is still falling says so with a ``ConvergenceWarning``."""
-
-_MIN_EPOCHS = """None: the 500 epochs above, all trained, are what the
-regression cross-validation kept; the classifier's ``min_epochs=100,
-epochs=1000`` did no better there."""
-
-_ATTRIBUTES = ["n_outputs_", "y_mean_", "n_channels_", "n_timepoints_", "n_features_in_", "equal_length_",
-               "network_", "scaling_", "input_mean_", "device_", "history_", "histories_", "best_epoch_",
-               "best_epochs_", "n_epochs_", "converged_", "train_loss_", "autocast_dtype_", "data_on_device_"]
-_OWN_ATTRIBUTES = {
-    "n_outputs_": """n_outputs_ : int
-Targets per series (columns of a 2D ``y``; 1 for a 1D ``y``).""",
-    "y_mean_": """y_mean_, y_scale_ : ndarray of shape (n_outputs,)
-Mean and standard deviation of the training targets (weighted by
-``sample_weight``): the network learns ``(y - y_mean_) / y_scale_``
-and ``predict`` undoes it.""",
-    "train_loss_": """train_loss_ : float
-Weighted mean squared error, in standardised target units, of the
-fitted model as ``predict`` runs it on the series it was trained on
-(see the classifier's ``train_loss_``).""",
-}
-
-MLSTMFCNRegressor.__doc__ = f"""Multivariate LSTM-FCN regressor: MLSTM-FCN with a linear output.
-
-    The network of :class:`~mlstm_fcn.MLSTMFCNClassifier` (a convolutional
-    branch with squeeze-and-excitation and an LSTM over the channels), whose
-    linear head outputs one value per target instead of class logits,
-    trained with the mean squared error on targets standardised inside
-    ``fit``. Selection of the kept epoch is on the training loss or on a
-    held-out (random, not stratified) ``validation_split``.
-
-{indent(parameters_section(MLSTMFCNRegressor,
-                averaged="the mean of the members' predictions", epochs=_EPOCHS, min_epochs=_MIN_EPOCHS,
-                fitted_stop="", batch_size="Mini-batch size (the paper's).",
-                split="at random",
-                same_targets="and outputs", target_stats=" and the targets' standardisation",
-                and_proba="", accuracy=""))}
-
-{indent(section("Attributes", [{**ATTRIBUTES, **_OWN_ATTRIBUTES}[a] for a in _ATTRIBUTES],
-                ensemble_output="its output is the members' mean", accuracy="", val_accuracy=""))}
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from mlstm_fcn import MLSTMFCNRegressor
-    >>> rng = np.random.default_rng(0)
-    >>> X = rng.normal(size=(40, 2, 30)).astype("float32")
-    >>> y = X[:, 0].mean(axis=1)
-    >>> reg = MLSTMFCNRegressor(epochs=5, random_state=0).fit(X, y)
-    >>> reg.predict(X[:2]).shape
-    (2,)
-    """
+MLSTMFCNRegressor.__doc__ = regressor_docstring(MLSTMFCNRegressor)
 
 __all__ = ["MLSTMFCNRegressor"]

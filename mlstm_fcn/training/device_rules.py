@@ -82,7 +82,6 @@ class DeviceRules:
         # compares, the lowest training loss and the epochs since it, the epochs since the last one
         # at training accuracy 1.
         self.counts_accuracy = counts_accuracy
-        self.min_epochs = config.min_epochs
         w = window(config.min_epochs or 1)
         self.window, self.past_patience = w, patience(config.min_epochs or 1)
         self.recent_loss = torch.zeros(k, 2 * w, **f64)
@@ -113,7 +112,7 @@ class DeviceRules:
         self.fitted_run.copy_(torch.where(fitted, self.fitted_run + 1, 0).where(active, self.fitted_run))
         self.epochs_done.copy_(torch.where(active, epoch, self.epochs_done))
         stop = self.epochs_done >= self.config.epochs
-        if self.min_epochs is not None:
+        if self.config.min_epochs is not None:
             stop = stop | self._levelled_off(monitored if loss is None else loss.to(torch.float64), fitted, active)
         if self.config.early_stopping is not None:
             stop = stop | (self.since_best >= self.config.early_stopping)
@@ -136,10 +135,10 @@ class DeviceRules:
         before, last = self.recent_loss[:, :w], self.recent_loss[:, w:]
         noise = ((before.var(dim=1) + last.var(dim=1)) / w).sqrt() if w > 1 else torch.zeros_like(loss)
         falling = clearly_falling(before.mean(dim=1), last.mean(dim=1), noise) & (done >= 2 * w)
-        learning = torch.where(done == self.min_epochs, falling, self.since_lowest < self.past_patience)
+        learning = torch.where(done == self.config.min_epochs, falling, self.since_lowest < self.past_patience)
         if self.counts_accuracy:
             learning = learning & (self.since_perfect >= w)
-        return (done >= self.min_epochs) & ~learning
+        return (done >= self.config.min_epochs) & ~learning
 
     def _schedule_step(self, monitored: Tensor, active: Tensor) -> None:
         # ReduceLROnPlateau.step, mode "min", relative threshold, for each active run.
