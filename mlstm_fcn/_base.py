@@ -20,6 +20,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
 from . import inference
+from .augmentation import make_augmenter
 from ._batch_halving import BatchSizer
 from ._continuation import check_continuation
 from ._host_series import HostSeries
@@ -39,7 +40,7 @@ from .training import convergence, protocol
 from .training.data import TrainingSeries
 from .training.data_parallel import train_data_parallel
 from .training.handlers import epoch_handlers
-from .training.objective import Objective
+from .training.objective import Classification, Objective
 from .training.plan import MemberSetUp, set_up_member
 from .training.streaming import keep_on_device, training_series
 
@@ -231,7 +232,9 @@ class MLSTMFCNBase(FusedFitMixin, RunPlanMixin, PersistenceMixin, BaseEstimator)
                            autocast_dtype=self.autocast_dtype_,
                            # The graph replays batches gathered on the device: resident data, one process.
                            cuda_graph=(bool(self.cuda_graph) and self.device_.type == "cuda"
-                                       and self.data_on_device_ and not self.distributed))
+                                       and self.data_on_device_ and not self.distributed),
+                           augment=make_augmenter(self.augmentation,
+                                                  self._n_outputs() if isinstance(self._objective, Classification) else None))
 
     def _training_series(self, X_arr, lengths, targets, sample_weight, idx, weight_idx,
                          partial: bool) -> TrainingSeries:

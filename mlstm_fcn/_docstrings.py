@@ -157,6 +157,16 @@ and parameters, trains on its shard of every batch under
 DistributedDataParallel with BatchNorm statistics synchronised, and
 ends with the same model; only rank 0 writes checkpoints. Without
 ``cuda_graph``; a fresh fit only (no ``warm_start`` or ``partial_fit``).""",
+    "augmentation": """augmentation : str, callable, list of them, or None
+Random changes of every training batch, drawn on the training device
+with the fit's own random stream (reproducible under
+``random_state``): a name of :data:`mlstm_fcn.augmentation.NAMES`
+("window_slice", "jitter", "scaling", "magnitude_warp", "time_warp",
+"mixup", "cutmix"), a callable (see :mod:`mlstm_fcn.augmentation`),
+or a list of them applied in order. Validation, BatchNorm
+statistics, the final figures and prediction see the series
+unchanged. Unequal-length series stay masked. Augmented epochs run
+without ``cuda_graph``; model files keep names, not callables.""",
     "random_state": """random_state : int, numpy Generator/RandomState or None
 Seed of weight initialisation, dropout, batch order and the
 validation split. The same integer gives identical results on CPU.

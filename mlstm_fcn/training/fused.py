@@ -97,6 +97,10 @@ def train_fused(network: FusedMLSTMFCN, data: FusedData, config: TrainConfig, ge
         Per member its :class:`~mlstm_fcn.training.TrainResult` and an
         :class:`~mlstm_fcn.nn.MLSTMFCN` with its best weights, in eval mode.
     """
+    if rules == "device" and config.augment is not None:
+        # The device rules draw a block's permutations before its epochs; augmented batches draw from
+        # the same generators between them, in the order of the single-network loop.
+        raise ValueError("augmented fused training runs with rules='host'")
     if rules not in ("host", "device"):
         raise ValueError(f"rules must be 'host' or 'device', got {rules!r}")
     if len(generators) != network.k or data.train_idx.shape[0] != network.k:
@@ -105,7 +109,8 @@ def train_fused(network: FusedMLSTMFCN, data: FusedData, config: TrainConfig, ge
     k = network.k
     rule_state = DeviceRules(k, config, device, objective.counts_accuracy)
     optimizer = MemberAdam(network, rule_state.lr, config)
-    runner = FusedEpoch(network, optimizer, data, config.batch_size, config.autocast_dtype, objective)
+    runner = FusedEpoch(network, optimizer, data, config.batch_size, config.autocast_dtype, objective,
+                        augment=config.augment, generators=generators)
     network.train()
     if readback_every is None:
         readback_every = max(1, min(READBACK_EVERY, MAX_STEPS_PER_BLOCK // len(runner.slices)))

@@ -142,13 +142,14 @@ def train(network: nn.Module, train_data: TrainingSeries, config: TrainConfig, g
     network.train()
     snapshot = WeightSnapshot(network)
     runner = (runner_type or EpochRunner)(network, optimizer, train_data, config.batch_size, config.autocast_dtype,
-                                          objective)
+                                          objective, augment=config.augment, generator=generator)
     for handler in handlers:
         handler.begin(start_epoch, config.epochs, label)
     # A resumed run's clock continues from where the checkpoint left it.
     start_time = time.perf_counter() - (history["time"][-1] if history.get("time") else 0.0)
     try:
-        if config.cuda_graph and device.type == "cuda" and start_epoch < config.epochs:
+        # Random draws inside a captured graph would replay the same numbers: augmented epochs run eagerly.
+        if config.cuda_graph and config.augment is None and device.type == "cuda" and start_epoch < config.epochs:
             runner = _graphed_or_eager(runner, result)
         for epoch in range(start_epoch, config.epochs):
             lr = _current_lr(optimizer)
