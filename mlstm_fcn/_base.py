@@ -30,6 +30,7 @@ from ._run_plan import Prepared, RunPlanMixin
 from ._runtime import autocast_dtype, cudnn_benchmark, forked_rng, member_seeds, resolve_device, seed_from
 from ._scaling import apply_scaling, fit_scaling
 from ._targets import check_sample_weight
+from ._threads import cpu_threads
 from ._trained_length import is_2d, to_trained_length
 from ._fused_fit import FusedFitMixin, fitted_attributes, restore_fitted_attributes
 from ._warnings import warn
@@ -79,16 +80,17 @@ class MLSTMFCNBase(FusedFitMixin, RunPlanMixin, PersistenceMixin, BaseEstimator)
 
     def _fit(self, X, y, sample_weight, *, partial: bool, classes=None):
         self._check_params()
-        prepared = self._prepare(X, y, sample_weight, partial=partial, classes=classes)
-        # The passes after training (statistics, final figures) halve batches on OOM once for all.
-        post_sizer = BatchSizer(self.predict_batch_size)
-        device = self.device_
-        with forked_rng(device), cudnn_benchmark(device.type == "cuda" and self.cudnn_benchmark):
-            if self._fuses(prepared):
-                networks, results, trained = self._train_fused([(self, prepared)], post_sizer)[0]
-            else:
-                networks, results, trained = self._train_sequential(prepared, post_sizer)
-        return self._finish(prepared, networks, results, trained, post_sizer)
+        with cpu_threads(self.n_jobs):  # the whole fit, the passes after training included
+            prepared = self._prepare(X, y, sample_weight, partial=partial, classes=classes)
+            # The passes after training (statistics, final figures) halve batches on OOM once for all.
+            post_sizer = BatchSizer(self.predict_batch_size)
+            device = self.device_
+            with forked_rng(device), cudnn_benchmark(device.type == "cuda" and self.cudnn_benchmark):
+                if self._fuses(prepared):
+                    networks, results, trained = self._train_fused([(self, prepared)], post_sizer)[0]
+                else:
+                    networks, results, trained = self._train_sequential(prepared, post_sizer)
+            return self._finish(prepared, networks, results, trained, post_sizer)
 
     def _prepare(self, X, y, sample_weight, *, partial: bool, classes=None) -> Prepared:
         """Check and scale the training data, set the data's attributes, and plan the networks' runs."""
@@ -324,6 +326,7 @@ class MLSTMFCNBase(FusedFitMixin, RunPlanMixin, PersistenceMixin, BaseEstimator)
         data = training_series(series.X, np.zeros(n, dtype=np.int64), series.lengths, np.arange(n), series.device,
                                isinstance(series.X, np.ndarray))
         sizer = BatchSizer(series.batch_size)
-        for member in members:
-            recompute_batchnorm_statistics(member, data, batch_size=sizer, autocast_dtype=series.autocast_dtype)
+        with cpu_threads(series.n_jobs):
+            for member in members:
+                recompute_batchnorm_statistics(member, data, batch_size=sizer, autocast_dtype=series.autocast_dtype)
         return self

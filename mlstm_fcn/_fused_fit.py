@@ -17,6 +17,7 @@ import numpy as np
 
 from ._batch_halving import BatchSizer
 from ._runtime import cudnn_benchmark, forked_rng
+from ._threads import cpu_threads
 from .training import SeriesOnDevice
 from .training.fused_members import train_members_fused
 
@@ -104,10 +105,11 @@ class FusedFitMixin:
                              f"{sorted(shapes)}")
         post_sizer = BatchSizer(first.predict_batch_size)
         device = first.device_
-        with forked_rng(device), cudnn_benchmark(device.type == "cuda" and first.cudnn_benchmark):
-            trained = cls._train_fused(groups, post_sizer)
-        for (est, prepared), (networks, results, rows) in zip(groups, trained):
-            est._finish(prepared, networks, results, rows, post_sizer)
+        with cpu_threads(first.n_jobs):
+            with forked_rng(device), cudnn_benchmark(device.type == "cuda" and first.cudnn_benchmark):
+                trained = cls._train_fused(groups, post_sizer)
+            for (est, prepared), (networks, results, rows) in zip(groups, trained):
+                est._finish(prepared, networks, results, rows, post_sizer)
         return list(estimators)
 
     @classmethod

@@ -55,6 +55,8 @@ SHARED_CONSTRAINTS: dict = {
     "callbacks": [list, tuple, None],
     "checkpoint_dir": [str, os.PathLike, None],
     "checkpoint_every": _POSITIVE_INT,
+    # 0 threads means nothing (joblib refuses it too); negative counts from the cores, -1 all of them.
+    "n_jobs": [Interval(Integral, 1, None, closed="left"), Interval(Integral, None, -1, closed="right"), None],
 }
 
 
