@@ -169,12 +169,12 @@ nor than torch's thread count when the call begins
 ``threadpool_limits`` and ``torch.set_num_threads`` put their limits).
 torch's thread count is set for the call and restored after it, also
 after an error; on a GPU it governs the host side. One thread by
-default because this small network gains little from more, and on a
-busy machine a fit on torch's own thread count ran 7 to 20 times slower
-than on one thread; and so that a ``GridSearchCV(n_jobs=k)`` or
-``cross_val_score(n_jobs=k)`` never runs k fits of several threads each
-on k cores. Results can differ in the last bits between thread counts
-(float sums in another order); the same count gives the same results.""",
+default: this small network gains little from more, a busy machine
+slows several threads down far more than one, and a
+``GridSearchCV(n_jobs=k)`` or ``cross_val_score(n_jobs=k)`` then runs
+k fits on k threads (the user guide's "CPU threads" gives the figures).
+Results can differ in the last bits between thread counts (float sums
+in another order); the same count gives the same results.""",
     "random_state": """random_state : int, numpy Generator/RandomState or None
 Seed of weight initialisation, dropout, batch order and the
 validation split. The same integer gives identical results on CPU
