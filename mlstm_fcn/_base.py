@@ -35,6 +35,7 @@ from ._persistence import PersistenceMixin
 from ._runtime import autocast_dtype, cudnn_benchmark, forked_rng, resolve_device
 from ._scaling import apply_scaling, fit_scaling
 from ._targets import check_sample_weight
+from ._threads import cpu_threads
 from ._trained_length import is_2d, to_trained_length
 from ._warnings import warn
 from .augmentation import make_augmenter
@@ -166,17 +167,20 @@ class MLSTMFCNBase(PersistenceMixin, BaseEstimator):
         """
         befores = [fitted_attributes(est) for est in estimators]
         try:
-            plans = [est._plan(X, y, w, partial=partial, classes=classes)
-                     for est, X, y, w in zip(estimators, Xs, ys, sample_weights)]
+            for est in estimators:
+                est._check_params()
             first = estimators[0]
-            device = first.device_
-            with forked_rng(device), cudnn_benchmark(device.type == "cuda" and first.cudnn_benchmark):
-                if plans[0].fused if fused is None else fused:
-                    trained = run_fused(plans)
-                else:
-                    trained = [run_sequential(plan) for plan in plans]
-            for est, plan, networks in zip(estimators, plans, trained):
-                est._finish(plan, networks)
+            with cpu_threads(first.n_jobs):  # the whole fit, the passes after training included
+                plans = [est._plan(X, y, w, partial=partial, classes=classes)
+                         for est, X, y, w in zip(estimators, Xs, ys, sample_weights)]
+                device = first.device_
+                with forked_rng(device), cudnn_benchmark(device.type == "cuda" and first.cudnn_benchmark):
+                    if plans[0].fused if fused is None else fused:
+                        trained = run_fused(plans)
+                    else:
+                        trained = [run_sequential(plan) for plan in plans]
+                for est, plan, networks in zip(estimators, plans, trained):
+                    est._finish(plan, networks)
             return list(estimators)
         except BaseException:
             for est, before in zip(estimators, befores):
@@ -199,8 +203,7 @@ class MLSTMFCNBase(PersistenceMixin, BaseEstimator):
         return True
 
     def _plan(self, X, y, sample_weight, *, partial: bool, classes=None) -> RunPlan:
-        """Check the parameters and the data, set the data's attributes, and plan the networks' runs."""
-        self._check_params()
+        """Check the data (the parameters are checked), set the data's attributes, and plan the networks' runs."""
         continuing = self._is_fitted() and (partial or self.warm_start)
         X_arr, lengths = check_X(X, out_of_core=True)  # a memmap stays on disk, checked block by block
         if continuing:
@@ -400,6 +403,7 @@ class MLSTMFCNBase(PersistenceMixin, BaseEstimator):
         data = training_series(series.X, np.zeros(n, dtype=np.int64), series.lengths, np.arange(n), series.device,
                                isinstance(series.X, np.ndarray))
         sizer = BatchSizer(series.batch_size)
-        for member in members:
-            recompute_batchnorm_statistics(member, data, batch_size=sizer, autocast_dtype=series.autocast_dtype)
+        with cpu_threads(series.n_jobs):
+            for member in members:
+                recompute_batchnorm_statistics(member, data, batch_size=sizer, autocast_dtype=series.autocast_dtype)
         return self

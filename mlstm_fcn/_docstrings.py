@@ -167,9 +167,28 @@ or a list of them applied in order. Validation, BatchNorm
 statistics, the final figures and prediction see the series
 unchanged. Unequal-length series stay masked. Augmented epochs run
 without ``cuda_graph``; model files keep names, not callables.""",
+    "n_jobs": """n_jobs : int or None
+CPU threads that torch computes with (intra-op) during ``fit``,
+``partial_fit``, ``predict``${and_proba}, ``score`` and every other
+pass of the network (interpretation, ``recompute_bn_statistics``), in
+scikit-learn's sense: ``joblib.effective_n_jobs(n_jobs)``, so None is 1
+unless inside a ``joblib.parallel_config(n_jobs=...)`` context, -1 is
+every core, -2 all but one. It is never more than the machine's cores
+nor than torch's thread count when the call begins
+(``torch.get_num_threads()``, where ``OMP_NUM_THREADS``, threadpoolctl's
+``threadpool_limits`` and ``torch.set_num_threads`` put their limits).
+torch's thread count is set for the call and restored after it, also
+after an error; on a GPU it governs the host side. One thread by
+default: this small network gains little from more, a busy machine
+slows several threads down far more than one, and a
+``GridSearchCV(n_jobs=k)`` or ``cross_val_score(n_jobs=k)`` then runs
+k fits on k threads (the user guide's "CPU threads" gives the figures).
+Results can differ in the last bits between thread counts (float sums
+in another order); the same count gives the same results.""",
     "random_state": """random_state : int, numpy Generator/RandomState or None
 Seed of weight initialisation, dropout, batch order and the
-validation split. The same integer gives identical results on CPU.
+validation split. The same integer gives identical results on CPU
+(on the same number of threads: ``n_jobs``).
 The caller's global random state is left untouched.""",
     "verbose": """verbose : int
 1 shows a progress bar over epochs (loss${accuracy}, learning rate).""",
