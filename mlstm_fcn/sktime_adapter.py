@@ -25,7 +25,7 @@ except ImportError as exc:  # sktime is an optional extra: nothing else in mlstm
                       f"(or pip install sktime) ({exc}).") from exc
 
 from .classifier import MLSTMFCNClassifier
-from .io.upgrade import fill_missing_params
+from .io.versions import fill_missing_params
 from .regressor import MLSTMFCNRegressor
 
 
@@ -81,7 +81,7 @@ class _WrapsEstimator:
         super().__init__()
 
     def __setstate__(self, state: dict) -> None:
-        # An adapter pickled by an earlier version lacks the newer parameters: what that version did.
+        # An adapter pickled before a parameter was added lacks it: its default.
         fill_missing_params(state, self._ESTIMATOR)
         parent = getattr(super(), "__setstate__", None)
         if parent is not None:

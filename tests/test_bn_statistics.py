@@ -1,7 +1,6 @@
 """Exact BatchNorm statistics for the kept weights, and the figures of the model a fit returns."""
 
 import copy
-import json
 
 import numpy as np
 import pytest
@@ -150,47 +149,6 @@ def test_callbacks_see_every_epoch_and_a_snapshot_equals_a_shorter_fit(tiny_data
     short = MLSTMFCNClassifier(**{**params, "epochs": 4}).fit(X, y)
     for name, tensor in short.network_.state_dict().items():
         torch.testing.assert_close(kept[name], tensor, rtol=0, atol=0, msg=name)
-
-
-def test_models_of_earlier_versions_load_with_their_statistics_and_epochs(tiny_data, tmp_path):
-    from mlstm_fcn.io import model_file as persistence
-
-    X, y = tiny_data
-    clf = MLSTMFCNClassifier(**FAST, random_state=0, bn_statistics="running").fit(X, y)
-    proba = clf.predict_proba(X)
-    # A pickle of the version before: no bn_statistics, epochs counted from 0, no version recorded (1).
-    state = clf.__getstate__()
-    state.pop("_format_version")
-    state.pop("bn_statistics")
-    state.pop("callbacks")
-    state["history_"] = dict(state["history_"], epoch=[e - 1 for e in state["history_"]["epoch"]])
-    state["histories_"] = [state["history_"]]
-    state["best_epoch_"] -= 1
-    state["best_epochs_"] = [state["best_epoch_"]]
-    old = MLSTMFCNClassifier.__new__(MLSTMFCNClassifier)
-    old.__setstate__(state)
-    assert old.bn_statistics == "running"  # what it did, not today's default
-    assert old.history_["epoch"] == clf.history_["epoch"] and old.best_epoch_ == clf.best_epoch_
-    np.testing.assert_array_equal(old.predict_proba(X), proba)
-    # A model file of that version: the same.
-    path = tmp_path / "m.safetensors"
-    clf.save(path)
-    from safetensors.torch import load_file, save_file
-
-    with open(path, "rb") as fh:
-        meta = json.loads(persistence._data_section(fh.read())[0]["__metadata__"]["mlstm_fcn"])
-    del meta["params"]["bn_statistics"], meta["params"]["callbacks"]
-    meta["fitted"]["best_epoch_"] -= 1
-    meta["format_version"] = 1
-    meta_json = json.dumps(meta, sort_keys=True)
-    tensors = load_file(path)
-    tmp = tmp_path / "tmp.safetensors"
-    save_file(tensors, tmp, metadata={"mlstm_fcn": meta_json})
-    data = persistence._data_section(tmp.read_bytes())[1]
-    save_file(tensors, path, metadata={"mlstm_fcn": meta_json, "sha256": persistence._digest(meta_json, data)})
-    loaded = MLSTMFCNClassifier.load(path)
-    assert loaded.bn_statistics == "running"
-    np.testing.assert_array_equal(loaded.predict_proba(X), proba)
 
 
 def test_a_finished_checkpoint_serves_either_statistics(tiny_data, tmp_path):

@@ -197,6 +197,20 @@ def test_unreadable_or_malicious_checkpoint_is_ignored_with_a_warning(tiny_data,
     assert marker.exists()
 
 
+def test_a_checkpoint_of_another_version_is_ignored_and_training_starts_anew(tiny_data, tmp_path):
+    X, y = tiny_data
+    reference = MLSTMFCNClassifier(**PARAMS).fit(X, y)
+    MLSTMFCNClassifier(**PARAMS, checkpoint_dir=tmp_path).fit(X, y)
+    (path,) = _checkpoints(tmp_path)
+    payload = torch.load(path, weights_only=True)
+    payload["version"] = 1  # what development versions before 0.1.0 wrote (epochs from 0)
+    torch.save(payload, path)
+    with pytest.warns(RuntimeWarning, match="checkpoint version 1, which this mlstm-fcn .* does not read"):
+        clf = MLSTMFCNClassifier(**PARAMS, checkpoint_dir=tmp_path).fit(X, y)
+    np.testing.assert_array_equal(clf.predict_proba(X), reference.predict_proba(X))
+    assert torch.load(path, weights_only=True)["version"] == 2  # rewritten by the new run
+
+
 def test_a_crash_while_writing_keeps_the_last_good_checkpoint(tiny_data, tmp_path, monkeypatch):
     X, y = tiny_data
     writes = {"n": 0}
@@ -230,20 +244,16 @@ def test_checkpoint_params_are_validated(tiny_data):
         assert MLSTMFCNClassifier(**FAST).checkpoint_dir is None
 
 
-def test_new_parameters_at_their_old_behaviour_keep_old_run_ids(tiny_data):
-    # A checkpoint written before stop_when_fitted existed is found again by a fit that trains the
-    # same way (stop_when_fitted=None); another value is another run.
+def test_run_ids_name_what_changes_training_only(tiny_data):
     X, y = tiny_data
     params = MLSTMFCNClassifier(**PARAMS).get_params()
-    old = {k: v for k, v in params.items() if k != "stop_when_fitted"}
     arrays = [X, None, np.unique(y, return_inverse=True)[1]]
     cpu = torch.device("cpu")
-    assert checkpoint.run_id({**params, "stop_when_fitted": None}, cpu, arrays) == checkpoint.run_id(old, cpu, arrays)
-    assert checkpoint.run_id({**params, "stop_when_fitted": 20}, cpu, arrays) != checkpoint.run_id(old, cpu, arrays)
-    # warm_start (added later still) leaves a fresh fit's run id alone: old checkpoints resume.
-    before_warm_start = {k: v for k, v in old.items() if k != "warm_start"}
-    assert checkpoint.run_id({**params, "stop_when_fitted": None}, cpu, arrays) == \
-        checkpoint.run_id(before_warm_start, cpu, arrays)
+    same = checkpoint.run_id(params, cpu, arrays)
+    for name, value in [("n_jobs", 2), ("verbose", 1), ("warm_start", True), ("bn_statistics", "running")]:
+        assert checkpoint.run_id({**params, name: value}, cpu, arrays) == same, name
+    for name, value in [("stop_when_fitted", 5), ("augmentation", "jitter"), ("epochs", 31)]:
+        assert checkpoint.run_id({**params, name: value}, cpu, arrays) != same, name
 
 
 @pytest.mark.parametrize("where", ["a-file", "under-a-file", "empty-string"])

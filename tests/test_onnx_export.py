@@ -103,44 +103,6 @@ def test_unequal_length_model_exports_its_masking(japanese_vowels, params, tmp_p
     assert meta["equal_length"] is False and meta["n_timepoints"] == 26 and "NaN" in meta["padding"]
 
 
-def _old_model_file(clf, path):
-    """``clf`` saved as a version before scaling, ensembles, orientation, stop rule and exact statistics wrote it."""
-    from safetensors.torch import load_file, save_file
-
-    from mlstm_fcn.io import model_file
-
-    clf.save(path)
-    meta = json.loads(model_file._data_section(path.read_bytes())[0]["__metadata__"]["mlstm_fcn"])
-    for name in ("bn_statistics", "stop_when_fitted", "callbacks", "lstm_orientation", "scaling", "n_estimators"):
-        del meta["params"][name]
-    for name in ("scaling_", "histories_", "best_epochs_", "input_mean_", "input_scale_", "autocast_dtype_"):
-        del meta["fitted"][name]
-    history = {"__dict__": [[k, v if k != "epoch" else [e - 1 for e in v]]
-                            for k, v in meta["fitted"]["history_"]["__dict__"]]}
-    meta["fitted"]["history_"] = history  # epochs counted from 0
-    meta["fitted"]["best_epoch_"] -= 1
-    meta["format_version"] = 1  # what such files were written as
-    meta_json = json.dumps(meta, sort_keys=True)
-    tensors = load_file(path)
-    tmp = path.with_suffix(".tmp")
-    save_file(tensors, tmp, metadata={"mlstm_fcn": meta_json})
-    data = model_file._data_section(tmp.read_bytes())[1]
-    save_file(tensors, path, metadata={"mlstm_fcn": meta_json, "sha256": model_file._digest(meta_json, data)})
-
-
-def test_model_file_of_an_earlier_version_exports(basic_motions, tmp_path):
-    X, y, X_test = basic_motions
-    clf = MLSTMFCNClassifier(**SMALL, epochs=2, bn_statistics="running").fit(X, y)
-    old_path = tmp_path / "old.model"
-    _old_model_file(clf, old_path)
-    old = MLSTMFCNClassifier.load(old_path)
-    assert old.scaling_ is None and old.bn_statistics == "running" and old.best_epoch_ == clf.best_epoch_
-    path = tmp_path / "old.onnx"
-    old.export_onnx(path)
-    got = _assert_parity(old, X_test, path)
-    assert np.abs(got - clf.predict_proba(X_test)).max() <= TOL
-
-
 @pytest.fixture(scope="module")
 def tiny_fitted(basic_motions):
     X, y, _ = basic_motions

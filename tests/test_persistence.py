@@ -183,6 +183,43 @@ def test_plain_safetensors_file_without_model_metadata_is_refused(tmp_path):
         MLSTMFCNClassifier.load(tmp_path / "other.safetensors")
 
 
+def _rewritten(path, edit):
+    """The model file at ``path`` with its description changed by ``edit(meta)``, checksum and all."""
+    from safetensors.torch import load, save
+
+    blob, _, header = _meta_and_tensors(path)
+    meta = json.loads(header["__metadata__"]["mlstm_fcn"])
+    edit(meta)
+    meta_json = json.dumps(meta)
+    tensors = load(blob)  # from bytes: the file is rewritten below, so no memory map of it
+    blob = save(tensors, metadata={"mlstm_fcn": meta_json})
+    (n,) = struct.unpack("<Q", blob[:8])
+    digest = persistence._digest(meta_json, blob[8 + n:])
+    open(path, "wb").write(save(tensors, metadata={"mlstm_fcn": meta_json, "sha256": digest}))
+
+
+def test_a_file_of_a_development_version_before_0_1_is_refused_with_what_to_do(fitted, tmp_path):
+    path = tmp_path / "m.safetensors"
+    fitted.save(path)
+    _rewritten(path, lambda meta: meta.update(format_version=1))
+    with pytest.raises(ValueError, match="development version before mlstm-fcn 0.1.0.*fit the model again"):
+        MLSTMFCNClassifier.load(path)
+    state = fitted.__getstate__()
+    state.pop("_format_version")  # pickles of those versions recorded none
+    with pytest.raises(ValueError, match="fit the model again"):
+        MLSTMFCNClassifier.__new__(MLSTMFCNClassifier).__setstate__(state)
+
+
+def test_parameters_added_after_a_file_was_written_take_their_defaults(fitted, tiny_data, tmp_path):
+    X, _ = tiny_data
+    path = tmp_path / "m.safetensors"
+    fitted.save(path)
+    _rewritten(path, lambda meta: [meta["params"].pop(k) for k in ("augmentation", "n_jobs")])
+    loaded = MLSTMFCNClassifier.load(path)
+    assert loaded.augmentation is None and loaded.n_jobs is None
+    np.testing.assert_array_equal(loaded.predict_proba(X), fitted.predict_proba(X))
+
+
 def test_newer_format_version_is_refused(fitted, tmp_path):
     from safetensors.torch import load, save
 

@@ -171,12 +171,6 @@ def checkpointers(directory, every: int, params: dict, device: torch.device, arr
     k = len(starts)
     if directory is None:
         return [None] * k, None
-    if params["min_epochs"] is not None and params["min_epochs"] >= params["epochs"]:
-        params["min_epochs"] = None  # it never acts: the run of versions before it, under its name
-    if params["validation_split"] is not None:
-        # Since class weights come from the training part, such runs differ from earlier
-        # versions' runs of the same parameters: other names, so old checkpoints are not resumed.
-        params["class_weights_of"] = "the training part"
     if continuing:
         params["continues"] = _digest_of_starts(starts)
     run = run_id(params, device, arrays)

@@ -39,10 +39,10 @@ from .atomic import atomic_write
 from .json_codec import encode, encode_array
 from .model_schema import check_model, short
 from .network_state import cpu_weights, rebuild_network
-from .upgrade import FITTED_VERSION, upgrade_fitted
+from .versions import FITTED_VERSION, check_fitted_version, fill_missing_params
 
 #: Version of the file layout written by :func:`save_model`: that of the fitted state, which pickles share
-#: (its history and the steps from each earlier version: :mod:`mlstm_fcn.io.upgrade`).
+#: (see :mod:`mlstm_fcn.io.versions`).
 FORMAT_VERSION = FITTED_VERSION
 _FORMAT_NAME = "mlstm-fcn"
 #: Headers larger than this are refused before parsing (a real one is a few hundred kB at most).
@@ -208,9 +208,7 @@ def _load(cls, blob: bytes):
     version = meta.get("format_version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise ValueError(f"not an mlstm-fcn model file (format version {short(version)}).")
-    if version > FORMAT_VERSION:
-        raise ValueError(f"uses model format version {short(version)}; this mlstm-fcn ({_package_version()}) "
-                         f"reads versions up to {FORMAT_VERSION}. Upgrade mlstm-fcn.")
+    check_fitted_version(version, _package_version())
     written_by = meta.get("estimator", cls.__name__)
     if written_by != cls.__name__:
         written_by = str(written_by)[:80]
@@ -226,7 +224,7 @@ def _load(cls, blob: bytes):
 
     checked = check_model(meta, tensors, cls.__name__)
     params, fitted = dict(checked.params), checked.fitted
-    upgrade_fitted(params, fitted, cls, version)  # files of earlier versions lack the newer records
+    fill_missing_params(params, cls)  # parameters added since the file was written
     try:
         estimator = cls(**params)
     except TypeError as exc:

@@ -103,7 +103,7 @@ FITTED_SCHEMA: dict[str, Any] = {
     "y_mean_": _is_float_array,
     "y_scale_": lambda v: _is_float_array(v) and bool((v > 0).all()),
 }
-#: What every model file has (files of earlier versions included; the upgrade fills in the rest).
+#: What a model file must hold at the least (predict reads them).
 _FITTED_REQUIRED = {"n_channels_", "n_timepoints_", "device_", "history_"}
 #: What predict reads beside them, per estimator.
 _OWN_FITTED_REQUIRED = {"MLSTMFCNRegressor": {"n_outputs_", "y_1d_", "y_mean_", "y_scale_"}}

@@ -3,9 +3,9 @@
 ``pickle`` and ``joblib`` (scikit-learn's tooling) go through the
 estimator's ``__getstate__`` / ``__setstate__``, which call these. The
 network travels as its config and a ``torch.save`` of its CPU weights (as
-skorch does), read back with ``weights_only=True``; older pickles get the
-parameters and records added since (:mod:`mlstm_fcn.io.upgrade`), by the version of the fitted
-state that the pickle records (1 for pickles written before it did).
+skorch does), read back with ``weights_only=True``. A pickle records the
+version of the fitted state (:mod:`mlstm_fcn.io.versions`); parameters
+added since it was written take their defaults.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import torch
 
 from .._runtime import usable_device
 from .network_state import cpu_weights, rebuild_network
-from .upgrade import FITTED_VERSION, fill_missing_params, upgrade_fitted, upgrade_run
+from .versions import FITTED_VERSION, RUN_VERSION, check_fitted_version, fill_missing_params
 
 
 def pickled_state(state: dict) -> dict:
@@ -41,11 +41,12 @@ def unpickled_state(state: dict, cls) -> dict:
     weights = state.pop("_network_state", None)
     if "device_" in state:
         state["device_"] = torch.device(state["device_"])
-    upgrade_fitted(state, state, cls, state.pop("_format_version", 1))
-    # Parameters added after the pickle was written within its version (n_jobs): what fill_missing_params says.
-    fill_missing_params(state, cls)
-    if state.get("_runs") is not None:  # the runs kept to continue training have versions of their own
-        state["_runs"] = [{**r, "run": upgrade_run(r["run"])} for r in state["_runs"]]
+    from .. import __version__
+
+    check_fitted_version(state.pop("_format_version", 1), __version__)
+    fill_missing_params(state, cls)  # parameters added since the pickle was written
+    if state.get("_runs") is not None and any(r["run"].get("version") != RUN_VERSION for r in state["_runs"]):
+        state["_runs"] = None  # runs of another layout cannot be continued: warm_start starts from the weights
     if config is not None:
         tensors = torch.load(io.BytesIO(weights), map_location="cpu", weights_only=True)
         state["network_"] = rebuild_network(config, tensors, usable_device(state["device_"]))

@@ -30,11 +30,11 @@ from torch import nn
 
 from .._warnings import warn
 from ..io.atomic import atomic_write, check_writable_folder
-from ..io.upgrade import LEGACY_PARAMS, RUN_VERSION, upgrade_run
+from ..io.versions import RUN_VERSION
 from .state import LoopState
 
-#: Version of the checkpoint contents (the steps between versions: :mod:`mlstm_fcn.io.upgrade`); a file of
-#: an earlier version is upgraded as read, one of a newer version is not resumed.
+#: Version of the checkpoint contents (:mod:`mlstm_fcn.io.versions`); a file of another version is not
+#: resumed (training starts anew, with a warning).
 CHECKPOINT_VERSION = RUN_VERSION
 
 #: Estimator parameters that do not change what training computes.
@@ -53,10 +53,7 @@ def run_id(params: dict[str, Any], device: torch.device, arrays: list[np.ndarray
     indices, classes); parameters that do not change training are left out.
     """
     h = hashlib.sha256()
-    # A parameter at the value that versions before it behaved as is left out too, so that their
-    # checkpoints of the same run keep their names.
-    kept = {k: v for k, v in sorted(params.items())
-            if k not in _NOT_IN_RUN_ID and not (k in LEGACY_PARAMS and v == LEGACY_PARAMS[k])}
+    kept = {k: v for k, v in sorted(params.items()) if k not in _NOT_IN_RUN_ID}
     rs = kept.get("random_state")
     if isinstance(rs, (np.random.RandomState, np.random.Generator)):
         # The generator's state before fit draws from it: another seed is another run.
@@ -130,15 +127,11 @@ class Checkpointer:
             warn(f"Ignoring checkpoint {self.path}: not a checkpoint of this run.", RuntimeWarning)
             return None
         version = payload.get("version")
-        if not (isinstance(version, int) and not isinstance(version, bool) and 1 <= version <= CHECKPOINT_VERSION):
-            warn(f"Ignoring checkpoint {self.path}: of checkpoint version {version!r}, which this mlstm-fcn "
-                 f"(reading versions 1 to {CHECKPOINT_VERSION}) does not know; training starts from scratch.",
+        if not (isinstance(version, int) and not isinstance(version, bool) and version == CHECKPOINT_VERSION):
+            warn(f"Ignoring checkpoint {self.path}: of checkpoint version {str(version)[:20]}, which this "
+                 f"mlstm-fcn (reading version {CHECKPOINT_VERSION}) does not read; training starts from scratch.",
                  RuntimeWarning)
             return None
-        try:
-            payload = upgrade_run(payload)
-        except (KeyError, TypeError, AttributeError):  # entries too malformed to upgrade; said below
-            pass
         problem = _malformed(payload)
         if problem:
             warn(f"Ignoring checkpoint {self.path}: {problem}; training starts from scratch.", RuntimeWarning)
@@ -280,7 +273,7 @@ def restore_run(payload: dict, network: nn.Module, optimizer: torch.optim.Optimi
     that a run kept to continue (``warm_start``, ``partial_fit``) survives a
     continuation that fails.
     """
-    p = upgrade_run(payload)  # a run kept by an estimator of an earlier version (a pickle's) included
+    p = payload
     device = next(network.parameters()).device
     network.load_state_dict(p["network"])  # copies into the network's own tensors
     optimizer.load_state_dict(copy.deepcopy(p["optimizer"]))
