@@ -2,11 +2,12 @@
 #   make demo   - create .venv, install, train and evaluate MLSTM-FCN on bundled BasicMotions
 #   make test   - create .venv, install with test tools, run the test suite
 #   make docs   - create .venv, install with the docs tools, build the site into docs/_build/html
+#   make package-check - build sdist and wheel, twine check, install the wheel in a fresh venv and use it
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup demo test docs clean
+.PHONY: setup demo test docs package-check clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +36,11 @@ docs: $(VENV)/.installed-docs
 	$(VENV)/bin/sphinx-build $(SPHINXOPTS) -b html -d docs/_build/doctrees docs docs/_build/html
 	$(VENV)/bin/sphinx-build $(SPHINXOPTS) -b doctest -d docs/_build/doctrees docs docs/_build/doctest
 	@echo "HTML: docs/_build/html/index.html"
+
+# The sdist and wheel build, pass `twine check`, and the wheel installed with its runtime dependencies
+# only fits, predicts, saves and loads from outside the checkout (.ci/check_package.sh).
+package-check: setup
+	PY=$(abspath $(PY)) .ci/check_package.sh
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache docs/_build docs/auto_examples docs/api/generated
