@@ -22,7 +22,8 @@ BUNDLED = {
     "JapaneseVowels": (12, None, 9, 270, 370),
 }
 
-#: The development machines' (and CI's) archive directory, beside the clone: absent in fresh clones.
+#: An unpacked UEA archive in shared/uea beside the checkout, where there is one (absent from a fresh
+#: clone: the tests that read it skip).
 SHARED_UEA = Path(__file__).resolve().parents[1].parent / "shared" / "uea"
 
 
