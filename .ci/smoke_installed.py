@@ -35,7 +35,7 @@ with warnings.catch_warnings():
 proba = clf.predict_proba(X_test)
 assert proba.shape == (len(X_test), 4) and np.allclose(proba.sum(axis=1), 1, atol=1e-5)
 
-path = Path("smoke.safetensors").resolve()
+path = Path("smoke.model").resolve()
 clf.save(path)
 again = load_model(path)
 assert np.array_equal(again.predict(X_test), clf.predict(X_test))
