@@ -89,7 +89,8 @@ def main(argv: list[str] | None = None) -> dict:
     X_train, y_train = load_uea("BasicMotions", split="train")
     X_test, _ = load_uea("BasicMotions", split="test")
     network = TINY if args.tiny else {}
-    clf = MLSTMFCNClassifier(epochs=1, device="cpu", random_state=0, **network).fit(X_train, y_train)
+    # n_jobs=-1: torch's thread count, the one ONNX Runtime gets.
+    clf = MLSTMFCNClassifier(epochs=1, device="cpu", random_state=0, n_jobs=-1, **network).fit(X_train, y_train)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "model.onnx"
         start = time.perf_counter()

@@ -98,7 +98,8 @@ def worker(method: str, dataset: str, archive: str | None, epochs: int, warmup: 
                   "mlstm_fcn_nograph": {"cuda_graph": False, "precision": "fp32"},
                   # One network through the fused path: several epochs per graph replay.
                   "mlstm_fcn_fused": {"fused": True}}[method]
-        clf = MLSTMFCNClassifier(epochs=total, device=dev, random_state=0, **kwargs)
+        # n_jobs=-1: torch's thread count (recorded as torch_threads), as the plain loop runs on.
+        clf = MLSTMFCNClassifier(epochs=total, device=dev, random_state=0, n_jobs=-1, **kwargs)
         start = time.perf_counter()
         clf.fit(X, y)
         fit_seconds = time.perf_counter() - start

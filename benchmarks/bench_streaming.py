@@ -106,7 +106,7 @@ def worker(spec: dict) -> dict:
     # so that what the process may add under the cap is a multiple of one batch size.
     params = dict(NETWORK, epochs=spec["epochs"], batch_size=spec["batch_size"], random_state=0,
                   predict_batch_size=spec["batch_size"], device=spec["device"],
-                  data_on_device=spec["data_on_device"])
+                  data_on_device=spec["data_on_device"], n_jobs=-1)  # the threads set above
     mm = np.load(spec["X"], mmap_mode="r")
     out = {}
     anon = AnonPeak()  # its thread started before the cap: a thread's stack counts against RLIMIT_DATA
@@ -154,8 +154,9 @@ def run_processes(spec: dict, processes: int, threads: int, workdir: Path) -> di
     from mlstm_fcn import MLSTMFCNClassifier
 
     out = workdir / f"model-{processes}.safetensors"
+    # n_jobs=-1: the OMP_NUM_THREADS below (the estimator's own default is one thread).
     params = dict(NETWORK, epochs=spec["epochs"], batch_size=spec["batch_size"], data_on_device=False,
-                  device="cpu")
+                  device="cpu", n_jobs=-1)
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", str(processes),
            "--master_addr", "127.0.0.1", "--master_port", str(_free_port()), "-m", "mlstm_fcn.distributed",
            "--X", spec["X"], "--y", spec["y"], "--out", str(out), "--backend", "gloo"]

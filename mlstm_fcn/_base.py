@@ -1,18 +1,21 @@
 """What the MLSTM-FCN classifier and regressor share: fitting, continued training, BatchNorm statistics.
 
-:class:`MLSTMFCNBase` orchestrates a fit and hands each job to its home:
-parameter checks (:mod:`mlstm_fcn._param_checks`), the plan of the runs
-(:mod:`mlstm_fcn._run_plan`), fused fits (:mod:`mlstm_fcn._fused_fit`),
-pickling and files (:mod:`mlstm_fcn._persistence`, :mod:`mlstm_fcn.io`), input checks (:mod:`mlstm_fcn._inputs`, :mod:`mlstm_fcn._targets`), device,
+:class:`MLSTMFCNBase` orchestrates a fit along one path and hands each job to
+its home: parameter checks (:mod:`mlstm_fcn._param_checks`), input checks
+(:mod:`mlstm_fcn._inputs`, :mod:`mlstm_fcn._targets`), the plan of the runs
+and the strategies that train them (:mod:`mlstm_fcn._fitting`), pickling and
+files (:mod:`mlstm_fcn._persistence`, :mod:`mlstm_fcn.io`), device,
 precision and seeds (:mod:`mlstm_fcn._runtime`), input scaling
 (:mod:`mlstm_fcn._scaling`), the network (:mod:`mlstm_fcn.nn`), training and
-checkpoints (:mod:`mlstm_fcn.training`), prediction
-(:mod:`mlstm_fcn.inference`) and files (:mod:`mlstm_fcn.io`). What differs
-between the tasks (the targets, the loss, how an ensemble averages, what
-``predict`` returns) is a handful of methods that the subclasses define.
+checkpoints (:mod:`mlstm_fcn.training`) and prediction
+(:mod:`mlstm_fcn.inference`). What differs between the tasks (the targets,
+the loss, how an ensemble averages, what ``predict`` returns) is the handful
+of hooks that the class declares and the subclasses define.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -22,41 +25,88 @@ from sklearn.model_selection import train_test_split
 from . import inference
 from ._batch_halving import BatchSizer
 from ._continuation import check_continuation
+from ._fitting.fitted_state import fitted_attributes, restore_fitted_attributes
+from ._fitting.plan import RunPlan, checkpointers, kept_starts, network_runs
+from ._fitting.strategies import Trained, run_fused, run_sequential
 from ._host_series import HostSeries
 from ._inputs import check_X, warn_if_transposed
 from ._param_checks import check_params
 from ._persistence import PersistenceMixin
-from ._run_plan import Prepared, RunPlanMixin
-from ._runtime import autocast_dtype, cudnn_benchmark, forked_rng, member_seeds, resolve_device, seed_from
+from ._runtime import autocast_dtype, cudnn_benchmark, forked_rng, resolve_device
 from ._scaling import apply_scaling, fit_scaling
 from ._targets import check_sample_weight
+from ._threads import cpu_threads
 from ._trained_length import is_2d, to_trained_length
-from ._fused_fit import FusedFitMixin, fitted_attributes, restore_fitted_attributes
 from ._warnings import warn
+from .augmentation import make_augmenter
 from .nn import MLSTMFCN, MLSTMFCNEnsemble
-from .training import Checkpointer, TrainConfig, evaluate, recompute_batchnorm_statistics, train
+from .training import TrainConfig, evaluate, recompute_batchnorm_statistics
 from .training import convergence, protocol
 from .training.data import TrainingSeries
-from .training.data_parallel import train_data_parallel
 from .training.handlers import epoch_handlers
-from .training.objective import Objective
-from .training.plan import MemberSetUp, set_up_member
+from .training.objective import Classification, Objective
+from .training.plan import set_up_member
 from .training.streaming import keep_on_device, training_series
 
 
-class MLSTMFCNBase(FusedFitMixin, RunPlanMixin, PersistenceMixin, BaseEstimator):
+class MLSTMFCNBase(PersistenceMixin, BaseEstimator):
     """The shared machinery of :class:`~mlstm_fcn.MLSTMFCNClassifier` and :class:`~mlstm_fcn.MLSTMFCNRegressor`.
 
     Not an estimator on its own: a subclass states its parameters
-    (``__init__`` and ``_parameter_constraints``) and the task's methods
-    (``_objective``, ``_ensemble_combine``, ``_encode_targets``,
-    ``_series_weights``, ``_stratify``, ``_n_outputs``, ``_run_arrays``,
-    ``_final_figures``).
+    (``__init__`` and ``_parameter_constraints``) and defines the task's
+    hooks, declared below with their contract (section "the task's hooks").
+
+    A fit runs one path (:meth:`_fit_estimators`): check and plan each
+    estimator's fit (:meth:`_plan`, a :class:`~mlstm_fcn._fitting.plan.RunPlan`),
+    train the plans' networks with one strategy of
+    :mod:`mlstm_fcn._fitting.strategies`, and attach the results
+    (:meth:`_finish`); a failure leaves every estimator as it was.
     """
 
+    # ------------------------------------------------------------ the task's hooks
+    #: What the networks are trained to do (loss, whether accuracy is counted).
     _objective: Objective
     #: How an ensemble averages its members (see :class:`~mlstm_fcn.nn.MLSTMFCNEnsemble`).
     _ensemble_combine: str
+
+    def _encode_targets(self, y, n: int, *, continuing: bool, partial: bool, classes) -> np.ndarray:
+        """``y`` checked and encoded for training (class indices, or float targets); sets ``classes_`` and the like.
+
+        A continued fit (``continuing``) checks ``y`` against what was fitted.
+        """
+        raise NotImplementedError
+
+    def _fit_targets(self, targets: np.ndarray, sample_weight: np.ndarray | None) -> None:
+        """Learn what the targets need on a fresh fit (a regressor's standardisation); nothing for classes."""
+        raise NotImplementedError
+
+    def _training_targets(self, targets: np.ndarray) -> np.ndarray:
+        """The targets as the networks train on them (standardised for a regressor)."""
+        raise NotImplementedError
+
+    def _count_seen(self, targets: np.ndarray, sample_weight: np.ndarray | None, first: bool) -> None:
+        """Note the targets of a ``partial_fit`` call (the classifier counts classes); nothing by default."""
+
+    def _series_weights(self, targets: np.ndarray, sample_weight: np.ndarray | None, idx: np.ndarray,
+                        weight_idx: np.ndarray, partial: bool) -> np.ndarray:
+        """Loss weight of each series at ``idx``, class weights (if any) taken from the series at ``weight_idx``."""
+        raise NotImplementedError
+
+    def _stratify(self, targets: np.ndarray) -> np.ndarray | None:
+        """What ``validation_split`` stratifies by (the classes), or None."""
+        raise NotImplementedError
+
+    def _n_outputs(self) -> int:
+        """Outputs of each network (classes, or targets)."""
+        raise NotImplementedError
+
+    def _run_arrays(self, X_arr, lengths, targets) -> list:
+        """The arrays that, with the parameters, identify a training run (checkpoint names)."""
+        raise NotImplementedError
+
+    def _final_figures(self, loss: float, accuracy: float) -> None:
+        """Set the fitted model's training figures (``train_loss_`` and the task's others)."""
+        raise NotImplementedError
 
     # ------------------------------------------------------------------ checks
     def _check_params(self) -> None:
@@ -68,30 +118,92 @@ class MLSTMFCNBase(FusedFitMixin, RunPlanMixin, PersistenceMixin, BaseEstimator)
 
     # ------------------------------------------------------------------- fit
     def _fit_keeping_state(self, X, y, sample_weight, *, partial: bool, classes=None):
-        # A fit that fails leaves the estimator as it was (a refit must not mix new
-        # statistics or classes with the old network).
-        before = fitted_attributes(self)
+        """``fit`` and ``partial_fit``: this estimator alone through the one fit path."""
+        return self._fit_estimators([self], [X], [y], [sample_weight], partial=partial, classes=classes)[0]
+
+    @classmethod
+    def fit_many(cls, estimators: Sequence, Xs: Sequence, ys: Sequence) -> list:
+        """Fit several estimators of one configuration, each on its own data, as one fused run.
+
+        Every network of every estimator trains what it would train in its
+        own ``fit`` (same seeds, same batch order: :mod:`mlstm_fcn.training.fused`),
+        all in one fused module: cross-validation folds and seeds of one
+        configuration in one GPU pass.
+
+        Parameters
+        ----------
+        estimators : sequence of estimators of this class
+            Unfitted or not; parameters equal but for ``random_state``, with
+            ``checkpoint_dir`` and ``callbacks`` None.
+        Xs, ys : sequences
+            Each estimator's training series and targets; after
+            ``validation_split``, every network must train on the same number
+            of series with the same shape and number of outputs (classes).
+
+        Returns
+        -------
+        estimators : list
+            The same objects, fitted.
+        """
+        if not estimators or len(estimators) != len(Xs) or len(Xs) != len(ys):
+            raise ValueError("fit_many needs one X and one y per estimator")
+        same = {k: v for k, v in estimators[0].get_params(deep=False).items() if k != "random_state"}
+        for est in estimators:
+            if {k: v for k, v in est.get_params(deep=False).items() if k != "random_state"} != same:
+                raise ValueError("fit_many fits estimators whose parameters differ only in random_state")
+            if est.checkpoint_dir is not None or est.callbacks or est.warm_start:
+                raise ValueError("fit_many trains fresh fits without checkpoints, callbacks or warm_start")
+        return cls._fit_estimators(estimators, Xs, ys, [None] * len(Xs), partial=False, fused=True)
+
+    @classmethod
+    def _fit_estimators(cls, estimators: Sequence, Xs: Sequence, ys: Sequence, sample_weights: Sequence, *,
+                        partial: bool, classes=None, fused: bool | None = None) -> list:
+        """The one fit path: plan each estimator's fit, train the plans with one strategy, attach the results.
+
+        ``fused``: train every network of every plan as one fused module (True),
+        or as each plan says (None: the ``fused`` parameter). A failure leaves every
+        estimator as it was (a refit must not mix new statistics or classes with
+        the old network).
+        """
+        befores = [fitted_attributes(est) for est in estimators]
         try:
-            return self._fit(X, y, sample_weight, partial=partial, classes=classes)
+            for est in estimators:
+                est._check_params()
+            first = estimators[0]
+            with cpu_threads(first.n_jobs):  # the whole fit, the passes after training included
+                plans = [est._plan(X, y, w, partial=partial, classes=classes)
+                         for est, X, y, w in zip(estimators, Xs, ys, sample_weights)]
+                device = first.device_
+                with forked_rng(device), cudnn_benchmark(device.type == "cuda" and first.cudnn_benchmark):
+                    if plans[0].fused if fused is None else fused:
+                        trained = run_fused(plans)
+                    else:
+                        trained = [run_sequential(plan) for plan in plans]
+                for est, plan, networks in zip(estimators, plans, trained):
+                    est._finish(plan, networks)
+            return list(estimators)
         except BaseException:
-            restore_fitted_attributes(self, before)
+            for est, before in zip(estimators, befores):
+                restore_fitted_attributes(est, before)
             raise
 
-    def _fit(self, X, y, sample_weight, *, partial: bool, classes=None):
-        self._check_params()
-        prepared = self._prepare(X, y, sample_weight, partial=partial, classes=classes)
-        # The passes after training (statistics, final figures) halve batches on OOM once for all.
-        post_sizer = BatchSizer(self.predict_batch_size)
-        device = self.device_
-        with forked_rng(device), cudnn_benchmark(device.type == "cuda" and self.cudnn_benchmark):
-            if self._fuses(prepared):
-                networks, results, trained = self._train_fused([(self, prepared)], post_sizer)[0]
-            else:
-                networks, results, trained = self._train_sequential(prepared, post_sizer)
-        return self._finish(prepared, networks, results, trained, post_sizer)
+    def _fuses(self, partial: bool) -> bool:
+        """Whether this fit trains its networks fused (see the ``fused`` parameter)."""
+        if not (self.fused is True or self.fused == "auto" and self.device_.type == "cuda" and self.n_estimators > 1):
+            return False
+        blockers = [name for name, present in (
+            ("checkpoint_dir", self.checkpoint_dir is not None), ("callbacks", bool(self.callbacks)),
+            ("streamed data", not self.data_on_device_), ("distributed", bool(self.distributed)),
+            ("warm_start", bool(self.warm_start)), ("partial_fit", partial)) if present]
+        if blockers:
+            if self.fused is True:
+                raise ValueError(f"fused=True trains fresh fits without {', '.join(blockers)}; leave those out, "
+                                 "or set fused='auto' (which then trains the networks one after the other).")
+            return False
+        return True
 
-    def _prepare(self, X, y, sample_weight, *, partial: bool, classes=None) -> Prepared:
-        """Check and scale the training data, set the data's attributes, and plan the networks' runs."""
+    def _plan(self, X, y, sample_weight, *, partial: bool, classes=None) -> RunPlan:
+        """Check the data (the parameters are checked), set the data's attributes, and plan the networks' runs."""
         continuing = self._is_fitted() and (partial or self.warm_start)
         X_arr, lengths = check_X(X, out_of_core=True)  # a memmap stays on disk, checked block by block
         if continuing:
@@ -122,71 +234,69 @@ class MLSTMFCNBase(FusedFitMixin, RunPlanMixin, PersistenceMixin, BaseEstimator)
         _, c, t = X_arr.shape
         self.data_on_device_ = keep_on_device(self.data_on_device, 4 * n * c * t, self.device_,
                                               isinstance(X_arr, HostSeries))
-        starts = self._starts(continuing)
-        if partial:
-            checkpointers = [None] * len(starts)
-            seeds = [s["seed"] for s in starts] if starts[0] is not None else \
-                member_seeds(seed_from(self.random_state), self.n_estimators)
+        starts = kept_starts(self.network_ if continuing else None, getattr(self, "_runs", None), self.n_estimators,
+                             continuing)
+        if partial:  # one epoch a call: no checkpoints
+            ckpts, saved_seed = [None] * len(starts), None
         else:
             arrays = self._run_arrays(X_arr, lengths, targets)
             if sample_weight is not None:
                 arrays = arrays + [sample_weight]
-            checkpointers, seed = self._checkpointers(arrays, starts if continuing else None)
-            seeds = [s["seed"] for s in starts] if starts[0] is not None else member_seeds(seed, len(starts))
-        return Prepared(X_arr, lengths, targets, sample_weight, partial, continuing, starts, seeds, checkpointers)
+            ckpts, saved_seed = checkpointers(self.checkpoint_dir, self.checkpoint_every, self.get_params(deep=False),
+                                              self.device_, arrays, starts, continuing)
+        # The passes after training (statistics, final figures) halve batches on OOM once for all.
+        post_sizer = BatchSizer(self.predict_batch_size)
+        device = self.device_
+        return RunPlan(
+            X=X_arr, lengths=lengths, targets=targets, sample_weight=sample_weight, partial=partial,
+            continuing=continuing, networks=network_runs(starts, self.random_state, ckpts, saved_seed),
+            device=device, objective=self._objective,
+            set_up=lambda seed: set_up_member(seed, device, lambda s: self._split(targets, s, partial),
+                                              self._build_network),
+            series=lambda idx, weight_idx: self._training_series(X_arr, lengths, targets, sample_weight, idx,
+                                                                 weight_idx, partial),
+            series_weights=lambda idx, weight_idx: self._series_weights(targets, sample_weight, idx, weight_idx,
+                                                                        partial),
+            config=lambda done: self._train_config(done, partial),
+            handlers=lambda ckpt: epoch_handlers(verbose=self.verbose, callbacks=self.callbacks or (),
+                                                 checkpointer=ckpt),
+            finish_network=lambda network, data: self._recompute_statistics(network, data, post_sizer),
+            keep_run=partial or bool(self.warm_start), data_parallel=bool(self.distributed),
+            fused=self._fuses(partial), n_outputs=self._n_outputs(), post_sizer=post_sizer)
 
-    def _train_sequential(self, p: Prepared, post_sizer: BatchSizer) -> tuple[list, list, list]:
-        """Train the networks one after the other: networks, results, trained indices."""
-        networks, results, trained = [], [], []
-        for i, (member_seed, checkpointer, start) in enumerate(zip(p.seeds, p.checkpointers, p.starts)):
-            label = "fit" if len(p.starts) == 1 else f"fit {i + 1}/{len(p.starts)}"
-            network, result, trained_idx = self._fit_network(
-                p.X, p.lengths, p.targets, p.sample_weight, member_seed, checkpointer, label, post_sizer,
-                start=start, partial=p.partial)
-            if result.interrupted and networks:
-                # An ensemble keeps the networks that finished; a part-trained one would
-                # weigh as much as they do in the average.
-                warn(f"Ensemble training interrupted: keeping the {len(networks)} of {len(p.starts)} "
-                     "networks that finished training.", RuntimeWarning)
-                break
-            networks.append(network)
-            results.append(result)
-            trained.append(trained_idx)
-            if result.interrupted:
-                break
-        return networks, results, trained
-
-    def _finish(self, p: Prepared, networks: list, results: list, trained: list, post_sizer: BatchSizer):
+    def _finish(self, plan: RunPlan, trained: list[Trained]):
         """Attach the trained networks, their histories and the runs that continue them, and the final figures."""
+        networks = [t.network for t in trained]
+        results = [t.result for t in trained]
+        k = len(plan.networks)
         # Attached only now: a fit that fails mid-training leaves no untrained network behind.
-        self.network_ = (networks[0] if len(p.starts) == 1
-                         else MLSTMFCNEnsemble(networks, self._ensemble_combine).eval())
-        complete = len(results) == len(p.starts) and all(r.run is not None for r in results)
-        self._runs = ([{"seed": s, "run": r.run} for s, r in zip(p.seeds, results)]
-                      if (p.partial or self.warm_start) and complete else None)
+        self.network_ = networks[0] if k == 1 else MLSTMFCNEnsemble(networks, self._ensemble_combine).eval()
+        complete = len(results) == k and all(r.run is not None for r in results)
+        self._runs = ([{"seed": run.seed, "run": r.run} for run, r in zip(plan.networks, results)]
+                      if (plan.partial or self.warm_start) and complete else None)
         self.histories_ = [r.history for r in results]
         self.best_epochs_ = [r.best_epoch for r in results]
-        if p.partial:  # partial_fit returns the latest weights, whose epoch is the last
+        if plan.partial:  # partial_fit returns the latest weights, whose epoch is the last
             self.best_epochs_ = [h["epoch"][-1] for h in self.histories_]
         self.history_ = self.histories_[0]
         self.used_cuda_graph_ = any(r.used_cuda_graph for r in results)
         self.best_epoch_ = self.best_epochs_[0]
         self.n_epochs_ = len(self.history_["epoch"])
         # The figures of the model the caller gets, beside the history of how it was trained.
-        idx = trained[0] if len(networks) == 1 else np.arange(p.X.shape[0])
-        data = self._training_series(p.X, p.lengths, p.targets, p.sample_weight, idx, idx, p.partial)
-        loss, accuracy = evaluate(self.network_, data, post_sizer, self.autocast_dtype_, "the final figures",
+        idx = trained[0].train_idx if len(networks) == 1 else np.arange(plan.X.shape[0])
+        data = self._training_series(plan.X, plan.lengths, plan.targets, plan.sample_weight, idx, idx, plan.partial)
+        loss, accuracy = evaluate(self.network_, data, plan.post_sizer, self.autocast_dtype_, "the final figures",
                                   objective=self._objective)
         self._final_figures(loss, accuracy)
-        self._diagnose_convergence(p, results, loss, accuracy)
+        self._diagnose_convergence(plan, results, loss, accuracy)
         return self
 
-    def _diagnose_convergence(self, p: Prepared, results: list, loss: float, accuracy: float) -> None:
+    def _diagnose_convergence(self, p: RunPlan, results: list, loss: float, accuracy: float) -> None:
         """Set ``converged_``, and warn when the epoch cap ended a run whose training loss was still falling."""
         if p.partial:  # one epoch a call: the caller decides how long it trains
             self.converged_ = None
             return
-        done = [0 if s is None or s.get("run") is None else int(s["run"]["epoch"]) for s in p.starts]
+        done = [run.done for run in p.networks]
         runs = [convergence.diagnose(r.history["loss"], len(r.history["epoch"]) - d, self.epochs)
                 for r, d in zip(results, done)]
         # A classifier whose returned model classifies every training series right has fitted, even
@@ -231,7 +341,9 @@ class MLSTMFCNBase(FusedFitMixin, RunPlanMixin, PersistenceMixin, BaseEstimator)
                            autocast_dtype=self.autocast_dtype_,
                            # The graph replays batches gathered on the device: resident data, one process.
                            cuda_graph=(bool(self.cuda_graph) and self.device_.type == "cuda"
-                                       and self.data_on_device_ and not self.distributed))
+                                       and self.data_on_device_ and not self.distributed),
+                           augment=make_augmenter(self.augmentation,
+                                                  self._n_outputs() if isinstance(self._objective, Classification) else None))
 
     def _training_series(self, X_arr, lengths, targets, sample_weight, idx, weight_idx,
                          partial: bool) -> TrainingSeries:
@@ -244,39 +356,6 @@ class MLSTMFCNBase(FusedFitMixin, RunPlanMixin, PersistenceMixin, BaseEstimator)
 
     def _count_seen(self, targets: np.ndarray, sample_weight: np.ndarray | None, first: bool) -> None:
         """Note the targets of a ``partial_fit`` call (the classifier counts classes); nothing by default."""
-
-    def _fit_network(self, X_arr: np.ndarray, lengths: np.ndarray | None, targets: np.ndarray,
-                     sample_weight: np.ndarray | None, seed: int, checkpointer: Checkpointer | None, label: str,
-                     post_sizer: BatchSizer, *, start: dict | None, partial: bool):
-        """Train one network from ``seed`` (inside ``fit``'s forked RNG), or continue ``start``.
-
-        Returns the network, its :class:`~mlstm_fcn.training.TrainResult` and
-        the indices of the series it trained on.
-        """
-        member = self._set_up_member(targets, seed, partial)
-        train_idx, val_idx, network, generator = member.train_idx, member.val_idx, member.network, member.generator
-        run = None if start is None else start.get("run")
-        if start is not None and run is None:  # a model without kept runs: its weights only
-            network.load_state_dict(start["weights"])
-        done = 0 if run is None else int(run["epoch"])
-        config = self._train_config(done, partial)
-        # Loss weights: class weights from the series this network trains on, not the part held out.
-        train_data = self._training_series(X_arr, lengths, targets, sample_weight, train_idx, train_idx, partial)
-        val_data = (None if val_idx is None
-                    else self._training_series(X_arr, lengths, targets, sample_weight, val_idx, train_idx, partial))
-        fit_network = train_data_parallel if self.distributed else train
-        handlers = epoch_handlers(verbose=self.verbose, callbacks=self.callbacks or (), checkpointer=checkpointer)
-        result = fit_network(network, train_data, config, generator, val_data=val_data, objective=self._objective,
-                             start=run, keep_run=partial or bool(self.warm_start), label=label, handlers=handlers)
-        if partial and result.run is not None:
-            # partial_fit returns the latest weights: the best epoch of chunks seen apart means nothing.
-            network.load_state_dict(result.run["network"])
-        self._recompute_statistics(network, train_data, post_sizer)
-        return network, result, train_idx
-
-    def _set_up_member(self, targets: np.ndarray, seed: int, partial: bool) -> MemberSetUp:
-        """One network of this fit, set up as alone or fused alike (:func:`~mlstm_fcn.training.plan.set_up_member`)."""
-        return set_up_member(seed, self.device_, lambda s: self._split(targets, s, partial), self._build_network)
 
     def _recompute_statistics(self, network, train_data, post_sizer: BatchSizer) -> None:
         """A trained network's BatchNorm statistics as ``bn_statistics`` says, on the series it trained on."""
@@ -324,6 +403,7 @@ class MLSTMFCNBase(FusedFitMixin, RunPlanMixin, PersistenceMixin, BaseEstimator)
         data = training_series(series.X, np.zeros(n, dtype=np.int64), series.lengths, np.arange(n), series.device,
                                isinstance(series.X, np.ndarray))
         sizer = BatchSizer(series.batch_size)
-        for member in members:
-            recompute_batchnorm_statistics(member, data, batch_size=sizer, autocast_dtype=series.autocast_dtype)
+        with cpu_threads(series.n_jobs):
+            for member in members:
+                recompute_batchnorm_statistics(member, data, batch_size=sizer, autocast_dtype=series.autocast_dtype)
         return self

@@ -157,9 +157,38 @@ and parameters, trains on its shard of every batch under
 DistributedDataParallel with BatchNorm statistics synchronised, and
 ends with the same model; only rank 0 writes checkpoints. Without
 ``cuda_graph``; a fresh fit only (no ``warm_start`` or ``partial_fit``).""",
+    "augmentation": """augmentation : str, callable, list of them, or None
+Random changes of every training batch, drawn on the training device
+with the fit's own random stream (reproducible under
+``random_state``): a name of :data:`mlstm_fcn.augmentation.NAMES`
+("window_slice", "jitter", "scaling", "magnitude_warp", "time_warp",
+"mixup", "cutmix"), a callable (see :mod:`mlstm_fcn.augmentation`),
+or a list of them applied in order. Validation, BatchNorm
+statistics, the final figures and prediction see the series
+unchanged. Unequal-length series stay masked. Augmented epochs run
+without ``cuda_graph``; model files keep names, not callables.""",
+    "n_jobs": """n_jobs : int or None
+CPU threads that torch computes with (intra-op) during ``fit``,
+``partial_fit``, ``predict``${and_proba}, ``score`` and every other
+pass of the network (interpretation, ``recompute_bn_statistics``), in
+scikit-learn's sense: ``joblib.effective_n_jobs(n_jobs)``, so None is 1
+unless inside a ``joblib.parallel_config(n_jobs=...)`` context, -1 is
+every core, -2 all but one. It is never more than the machine's cores
+nor than torch's thread count when the call begins
+(``torch.get_num_threads()``, where ``OMP_NUM_THREADS``, threadpoolctl's
+``threadpool_limits`` and ``torch.set_num_threads`` put their limits).
+torch's thread count is set for the call and restored after it, also
+after an error; on a GPU it governs the host side. One thread by
+default: this small network gains little from more, a busy machine
+slows several threads down far more than one, and a
+``GridSearchCV(n_jobs=k)`` or ``cross_val_score(n_jobs=k)`` then runs
+k fits on k threads (the user guide's "CPU threads" gives the figures).
+Results can differ in the last bits between thread counts (float sums
+in another order); the same count gives the same results.""",
     "random_state": """random_state : int, numpy Generator/RandomState or None
 Seed of weight initialisation, dropout, batch order and the
-validation split. The same integer gives identical results on CPU.
+validation split. The same integer gives identical results on CPU
+(on the same number of threads: ``n_jobs``).
 The caller's global random state is left untouched.""",
     "verbose": """verbose : int
 1 shows a progress bar over epochs (loss${accuracy}, learning rate).""",

@@ -10,6 +10,7 @@ import numpy as np
 import torch
 from sklearn.utils._param_validation import InvalidParameterError, Interval, StrOptions
 
+from .augmentation import check_augmentation
 from ._runtime import PRECISIONS, check_device_name, resolve_device
 from ._scaling import SCALINGS
 from .nn.lstm import ORIENTATIONS
@@ -55,6 +56,10 @@ SHARED_CONSTRAINTS: dict = {
     "callbacks": [list, tuple, None],
     "checkpoint_dir": [str, os.PathLike, None],
     "checkpoint_every": _POSITIVE_INT,
+    # A name, a callable or a list of them: checked by check_augmentation (below).
+    "augmentation": [str, callable, list, tuple, None],
+    # 0 threads means nothing (joblib refuses it too); negative counts from the cores, -1 all of them.
+    "n_jobs": [Interval(Integral, 1, None, closed="left"), Interval(Integral, None, -1, closed="right"), None],
 }
 
 
@@ -92,6 +97,10 @@ def check_params(estimator, *, device_must_exist: bool = True) -> None:
     class_weight = getattr(estimator, "class_weight", None)  # a classifier's only
     if isinstance(class_weight, dict):
         check_class_weight(class_weight)
+    try:
+        check_augmentation(estimator.augmentation)
+    except (TypeError, ValueError) as exc:
+        raise InvalidParameterError(str(exc)) from None
     if estimator.checkpoint_dir is not None and not str(estimator.checkpoint_dir).strip():
         # "" would write checkpoints into the working directory, which nobody means.
         raise InvalidParameterError(f"checkpoint_dir must name a folder or be None, got {estimator.checkpoint_dir!r}.")

@@ -45,7 +45,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ._text_output import one_line
-from .cli.options import FitHelpFormatter, add_estimator_options, estimator_option_values
+from .cli.options import ESTIMATOR_OPTIONS, FitHelpFormatter, add_estimator_options, estimator_option_values
 
 PROG = "torchrun -m mlstm_fcn.distributed"
 #: The environment variables torchrun sets for every process it starts.
@@ -120,7 +120,8 @@ def estimator_params(args: argparse.Namespace) -> dict:
     given.update(estimator_option_values(args))
     for name, value in given.items():
         if name in params and _plain(params[name]) != _plain(value):
-            option = {"random_state": "--seed"}.get(name, "--" + name.replace("_", "-"))
+            option = {"random_state": "--seed", **{n: flag for flag, n, _ in ESTIMATOR_OPTIONS}}.get(
+                name, "--" + name.replace("_", "-"))
             raise SystemExit(f"--param {name}={params[name]!r} and {option} {value!r} disagree; give one of them")
         params[name] = value
     if params.setdefault("random_state", DEFAULT_SEED) is None:

@@ -4,9 +4,9 @@
 line all run a fitted network over series the same way, here: the series are
 checked and fitted to the trained length and scaling (:func:`prepare`), then
 fed in batches of ``predict_batch_size`` on the model's device, under the
-precision of fit, without autograd; a batch that does not fit in GPU memory
-is retried in halves, and results go back to the host batch by batch, so
-GPU memory stays bounded for any number of series.
+precision of fit, on ``n_jobs`` CPU threads, without autograd; a batch that
+does not fit in GPU memory is retried in halves, and results go back to the
+host batch by batch, so GPU memory stays bounded for any number of series.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from ._inputs import check_X
 from ._trained_length import to_trained_length
 from ._runtime import autocast_context, usable_device
 from ._scaling import apply_scaling
+from ._threads import check_n_jobs, cpu_threads
 
 
 @dataclass
@@ -44,6 +45,8 @@ class PreparedSeries:
         Mixed precision of fit on a GPU, else None (float32).
     batch_size : int
         Series per forward pass (``predict_batch_size``).
+    n_jobs : int or None
+        The model's ``n_jobs``: the CPU threads of the passes (:func:`mlstm_fcn._threads.cpu_threads`).
     """
 
     X: np.ndarray
@@ -51,6 +54,7 @@ class PreparedSeries:
     device: torch.device
     autocast_dtype: torch.dtype | None
     batch_size: int
+    n_jobs: int | None
 
     def __len__(self) -> int:
         return self.X.shape[0]
@@ -69,6 +73,7 @@ def prepare(model, X) -> PreparedSeries:
     """
     check_is_fitted(model, "network_")
     batch_size = checked_batch_size(model.predict_batch_size, "predict_batch_size")  # set_params does not check
+    check_n_jobs(model.n_jobs)  # nor this
     X_arr, lengths = check_X(X, out_of_core=True)  # a memmap stays on disk: read a batch at a time
     X_arr, lengths = to_trained_length(X, X_arr, lengths, n_channels=model.n_channels_,
                                        n_timepoints=model.n_timepoints_, equal_length=model.equal_length_,
@@ -77,13 +82,13 @@ def prepare(model, X) -> PreparedSeries:
     device = usable_device(model.device_)
     model.network_.to(device).eval()
     dtype = model.autocast_dtype_ if device.type == "cuda" else None
-    return PreparedSeries(X_arr, lengths, device, dtype, batch_size)
+    return PreparedSeries(X_arr, lengths, device, dtype, batch_size, model.n_jobs)
 
 
 @torch.inference_mode()
 def run_batches(fn: Callable[[torch.Tensor, torch.Tensor | None], object], series: PreparedSeries,
                 what: str = "predict", progress: bool = False) -> list:
-    """``[fn(x, lengths) for each batch]``, on the device, under the fit's precision.
+    """``[fn(x, lengths) for each batch]``, on the device, under the fit's precision and on ``n_jobs`` threads.
 
     ``fn`` gets a batch ``x`` ``(b, C, T)`` and its ``lengths`` (or None) as
     device tensors and should return host (CPU) results. ``progress`` shows
@@ -101,7 +106,8 @@ def run_batches(fn: Callable[[torch.Tensor, torch.Tensor | None], object], serie
         return out
 
     try:
-        return BatchSizer(series.batch_size).map(batch, n, what)
+        with cpu_threads(series.n_jobs):
+            return BatchSizer(series.batch_size).map(batch, n, what)
     finally:
         bar.close()
 

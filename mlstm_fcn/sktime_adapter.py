@@ -163,7 +163,9 @@ class MLSTMFCNSktime(_WrapsEstimator, BaseClassifier):
     """
 
     _ESTIMATOR = MLSTMFCNClassifier
-    _tags = {**_TAGS, "capability:predict_proba": True, "capability:class_weight": True}
+    # n_jobs sets the threads of its fit and predictions (sktime states the tag for classifiers only).
+    _tags = {**_TAGS, "capability:predict_proba": True, "capability:class_weight": True,
+             "capability:multithreading": True}
 
     def _predict_proba(self, X) -> np.ndarray:
         # Columns follow estimator_.classes_ = np.unique(y), as sktime's classes_ do.

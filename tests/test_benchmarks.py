@@ -452,3 +452,40 @@ def test_recipe_ensembles_average_seed_probabilities_and_apply_the_rule(tmp_path
     # A dataset missing the third seed is left out.
     table = recipe_ensembles.ensemble_table(tmp_path, [r for r in rows if (r["dataset"], r["seed"]) != ("D2", "2")], "c")
     assert set(table) == {"D0", "D1"}
+
+
+@pytest.mark.slow
+def test_threads_benchmark_quick_mode_measures_both_settings_in_every_situation(tmp_path):
+    import bench_threads
+    import joblib
+    import torch
+
+    out = tmp_path / "threads.json"
+    report = bench_threads.main(["--quick", "--situations", "quiet", "busy", "cv-parallel", "--out", str(out)])
+    assert json.loads(out.read_text()) == json.loads(json.dumps(report))
+    rows = report["rows"]
+    assert [(r["situation"], r["n_jobs"]) for r in rows] == [(s, n) for s in ("quiet", "busy", "cv-parallel")
+                                                            for n in (None, -1)]
+    for row in rows:
+        assert row["seconds"] > 0 and 0 <= row["accuracy"] <= 1
+        assert row["load_1min_before"] >= 0 and row["load_1min_after"] >= 0
+        if row["n_jobs"] is None:
+            assert row["threads"] == [1]
+        elif row["situation"] != "cv-parallel":  # torch's own count, as fits ran before n_jobs
+            assert row["threads"] == [min(joblib.cpu_count(), torch.get_num_threads())]
+
+
+@pytest.mark.slow
+def test_compile_benchmark_quick_mode_compares_each_variant_with_eager(tmp_path):
+    import bench_compile
+
+    out = tmp_path / "compile.json"
+    report = bench_compile.main(["--quick", "--variants", "eager", "flush-denormal", "--batch-sizes", "16",
+                                 "--out", str(out)])
+    assert json.loads(out.read_text()) == json.loads(json.dumps(report))
+    rows = {r["variant"]: r for r in report["results"]}
+    assert set(rows) == {"eager", "flush-denormal"} and rows["eager"]["speed_vs_eager"] == 1.0
+    for row in rows.values():
+        assert row["batch_size"] == 16 and row["seconds_per_epoch"] > 0 and len(row["losses"]) == 1
+        assert row["same_loss_as_eager"] is True  # flushing denormals changes no loss here
+    assert report["load_1min_before"] >= 0 and report["load_1min_after"] >= 0

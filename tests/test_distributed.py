@@ -156,6 +156,8 @@ def test_launcher_errors_are_one_line_from_rank_0_only(tmp_path):
     (["--filters", "4,4,4", "--param", "filters=[4,4,4]"], {"filters": (4, 4, 4)}),
     (["--epochs", "7", "--param", "epochs=8"], "disagree"),
     (["--param", "class_weight=null", "--epochs", "3"], {"class_weight": None, "epochs": 3}),
+    (["--threads", "2"], {"n_jobs": 2}),
+    (["--threads", "2", "--param", "n_jobs=1"], "n_jobs=1 and --threads 2 disagree"),
 ])
 def test_launcher_parameters_are_honoured_or_refused_never_silently_overridden(argv, expected):
     from mlstm_fcn.distributed import estimator_params, parser

@@ -117,6 +117,7 @@ def test_fused_members_train_what_separate_fits_train(rules, separate_fits):
     for (net, ref), res, member in zip(separate, fused.results, fused.members):
         assert res.best_epoch == ref.best_epoch
         assert res.history["epoch"] == ref.history["epoch"]
+        assert res.stop_reason == ref.stop_reason != ""  # each member says why it stopped, as its own fit does
         np.testing.assert_allclose(res.history["learning_rate"], ref.history["learning_rate"], rtol=1e-6)
         np.testing.assert_allclose(res.history["loss"], ref.history["loss"], rtol=1e-5)
         np.testing.assert_allclose(res.history["accuracy"], ref.history["accuracy"])
@@ -126,6 +127,19 @@ def test_fused_members_train_what_separate_fits_train(rules, separate_fits):
             torch.testing.assert_close(state[name].float(), ref_state[name].float(), atol=1e-5, rtol=1e-4,
                                        msg=name)
     assert reductions > 0, "the schedule never acted: the test would not see per-member rates"
+
+
+@pytest.mark.parametrize("rules", ["host", "device"])
+def test_fused_members_say_why_they_stopped_as_separate_fits_do(rules):
+    X, classes, y_idx, rows = _data()
+    X = X.copy()
+    X[np.arange(len(y_idx)), y_idx, 5:12] += 2.0  # an easy signal: the members fit, and stop
+    config = TrainConfig(epochs=40, batch_size=8, learning_rate=0.01, stop_when_fitted=2)
+    separate = _separate_fits(X, classes, y_idx, rows, [0, 1, 2], config)
+    fused = _fused_fit(X, classes, y_idx, rows, [0, 1, 2], config, rules)
+    reasons = [ref.stop_reason for _, ref in separate]
+    assert [res.stop_reason for res in fused.results] == reasons
+    assert "fitted for 2 epochs" in reasons
 
 
 def _host_decisions(sequence, accuracy, config):

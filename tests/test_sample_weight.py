@@ -79,8 +79,9 @@ def test_validation_loss_is_weighted_too(tiny_data):
     params = dict(**FAST, validation_split=0.25, class_weight=None, random_state=0)
     plain = MLSTMFCNClassifier(**params).fit(X, y)
     doubled = MLSTMFCNClassifier(**params).fit(X, y, sample_weight=np.full(len(y), 2.0))
-    # Weights of 2 everywhere double every loss, the validation loss included.
-    np.testing.assert_allclose(doubled.history_["val_loss"][0], 2 * plain.history_["val_loss"][0], rtol=1e-5)
+    # Weights of 2 everywhere double every loss, the validation loss included (to a few 1e-5: Adam's
+    # epsilon makes the doubled gradients' epoch not exactly the same, by an amount the thread count sets).
+    np.testing.assert_allclose(doubled.history_["val_loss"][0], 2 * plain.history_["val_loss"][0], rtol=1e-4)
 
 
 @pytest.mark.parametrize("weights, message", [

@@ -32,6 +32,7 @@ def test_tags():
     tags = MLSTMFCNSktime.get_class_tags()
     assert tags["capability:multivariate"] and tags["capability:unequal_length"]
     assert tags["capability:predict_proba"] and tags["python_dependencies"] == "torch"
+    assert tags["capability:multithreading"] and MLSTMFCNSktime(n_jobs=2).get_params()["n_jobs"] == 2
 
 
 def test_parameters_mirror_the_sklearn_estimator():

@@ -190,7 +190,7 @@ def cmd_evaluate(args) -> None:
     """Accuracy, balanced accuracy and confusion matrix on a labelled dataset (RMSE, MAE, R^2 for regression)."""
     from sklearn.metrics import accuracy_score, balanced_accuracy_score, confusion_matrix
 
-    clf = load_model_file(args.model)
+    clf = load_model_file(args.model).set_params(**estimator_option_values(args))  # --threads
     X, y, what = load_data(args.dataset, args.split, args.data_dir, args.download, args.y)
     if y is None:
         raise CLIError(f"{what} has no class labels; use '{PROG} predict' for unlabelled series")
@@ -243,7 +243,7 @@ def _predict_regression(args, model, X: np.ndarray, y: np.ndarray | None, what: 
 
 def cmd_predict(args) -> None:
     """Predicted labels (and probabilities), or targets, for every series of a file or dataset."""
-    clf = load_model_file(args.model)
+    clf = load_model_file(args.model).set_params(**estimator_option_values(args))  # --threads
     X, y, what = load_data(args.series, args.split, args.data_dir, args.download, args.y)
     if is_regressor(clf):
         _predict_regression(args, clf, X, y, what)

@@ -37,6 +37,13 @@ def positive_int_or_none(text: str) -> int | str:
     return "none" if text.strip().lower() == "none" else positive_int(text)
 
 
+def thread_count(text: str) -> int | str:
+    # "none" reaches the estimator as None (one thread, or joblib's n_jobs); 0 threads mean nothing.
+    if text.strip().lower() == "none":
+        return "none"
+    return _number(int, lambda v: v != 0, "a number of threads (-1: every core) or 'none'")(text)
+
+
 def parse_ints(text: str) -> tuple[int, ...]:
     try:
         values = tuple(int(v) for v in text.split(","))
@@ -46,6 +53,12 @@ def parse_ints(text: str) -> tuple[int, ...]:
         raise argparse.ArgumentTypeError(f"expected positive integers, got {text!r}")
     return values
 
+
+#: --threads: the estimator's n_jobs (fit's, and evaluate's and predict's for the loaded model).
+THREADS_OPTION = ("--threads", "n_jobs", dict(
+    type=thread_count, metavar="N",
+    help="CPU threads torch computes with: N, -1 for every core, 'none' for one (or the n_jobs of an "
+         "enclosing joblib context); never more than OMP_NUM_THREADS or the machine's cores"))
 
 #: fit's options that set an estimator parameter of the same name: (flag, parameter, argparse
 #: keywords). The help shows the estimator's default, read from its signature.
@@ -76,6 +89,7 @@ ESTIMATOR_OPTIONS = [
     ("--stop-when-fitted", "stop_when_fitted", dict(
         type=positive_int_or_none, metavar="N",
         help="stop after N epochs in a row at training accuracy 1 ('none': train all epochs)")),
+    THREADS_OPTION,
 ]
 
 
@@ -136,6 +150,13 @@ def add_estimator_options(parser: argparse.ArgumentParser) -> None:
     """Add :data:`ESTIMATOR_OPTIONS` to ``parser`` (each stores into the parameter's name, default None)."""
     for flag, name, kwargs in ESTIMATOR_OPTIONS:
         parser.add_argument(flag, dest=name, **kwargs)
+
+
+def add_threads_option(parser: argparse.ArgumentParser) -> None:
+    """Add :data:`THREADS_OPTION` to ``parser`` of a command that runs a saved model (default: the model's)."""
+    flag, name, kwargs = THREADS_OPTION
+    parser.add_argument(flag, dest=name, **{**kwargs, "help": kwargs["help"] + " (default: the model's, "
+                                                                               "saved by fit)"})
 
 
 def estimator_option_values(args: argparse.Namespace) -> dict:

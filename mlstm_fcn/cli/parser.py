@@ -7,7 +7,7 @@ import argparse
 from .. import __version__
 from .commands import cmd_datasets, cmd_evaluate, cmd_export, cmd_fit, cmd_predict
 from .common import PROG
-from .options import TASKS, FitHelpFormatter, PresetNames, add_estimator_options, positive_int
+from .options import TASKS, FitHelpFormatter, PresetNames, add_estimator_options, add_threads_option, positive_int
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dataset", metavar="DATASET", help="UEA name, or a .ts, .npy or .npz file")
     p.add_argument("--split", choices=("train", "test"), default="test",
                    help="split of a UEA dataset (default: test)")
+    add_threads_option(p)
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("predict", parents=[common, data], help="predict the class of each series",
@@ -76,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--proba", action="store_true", help="also print the class probabilities")
     p.add_argument("--split", choices=("train", "test"), default="test",
                    help="split when SERIES is a UEA name (default: test)")
+    add_threads_option(p)
     p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser("export", parents=[common], help="write a model as an ONNX graph",

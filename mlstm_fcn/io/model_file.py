@@ -31,6 +31,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
+from ..augmentation.augmenter import storable as storable_augmentation
 from .._param_checks import check_params
 from .._runtime import usable_device
 from .._warnings import warn
@@ -104,6 +105,8 @@ def save_model(estimator, path: str | os.PathLike) -> None:
             v = None  # a generator object only matters for refitting; its state is not kept
         if k == "callbacks":
             v = None  # functions are code, which a model file never holds; they only act during fit
+        if k == "augmentation":
+            v = storable_augmentation(v)  # names kept; callables, code, only act during fit
         encoded_params[k] = encode(v, f"parameter {k!r}")
     fitted = {k: encode(v, f"attribute {k!r}") for k, v in vars(estimator).items()
               if k.endswith("_") and not k.startswith("_") and k not in ("network_", "classes_")}

@@ -16,7 +16,7 @@ import torch
 
 from .._runtime import usable_device
 from .network_state import cpu_weights, rebuild_network
-from .upgrade import FITTED_VERSION, upgrade_fitted, upgrade_run
+from .upgrade import FITTED_VERSION, fill_missing_params, upgrade_fitted, upgrade_run
 
 
 def pickled_state(state: dict) -> dict:
@@ -42,6 +42,8 @@ def unpickled_state(state: dict, cls) -> dict:
     if "device_" in state:
         state["device_"] = torch.device(state["device_"])
     upgrade_fitted(state, state, cls, state.pop("_format_version", 1))
+    # Parameters added after the pickle was written within its version (n_jobs): what fill_missing_params says.
+    fill_missing_params(state, cls)
     if state.get("_runs") is not None:  # the runs kept to continue training have versions of their own
         state["_runs"] = [{**r, "run": upgrade_run(r["run"])} for r in state["_runs"]]
     if config is not None:

@@ -49,6 +49,8 @@ LEGACY_PARAMS: dict[str, Any] = {
     "distributed": False,
     # Before min_epochs: every fit trained up to its epochs (unless another stop rule ended it).
     "min_epochs": None,
+    # Before augmentation: batches as they are (its default; listed so that run ids leave it out).
+    "augmentation": None,
 }
 
 

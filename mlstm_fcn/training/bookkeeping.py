@@ -9,6 +9,7 @@ changed here once.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -132,5 +133,71 @@ def note_interrupt(results: Sequence[TrainResult], epochs_done: Sequence[int], b
     warn(f"Training interrupted after {done}; keeping {kept}.", RuntimeWarning)
 
 
-__all__ = ["TrainResult", "append_record", "count_epoch", "epoch_record", "fitted_for", "monitored", "note_interrupt",
+class Recorder:
+    """One network's books, kept alike by every loop: clock, history, best epoch, stop rules and reason, interrupt.
+
+    The single-network loop, the fused loop deciding on the host and the
+    fused loop reading back from the device each keep one recorder per
+    network; its :attr:`result` is what the loop returns for that network.
+
+    Parameters
+    ----------
+    config : TrainConfig
+        The stop rules (and epoch cap) of the run.
+    state : LoopState
+        Where the run stands: a fresh one, or a resumed or continued run's.
+    """
+
+    def __init__(self, config: TrainConfig, state: LoopState) -> None:
+        self.config = config
+        self.state = state
+        self.result = TrainResult(history=state.history, best_epoch=state.best_epoch)
+        self._start = time.perf_counter()
+
+    @property
+    def history(self) -> dict[str, list[float]]:
+        """The run's per-epoch figures."""
+        return self.state.history
+
+    def start_clock(self) -> None:
+        """Start (or, for a resumed run, continue) the run's clock of training seconds."""
+        times = self.state.history.get("time")
+        self._start = time.perf_counter() - (times[-1] if times else 0.0)
+
+    def elapsed(self) -> float:
+        """Seconds of training so far (a resumed run's include those before it was stopped)."""
+        return time.perf_counter() - self._start
+
+    def record(self, **figures) -> tuple[dict[str, float], bool]:
+        """Record the next epoch's figures (those of :func:`epoch_record` but ``epoch``); its record and
+        whether it is the best so far (its weights are the ones to keep)."""
+        record = epoch_record(self.state.history, epoch=self.state.epochs_done + 1, **figures)
+        improved = count_epoch(self.state, record)
+        self.result.best_epoch = self.state.best_epoch
+        return record, improved
+
+    def stop(self) -> str:
+        """Why the run stops now ("" while it goes on), noted in :attr:`result` (see :func:`stop_reason`)."""
+        self.result.stop_reason = stop_reason(self.state, self.config) or ""
+        return self.result.stop_reason
+
+    def stopped(self) -> bool:
+        """Whether a stop rule (or the epoch cap) ended the run after the epochs it has done."""
+        return (self.state.epochs_done >= self.config.epochs
+                or self.state.epochs_done > 0 and should_stop(self.state, self.config))
+
+    def end(self) -> None:
+        """The run ended without an interrupt: by a stop rule, or at the epoch cap."""
+        self.result.stop_reason = self.result.stop_reason or stop_reason(self.state, self.config) or "epoch cap"
+
+    @staticmethod
+    def interrupted(recorders: Sequence["Recorder"]) -> None:
+        """Mark the runs of ``recorders`` interrupted, with the one warning (see :func:`note_interrupt`)."""
+        note_interrupt([r.result for r in recorders], [len(r.state.history["epoch"]) for r in recorders],
+                       [r.state.best_epoch for r in recorders])
+        for r in recorders:
+            r.result.best_epoch = r.state.best_epoch
+
+
+__all__ = ["Recorder", "TrainResult", "append_record", "count_epoch", "epoch_record", "fitted_for", "monitored", "note_interrupt",
            "record_monitored", "should_stop", "stop_reason"]

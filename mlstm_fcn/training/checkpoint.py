@@ -40,9 +40,10 @@ CHECKPOINT_VERSION = RUN_VERSION
 #: Estimator parameters that do not change what training computes.
 # bn_statistics acts after training (the same run serves either); callbacks only watch it; warm_start
 # does not change a fresh fit (a continued one names what it continues instead); fused networks train
-# what they would train apart; streamed and resident data train alike (the same batches, in order).
+# what they would train apart; streamed and resident data train alike (the same batches, in order);
+# CPU threads change where the sums run, not what is trained.
 _NOT_IN_RUN_ID = ("verbose", "checkpoint_dir", "checkpoint_every", "predict_batch_size", "device",
-                  "bn_statistics", "callbacks", "warm_start", "fused", "data_on_device")
+                  "bn_statistics", "callbacks", "warm_start", "fused", "data_on_device", "n_jobs")
 
 
 def run_id(params: dict[str, Any], device: torch.device, arrays: list[np.ndarray | None]) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 from torch import Tensor, nn
 
@@ -51,8 +53,12 @@ class EpochRunner:
 
     def __init__(self, network: nn.Module, optimizer: torch.optim.Optimizer, data: TrainingSeries,
                  batch_size: int, autocast_dtype: torch.dtype | None,
-                 objective: Objective = Classification()) -> None:
+                 objective: Objective = Classification(), augment: Callable | None = None,
+                 generator: torch.Generator | None = None) -> None:
         self.network = network
+        # Each batch is augmented with the run's own generator, after the epoch's permutation:
+        # a resumed run draws what the uninterrupted one drew.
+        self.augment, self.generator = augment, generator
         self.optimizer = optimizer
         self.data = data
         self.objective = objective
@@ -65,7 +71,10 @@ class EpochRunner:
 
     def step(self, idx: Tensor, batch: Batch | None = None) -> None:
         """One optimizer step on the samples at ``idx`` (``batch``: those samples, fetched already)."""
-        self.train_on(*(self.data.take(idx) if batch is None else batch))
+        batch = self.data.take(idx) if batch is None else batch
+        if self.augment is not None:
+            batch = self.augment(*batch, self.generator)
+        self.train_on(*batch)
 
     def train_on(self, xb: Tensor, yb: Tensor, lb: Tensor | None, wb: Tensor) -> None:
         """One optimizer step on the batch ``xb`` (targets ``yb``, lengths ``lb``, loss weights ``wb``)."""

@@ -32,7 +32,6 @@ it is recorded any more.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
 import torch
@@ -40,7 +39,7 @@ from torch import Tensor
 
 from ..nn.fused import FusedMLSTMFCN
 from ..nn.network import MLSTMFCN
-from .bookkeeping import TrainResult, count_epoch, epoch_record, monitored, note_interrupt, should_stop
+from .bookkeeping import Recorder, TrainResult, monitored
 from .device_rules import DeviceRules
 from .fused_block import FusedBlock, train_device
 from .fused_epoch import FusedData, FusedEpoch, fused_evaluate, keep_best, member_losses, member_perms
@@ -97,6 +96,10 @@ def train_fused(network: FusedMLSTMFCN, data: FusedData, config: TrainConfig, ge
         Per member its :class:`~mlstm_fcn.training.TrainResult` and an
         :class:`~mlstm_fcn.nn.MLSTMFCN` with its best weights, in eval mode.
     """
+    if rules == "device" and config.augment is not None:
+        # The device rules draw a block's permutations before its epochs; augmented batches draw from
+        # the same generators between them, in the order of the single-network loop.
+        raise ValueError("augmented fused training runs with rules='host'")
     if rules not in ("host", "device"):
         raise ValueError(f"rules must be 'host' or 'device', got {rules!r}")
     if len(generators) != network.k or data.train_idx.shape[0] != network.k:
@@ -105,7 +108,8 @@ def train_fused(network: FusedMLSTMFCN, data: FusedData, config: TrainConfig, ge
     k = network.k
     rule_state = DeviceRules(k, config, device, objective.counts_accuracy)
     optimizer = MemberAdam(network, rule_state.lr, config)
-    runner = FusedEpoch(network, optimizer, data, config.batch_size, config.autocast_dtype, objective)
+    runner = FusedEpoch(network, optimizer, data, config.batch_size, config.autocast_dtype, objective,
+                        augment=config.augment, generators=generators)
     network.train()
     if readback_every is None:
         readback_every = max(1, min(READBACK_EVERY, MAX_STEPS_PER_BLOCK // len(runner.slices)))
@@ -115,6 +119,8 @@ def train_fused(network: FusedMLSTMFCN, data: FusedData, config: TrainConfig, ge
     else:
         results, best, used_cuda_graph = train_device(network, runner, data, config, generators, rule_state,
                                                       readback_every)
+    for result in results:  # each member's result says how it trained, as a single network's does
+        result.used_cuda_graph = used_cuda_graph
     return FusedResult(results, network.to_members(best), used_cuda_graph)
 
 
@@ -123,44 +129,44 @@ def _train_host(network: FusedMLSTMFCN, runner: FusedEpoch, data: FusedData, con
     # The members' results and stacked best weights, the decisions taken after every epoch by the loop's rules.
     k, n, device = network.k, runner.n, lr.device
     objective = runner.objective
-    states = [LoopState(history=new_history(data.val_idx is not None, objective.counts_accuracy)) for _ in range(k)]
+    recorders = [Recorder(config, LoopState(history=new_history(data.val_idx is not None, objective.counts_accuracy)))
+                 for _ in range(k)]
     # One plateau schedule per member, each over a holder of that member's rate: the loop's own schedule.
     holders = [torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=config.learning_rate) for _ in range(k)]
     schedules = [make_schedule(h, config) for h in holders]
     best = network.member_state()
     going = [True] * k
-    results = [TrainResult(history=s.history) for s in states]
-    start_time = time.perf_counter()
+    for recorder in recorders:
+        recorder.start_clock()
     try:
-        for epoch in range(config.epochs):
+        for _ in range(config.epochs):
             rates = [float(h.param_groups[0]["lr"]) for h in holders]
             runner.body(member_perms(generators, n, device))
             loss_v, correct_v = torch.stack([runner.loss_sum, runner.correct]).tolist()
-            elapsed = time.perf_counter() - start_time
+            elapsed = recorders[0].elapsed()
             val_loss = val_acc = [None] * k
             if data.val_idx is not None:
                 val_loss, val_acc = (t.tolist() for t in fused_evaluate(network, data, config.batch_size,
                                                                         config.autocast_dtype, objective))
             improved = torch.zeros(k, dtype=torch.bool)
-            for j in range(k):
+            for j, recorder in enumerate(recorders):
                 if not going[j]:
                     continue
-                record = epoch_record(states[j].history, epoch=epoch + 1, loss=loss_v[j] / n,
-                                      accuracy=correct_v[j] / n, learning_rate=rates[j], time=elapsed,
-                                      val_loss=val_loss[j], val_accuracy=val_acc[j])
-                improved[j] = count_epoch(states[j], record)
+                record, improved[j] = recorder.record(loss=loss_v[j] / n, accuracy=correct_v[j] / n,
+                                                      learning_rate=rates[j], time=elapsed, val_loss=val_loss[j],
+                                                      val_accuracy=val_acc[j])
                 schedules[j].step(monitored(record))
-                going[j] = not should_stop(states[j], config)
+                going[j] = not recorder.stop()
             if bool(improved.any()):
                 keep_best(best, network.member_state(), improved.to(device))
             lr.copy_(torch.tensor([float(h.param_groups[0]["lr"]) for h in holders]))
             if not any(going):
                 break
+        for recorder in recorders:
+            recorder.end()
     except KeyboardInterrupt:
-        note_interrupt(results, [s.epochs_done for s in states], [s.best_epoch for s in states])
-    for r, s in zip(results, states):
-        r.best_epoch = s.best_epoch
-    return results, best
+        Recorder.interrupted(recorders)
+    return [r.result for r in recorders], best
 
 
 __all__ = ["FusedBlock", "FusedData", "FusedEpoch", "FusedResult", "MAX_STEPS_PER_BLOCK", "MemberAdam", "READBACK_EVERY",

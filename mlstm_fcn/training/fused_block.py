@@ -12,17 +12,15 @@ history is read back after each block into the records the host loop keeps
 
 from __future__ import annotations
 
-import time
-
 import torch
 from torch import Tensor
 
 from ..nn.fused import FusedMLSTMFCN
-from .bookkeeping import TrainResult, append_record, epoch_record, note_interrupt
+from .bookkeeping import Recorder, TrainResult
 from .device_rules import DeviceRules
 from .fused_epoch import FusedData, FusedEpoch, fused_evaluate, keep_best, member_perms
 from .protocol import TrainConfig
-from .state import new_history
+from .state import LoopState, new_history
 
 
 class FusedBlock:
@@ -82,8 +80,9 @@ def train_device(network: FusedMLSTMFCN, runner: FusedEpoch, data: FusedData, co
     Returns each member's result, the stacked best weights and whether a CUDA graph ran the blocks.
     """
     k, n, device = network.k, runner.n, rules.lr.device
-    histories = [new_history(data.val_idx is not None, runner.objective.counts_accuracy) for _ in range(k)]
-    results = [TrainResult(history=h) for h in histories]
+    recorders = [Recorder(config, LoopState(history=new_history(data.val_idx is not None,
+                                                                runner.objective.counts_accuracy)))
+                 for _ in range(k)]
     best = network.member_state()
     block = FusedBlock(runner, data, config, rules, best, min(readback_every, config.epochs))
     replay, graphed = block.run, False
@@ -93,7 +92,8 @@ def train_device(network: FusedMLSTMFCN, runner: FusedEpoch, data: FusedData, co
         captured = try_capture(lambda: GraphedBlock(block))
         if captured is not None:
             replay, graphed = captured.replay, True
-    start_time = time.perf_counter()
+    for recorder in recorders:
+        recorder.start_clock()
     last_time = 0.0
     try:
         while not bool(rules.stopped.all()):
@@ -101,28 +101,29 @@ def train_device(network: FusedMLSTMFCN, runner: FusedEpoch, data: FusedData, co
             for e in range(block.epochs):
                 block.perms[e].copy_(member_perms(generators, n, device))
             replay()
-            last_time = _read_back(block, histories, start_time, last_time)
+            last_time = _read_back(block, recorders, last_time)
+        for recorder in recorders:  # why each stopped: the host rules read its history (they decide alike)
+            recorder.end()
     except KeyboardInterrupt:
-        note_interrupt(results, [len(h["epoch"]) for h in histories], rules.best_epoch.tolist())
-    for r, epoch in zip(results, rules.best_epoch.tolist()):
-        r.best_epoch = int(epoch)
-    return results, best, graphed
+        Recorder.interrupted(recorders)
+    for recorder, epoch in zip(recorders, rules.best_epoch.tolist()):
+        recorder.result.best_epoch = int(epoch)  # the epoch whose weights the device kept
+    return [r.result for r in recorders], best, graphed
 
 
-def _read_back(block: FusedBlock, histories: list[dict], start_time: float, last_time: float) -> float:
-    """Append the block's counted epochs to the histories; return the time at the block's end.
+def _read_back(block: FusedBlock, recorders: list[Recorder], last_time: float) -> float:
+    """Record the block's counted epochs of every member; return the time at the block's end.
 
     Epoch times inside a block are not observed; they are spread evenly over it.
     """
     rows = {name: t.tolist() for name, t in block.rows.items()}
     active = block.active.tolist()
-    now = time.perf_counter() - start_time
+    now = recorders[0].elapsed()
     for e in range(block.epochs):
         at = last_time + (now - last_time) * (e + 1) / block.epochs
-        for j, history in enumerate(histories):
+        for j, recorder in enumerate(recorders):
             if active[e][j]:
-                figures = {name: values[e][j] for name, values in rows.items()}
-                append_record(history, epoch_record(history, epoch=len(history["epoch"]) + 1, time=at, **figures))
+                recorder.record(time=at, **{name: values[e][j] for name, values in rows.items()})
     return now
 
 

@@ -6,6 +6,7 @@ What :mod:`mlstm_fcn.training.fused` (decisions on the host) and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
@@ -28,6 +29,15 @@ def member_losses(objective: Objective):
 def _member_correct(objective: Objective, outputs: Tensor, targets: Tensor) -> Tensor | None:
     # Each member's count of right answers (k,), or None where the objective counts none.
     return torch.func.vmap(objective.correct)(outputs, targets) if objective.counts_accuracy else None
+
+
+def _augment_members(augment: Callable, generators: list[torch.Generator], xb: Tensor, yb: Tensor,
+                     lb: Tensor | None, wb: Tensor) -> tuple[Tensor, Tensor, Tensor | None, Tensor]:
+    """Each member's batch (the first axis) augmented with its own generator, stacked again."""
+    parts = [augment(xb[j], yb[j], None if lb is None else lb[j], wb[j], g) for j, g in enumerate(generators)]
+    lengths = None if parts[0][2] is None else torch.stack([p[2] for p in parts])
+    return (torch.stack([p[0] for p in parts]), torch.stack([p[1] for p in parts]), lengths,
+            torch.stack([p[3] for p in parts]))
 
 
 @dataclass
@@ -66,8 +76,11 @@ class FusedEpoch:
     """
 
     def __init__(self, network: FusedMLSTMFCN, optimizer: MemberAdam, data: FusedData, batch_size: int,
-                 autocast_dtype: torch.dtype | None, objective: Objective = Classification()) -> None:
+                 autocast_dtype: torch.dtype | None, objective: Objective = Classification(),
+                 augment: Callable | None = None, generators: list[torch.Generator] | None = None) -> None:
         self.network, self.optimizer, self.data = network, optimizer, data
+        # Each member's batch is augmented with that member's generator, as its own fit would.
+        self.augment, self.generators = augment, generators
         self.autocast_dtype = autocast_dtype
         self.objective = objective
         self.losses = member_losses(objective)
@@ -81,6 +94,8 @@ class FusedEpoch:
     def step(self, positions: Tensor) -> None:
         """One optimizer step; ``positions`` ``(k, b)`` index each member's ``train_idx`` row."""
         xb, yb, lb, wb = self.data.take(self.data.train_idx.gather(1, positions))
+        if self.augment is not None:
+            xb, yb, lb, wb = _augment_members(self.augment, self.generators, xb, yb, lb, wb)
         with autocast_context(xb.device, self.autocast_dtype):
             outputs = self.network(xb, lb)
             losses = self.losses(outputs, yb, wb)

@@ -62,7 +62,8 @@ def train_members_fused(members: list[MemberSetUp], offsets: list[int], series: 
     data = FusedData(series, _rows(rows, device), torch.tensor(weight, dtype=torch.float32, device=device),
                      None if val_rows[0] is None else _rows(val_rows, device))
     return train_fused(fused, data, config, [m.generator for m in members],
-                       rules="device" if device.type == "cuda" else "host", objective=objective)
+                       rules="device" if device.type == "cuda" and config.augment is None else "host",
+                       objective=objective)
 
 
 __all__ = ["train_members_fused"]

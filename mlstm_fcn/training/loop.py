@@ -15,14 +15,12 @@ small, so without it the GPU mostly waits for Python to launch kernels.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 
 import torch
 from torch import Tensor, nn
 
-from .bookkeeping import (TrainResult, count_epoch, epoch_record, monitored, note_interrupt, should_stop,
-                          stop_reason)
+from .bookkeeping import Recorder, TrainResult, monitored
 from .checkpoint import restore_run, run_state
 from .data import TrainingSeries
 from .epoch import EpochRunner, evaluate
@@ -130,42 +128,42 @@ def train(network: nn.Module, train_data: TrainingSeries, config: TrainConfig, g
     # load_state_dict replaces the param group, learning-rate tensor included: the graph must be
     # captured on the optimizer's own device tensor, which the schedule keeps updating.
     _keep_tensor_lr(optimizer, lr_tensor)
-    history = state.history
-    result = TrainResult(history=history, best_epoch=state.best_epoch)
+    recorder = Recorder(config, state)
+    result, history = recorder.result, recorder.history
     # A run killed between its last periodic checkpoint and the final one may have met its stop
     # rule already: it is finished, as the uninterrupted run was.
-    stopped = state.epochs_done > 0 and should_stop(state, config)
-    if state.finished or stopped:
-        result.stop_reason = stop_reason(state, config) or "epoch cap"
-    start_epoch = config.epochs if state.finished or stopped else state.epochs_done
+    if state.finished or recorder.stopped():
+        recorder.end()
+        start_epoch = config.epochs
+    else:
+        start_epoch = state.epochs_done
     n = len(train_data)
     network.train()
     snapshot = WeightSnapshot(network)
     runner = (runner_type or EpochRunner)(network, optimizer, train_data, config.batch_size, config.autocast_dtype,
-                                          objective)
+                                          objective, augment=config.augment, generator=generator)
     for handler in handlers:
         handler.begin(start_epoch, config.epochs, label)
-    # A resumed run's clock continues from where the checkpoint left it.
-    start_time = time.perf_counter() - (history["time"][-1] if history.get("time") else 0.0)
+    recorder.start_clock()  # a resumed run's clock continues from where the checkpoint left it
     try:
-        if config.cuda_graph and device.type == "cuda" and start_epoch < config.epochs:
+        # Random draws inside a captured graph would replay the same numbers: augmented epochs run eagerly.
+        if config.cuda_graph and config.augment is None and device.type == "cuda" and start_epoch < config.epochs:
             runner = _graphed_or_eager(runner, result)
         for epoch in range(start_epoch, config.epochs):
             lr = _current_lr(optimizer)
             perm = torch.randperm(n, device=device, generator=generator)
             loss_sum, correct = runner.run(perm)
             loss_v, correct_v = torch.stack([loss_sum, correct]).tolist()  # the epoch's one sync
-            elapsed = time.perf_counter() - start_time  # the training epoch's, before validation
+            elapsed = recorder.elapsed()  # the training epoch's, before validation
             validation = {}
             if val_data is not None:
                 val_loss, val_acc = evaluate(network, val_data, config.batch_size, config.autocast_dtype,
                                              objective=objective)
                 validation = {"val_loss": val_loss, "val_accuracy": val_acc}
-            record = epoch_record(history, epoch=epoch + 1, loss=loss_v / n, accuracy=correct_v / n,
-                                  learning_rate=lr, time=elapsed, **validation)
-            if count_epoch(state, record):
+            record, improved = recorder.record(loss=loss_v / n, accuracy=correct_v / n, learning_rate=lr,
+                                               time=elapsed, **validation)
+            if improved:
                 state.best_state = snapshot.take(state.best_state)
-            result.best_epoch = state.best_epoch
             scheduler.step(monitored(record))
             _keep_tensor_lr(optimizer, lr_tensor)
             if handlers:
@@ -174,15 +172,14 @@ def train(network: nn.Module, train_data: TrainingSeries, config: TrainConfig, g
                                  train_data=train_data, record=record, state=state)
                 for handler in handlers:
                     handler.epoch_end(event)
-            result.stop_reason = stop_reason(state, config) or ""
-            if result.stop_reason:
+            if recorder.stop():
                 break
         else:
-            result.stop_reason = result.stop_reason or "epoch cap"
+            recorder.end()
         for handler in handlers:
             handler.finish(state)
     except KeyboardInterrupt:
-        note_interrupt([result], [len(history["epoch"])], [state.best_epoch])
+        Recorder.interrupted([recorder])
     finally:
         for handler in handlers:
             handler.close(result, state)

@@ -22,11 +22,17 @@ class Classification:
     counts_accuracy: bool = True
 
     def per_series(self, output: Tensor, target: Tensor) -> Tensor:
-        """Cross-entropy of each series' logits against its class index."""
+        """Cross-entropy of each series' logits against its class index, or its class probabilities.
+
+        Float targets ``(n, n_classes)`` are probabilities: those of series
+        that augmentation mixed (:class:`mlstm_fcn.augmentation.Mixup`).
+        """
         return nn.functional.cross_entropy(output.float(), target, reduction="none")
 
     def correct(self, output: Tensor, target: Tensor) -> Tensor:
-        """Number of series whose highest logit is their class."""
+        """Number of series whose highest logit is their class (of mixed series: their likeliest class)."""
+        if target.is_floating_point():
+            target = target.argmax(1)
         return (output.detach().argmax(1) == target).sum()
 
 

@@ -9,6 +9,7 @@ estimator's defaults, the presets, the command line's help and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -47,6 +48,9 @@ class TrainConfig:
     autocast_dtype: torch.dtype | None = None
     #: Capture each epoch in a CUDA graph (CUDA only; falls back to eager on failure).
     cuda_graph: bool = False
+    #: Applied to every training batch, ``augment(x, y, lengths, w, generator)`` (see
+    #: :class:`mlstm_fcn.augmentation.Augmenter`); None: the batches as they are.
+    augment: Callable | None = None
 
 
 def make_optimizer(network: torch.nn.Module, config: TrainConfig, device: torch.device) -> torch.optim.Optimizer:

@@ -1,0 +1,265 @@
+"""The small-data study: augmentation, ensembles and the LSTM's size, judged dataset by dataset.
+
+Cross-validation inside the TRAIN splits only, with repeated stratified
+folds on the small sets, as ``benchmarks/results/small-data/RULE.md`` says
+(the protocol and the decision rule, fixed before the first row). Each row of
+``cv.csv`` is one fit of one candidate on one fold of one repeat, scored on
+the held-out fold; a rerun skips the rows already there, so the study can be
+stopped and resumed at any time. ``--report`` writes ``report.md`` from the
+rows, applying the rule.
+
+    python benchmarks/studies/small_data.py --archive ../shared/uea --configs baseline ens3
+    python benchmarks/studies/small_data.py --report
+
+Only the package's public API is used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+OUT = Path(__file__).resolve().parent.parent / "results" / "small-data"
+
+#: The 11 sets that choose a lever, cheapest first (PenDigits only guards the combination).
+DATASETS = ["ERing", "BasicMotions", "AtrialFibrillation", "RacketSports", "StandWalkJump", "Libras", "NATOPS",
+            "JapaneseVowels", "Epilepsy", "FingerMovements", "ArticularyWordRecognition"]
+GUARD_DATASET = "PenDigits"
+
+#: Each candidate: the defaults with one change (its lever names what it changes).
+CANDIDATES: dict[str, tuple[str, dict]] = {
+    "baseline": ("", {}),
+    "aug_window_slice": ("augmentation", {"augmentation": "window_slice"}),
+    "aug_jitter": ("augmentation", {"augmentation": "jitter"}),
+    "aug_scaling": ("augmentation", {"augmentation": "scaling"}),
+    "aug_magnitude_warp": ("augmentation", {"augmentation": "magnitude_warp"}),
+    "aug_time_warp": ("augmentation", {"augmentation": "time_warp"}),
+    "aug_mixup": ("augmentation", {"augmentation": "mixup"}),
+    "aug_cutmix": ("augmentation", {"augmentation": "cutmix"}),
+    "ens3": ("ensemble", {"n_estimators": 3}),
+    "ens5": ("ensemble", {"n_estimators": 5}),
+    "lstm64": ("lstm", {"lstm_units": 64}),
+    "lstm128": ("lstm", {"lstm_units": 128}),
+}
+
+# The rule's thresholds (RULE.md states them; the report reads them from here).
+TIE = 0.005
+MAX_LOSS = 0.03
+MAX_P = 0.10
+MAX_COST = 4.0
+HELD_OUT_TARGET = 100
+MAX_FOLDS_SMALL = 5
+FOLDS_LARGE = 3
+
+FIELDS = ["config", "dataset", "repeat", "fold", "folds", "seed", "n_fit", "n_held_out", "correct", "accuracy",
+          "fit_seconds", "cpu_seconds", "epochs_run", "load_average", "device", "torch", "mlstm_fcn", "params"]
+
+
+def fold_plan(y: np.ndarray) -> list[tuple[int, int, np.ndarray, np.ndarray]]:
+    """Every ``(repeat, fold, fit_idx, held_idx)`` of a set with labels ``y``, as RULE.md says."""
+    from sklearn.model_selection import StratifiedKFold
+
+    n = len(y)
+    smallest = int(np.unique(y, return_counts=True)[1].min())
+    if n < HELD_OUT_TARGET:
+        k, repeats = max(2, min(MAX_FOLDS_SMALL, smallest)), max(1, math.ceil(HELD_OUT_TARGET / n))
+    else:
+        k, repeats = max(2, min(FOLDS_LARGE, smallest)), 1
+    plan = []
+    for r in range(repeats):
+        splitter = StratifiedKFold(n_splits=k, shuffle=True, random_state=r)
+        for f, (fit_idx, held_idx) in enumerate(splitter.split(np.zeros(n), y)):
+            plan.append((r, f, fit_idx, held_idx))
+    return plan
+
+
+def _load(archive: Path, name: str):
+    from mlstm_fcn.datasets import load_uea
+
+    return load_uea(name, split="train", data_dir=archive)
+
+
+def _done(path: Path) -> set[tuple[str, str, int, int]]:
+    if not path.exists():
+        return set()
+    with path.open(newline="") as fh:
+        return {(r["config"], r["dataset"], int(r["repeat"]), int(r["fold"])) for r in csv.DictReader(fh)}
+
+
+def run(args) -> None:
+    import torch
+
+    import mlstm_fcn
+    from mlstm_fcn import MLSTMFCNClassifier
+
+    torch.set_num_threads(args.threads)
+    out = Path(args.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "cv.csv"
+    done = _done(path)
+    device = f"cpu ({platform.machine()})"
+    for config in args.configs:
+        _, change = CANDIDATES[config]
+        for name in args.datasets:
+            X, y = _load(Path(args.archive), name)
+            plan = fold_plan(y)
+            if name == GUARD_DATASET:
+                plan = [p for p in plan if p[0] == 0]
+            folds = max(p[1] for p in plan) + 1
+            for r, f, fit_idx, held_idx in plan:
+                if (config, name, r, f) in done:
+                    continue
+                clf = MLSTMFCNClassifier(random_state=r, device="cpu", **change)
+                start, cpu_start = time.perf_counter(), time.process_time()
+                clf.fit(X[fit_idx], y[fit_idx])
+                seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
+                correct = int((clf.predict(X[held_idx]) == y[held_idx]).sum())
+                row = {"config": config, "dataset": name, "repeat": r, "fold": f, "folds": folds, "seed": r,
+                       "n_fit": len(fit_idx), "n_held_out": len(held_idx), "correct": correct,
+                       "accuracy": f"{correct / len(held_idx):.4f}", "fit_seconds": f"{seconds:.2f}",
+                       "cpu_seconds": f"{cpu_seconds:.2f}",
+                       "epochs_run": clf.n_epochs_, "load_average": f"{os.getloadavg()[0]:.2f}",
+                       "device": device, "torch": torch.__version__, "mlstm_fcn": mlstm_fcn.__version__,
+                       "params": json.dumps(change, sort_keys=True)}
+                new = not path.exists()
+                with path.open("a", newline="") as fh:  # one whole row at a time: safe to kill
+                    writer = csv.DictWriter(fh, fieldnames=FIELDS)
+                    if new:
+                        writer.writeheader()
+                    writer.writerow(row)
+                done.add((config, name, r, f))
+                print(f"{config} {name} r{r} f{f}: {row['accuracy']} ({seconds:.1f} s, {clf.n_epochs_} epochs)",
+                      flush=True)
+
+
+# ------------------------------------------------------------------ report
+def read_rows(path: Path) -> list[dict]:
+    with path.open(newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def pooled(rows: list[dict], config: str, dataset: str, plan_size: int) -> tuple[float, float] | None:
+    """(pooled held-out accuracy, summed CPU seconds of fitting) of a candidate on a set, None until all fits are in."""
+    mine = [r for r in rows if r["config"] == config and r["dataset"] == dataset]
+    if len(mine) < plan_size:
+        return None
+    return (sum(int(r["correct"]) for r in mine) / sum(int(r["n_held_out"]) for r in mine),
+            sum(float(r["cpu_seconds"]) for r in mine))
+
+
+def compare(rows: list[dict], config: str, sizes: dict[str, int]) -> dict | None:
+    """The rule's figures of ``config`` against ``baseline`` over the sets both completed (None: none yet)."""
+    from scipy.stats import wilcoxon
+
+    diffs, cost, base_cost, per_set = [], 0.0, 0.0, {}
+    for d in DATASETS:
+        a, b = pooled(rows, config, d, sizes.get(d, 0)), pooled(rows, "baseline", d, sizes.get(d, 0))
+        if a is None or b is None:
+            continue
+        diffs.append(a[0] - b[0])
+        per_set[d] = (b[0], a[0])
+        cost += a[1]
+        base_cost += b[1]
+    if not diffs:
+        return None
+    d = np.array(diffs)
+    better, worse = int((d >= TIE).sum()), int((d <= -TIE).sum())
+    nonzero = d[d != 0]
+    p = float(wilcoxon(nonzero, zero_method="wilcox", alternative="greater").pvalue) if len(nonzero) else 1.0
+    se = float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else float("nan")
+    complete = len(diffs) == len(DATASETS)
+    wins = bool(complete and d.mean() > 0 and better > worse and p <= MAX_P and d.min() > -MAX_LOSS)
+    return {"config": config, "sets": len(diffs), "mean": float(d.mean()), "se": se, "better": better,
+            "equal": len(d) - better - worse, "worse": worse, "p": p, "min": float(d.min()),
+            "cost": cost / base_cost if base_cost else float("nan"), "complete": complete, "wins": wins,
+            "per_set": per_set}
+
+
+def plan_sizes(archive: Path | None, rows: list[dict]) -> dict[str, int]:
+    """Fits per set of one candidate: from the data when the archive is at hand, else from the rows' folds."""
+    sizes = {}
+    for d in DATASETS:
+        if archive is not None and (archive / d).exists():
+            sizes[d] = len(fold_plan(_load(archive, d)[1]))
+        else:
+            mine = [r for r in rows if r["dataset"] == d and r["config"] == "baseline"]
+            if mine:
+                repeats = {int(r["repeat"]) for r in mine}
+                sizes[d] = int(mine[0]["folds"]) * (max(repeats) + 1)
+    return sizes
+
+
+def report(out: Path, archive: Path | None) -> str:
+    rows = read_rows(out / "cv.csv")
+    sizes = plan_sizes(archive, rows)
+    lines = ["# Small-data study: cross-validation inside the TRAIN splits", "",
+             "Generated by `benchmarks/studies/small_data.py --report` from `benchmarks/results/small-data/cv.csv`; "
+             "the protocol and the rule, fixed before the first row, are in "
+             "`benchmarks/results/small-data/RULE.md`.", "",
+             f"Rule 1 (a candidate wins): mean difference > 0, more sets better than worse (ties within "
+             f"{TIE}), one-sided Wilcoxon p <= {MAX_P}, no set worse by more than {MAX_LOSS}; cost ratio <= "
+             f"{MAX_COST} to become a default.", "",
+             "| candidate | lever | sets done | mean d ± se | better / equal / worse | Wilcoxon p | worst d | "
+             "cost ratio | wins |", "|---|---|---|---|---|---|---|---|---|"]
+    results = {}
+    for config, (lever, _) in CANDIDATES.items():
+        if config == "baseline":
+            continue
+        c = compare(rows, config, sizes)
+        if c is None:
+            continue
+        results[config] = c
+        verdict = ("yes" if c["wins"] else "no") if c["complete"] else "(incomplete)"
+        lines.append(f"| {config} | {lever} | {c['sets']}/{len(DATASETS)} | {c['mean']:+.4f} ± {c['se']:.4f} | "
+                     f"{c['better']} / {c['equal']} / {c['worse']} | {c['p']:.3f} | {c['min']:+.4f} | "
+                     f"{c['cost']:.2f} | {verdict} |")
+    header = ["set", "fits per candidate", "baseline", *results]
+    lines += ["", "CV accuracy per set (pooled over every fold of every repeat; blank: not all fits done):", "",
+              "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for d in DATASETS:
+        base = pooled(rows, "baseline", d, sizes.get(d, 0))
+        cells = [str(sizes.get(d, "")), "" if base is None else f"{base[0]:.4f}"]
+        cells += [f"{results[c]['per_set'][d][1]:.4f}" if d in results[c]["per_set"] else "" for c in results]
+        lines.append(f"| {d} | " + " | ".join(cells) + " |")
+    counts = {c: sum(r["config"] == c for r in rows) for c in CANDIDATES}
+    total = sum(sizes.values())
+    lines += ["", "Fits done per candidate (of " + str(total) + "): "
+              + ", ".join(f"{c} {n}" for c, n in counts.items() if n) + "."]
+    loads = [float(r["load_average"]) for r in rows]
+    lines += ["", f"{len(rows)} fits, one torch thread each, on {rows[0]['device']}; the 1-minute load average "
+              f"at the rows was {min(loads):.2f}-{max(loads):.2f} (mean {np.mean(loads):.2f}): the machine ran "
+              "other work beside the study, so wall-clock fit times are those of a loaded machine; the cost "
+              "ratios are of CPU seconds, which the load does not inflate."]
+    text = "\n".join(lines) + "\n"
+    (out / "report.md").write_text(text)
+    return text
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--archive", default=os.environ.get("ARCHIVE", "../shared/uea"),
+                        help="folder of UEA datasets (<Name>/<Name>_TRAIN.ts)")
+    parser.add_argument("--configs", nargs="+", default=["baseline"], choices=list(CANDIDATES))
+    parser.add_argument("--datasets", nargs="+", default=DATASETS)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--out-dir", default=str(OUT))
+    parser.add_argument("--report", action="store_true", help="write report.md from the rows and print it")
+    args = parser.parse_args()
+    if args.report:
+        archive = Path(args.archive)
+        print(report(Path(args.out_dir), archive if archive.exists() else None))
+        return
+    run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
