@@ -41,8 +41,10 @@ SPEED_LABELS = {
     "sktime_lstmfcn_tf": "sktime LSTMFCNClassifier",
     "tsai_mlstm_fcn": "tsai MLSTM_FCN",
 }
+#: The CPU of the CPU results (the rows record "cpu (x86_64)"), as the tables name it.
+CPU = "2-core x86_64 CPU"
 #: The speed runs of the table: (result file, how the row names its machine).
-SPEED_RUNS = [("speed-gpu-h100.json", "H100"), ("speed-cpu.json", "2-core CPU")]
+SPEED_RUNS = [("speed-gpu-h100.json", "H100"), ("speed-cpu.json", CPU)]
 GPU_DEFAULT = " (graph + bf16)"  # the defaults on a GPU, said on the GPU rows of mlstm-fcn itself
 
 
@@ -67,7 +69,7 @@ DEFAULTS_CONFIG, PAPER_CONFIG = "recipe_train_on", "paper"
 
 
 def paper_on_the_cpu(results: Path = RESULTS) -> dict[str, dict[str, float]]:
-    """``{dataset: {seed: test accuracy}}`` of the paper preset on the 2-core CPU.
+    """``{dataset: {seed: test accuracy}}`` of the paper preset on the CPU of the defaults' runs.
 
     The budget study's 500-epoch runs of the paper protocol (``budgets/budgets.csv``) are paper-preset
     fits; ``paper-cpu/accuracy.csv`` adds the seeds it lacks. CPU fits are deterministic, so a
@@ -93,7 +95,11 @@ def _per_dataset(rows: list[dict], config: str, field: str = "accuracy") -> dict
 
 def _device(rows: list[dict], config: str) -> str:
     names = sorted({r["device"] for r in rows if r["config"] == config})
-    return " and ".join("the 2-core CPU" if n.startswith("cpu") else n for n in names)
+    return " and ".join(f"a {CPU}" if n.startswith("cpu") else n for n in names)
+
+
+#: What "sd" means in the tables (numpy's default, ``ddof=0``).
+SD = "sd: the standard deviation over the seeds, as the population sd (ddof=0)."
 
 
 def accuracy_table(results: Path = RESULTS) -> str:
@@ -153,14 +159,15 @@ def accuracy_table(results: Path = RESULTS) -> str:
             mine = np.array([np.mean([ours_seeds[d][s] for s in pairs[d]]) for d in both])
             diff = mine - cpu
             count = f"{n_seeds[0]}" if len(n_seeds) == 1 else f"{n_seeds[0]} to {n_seeds[-1]}"
-            text += (f" The paper preset on the same CPU, same seeds ({count} per dataset; "
-                     f"`paper_on_the_cpu`): {cpu.mean():.4f}, against the defaults' {mine.mean():.4f} on those "
+            text += (f" The paper preset on the same CPU, same seeds ({count} per dataset): "
+                     f"{cpu.mean():.4f}, against the defaults' {mine.mean():.4f} on those "
                      f"seeds; defaults minus paper preset {diff.mean():+.4f} ± "
                      f"{diff.std(ddof=1) / np.sqrt(len(diff)):.4f} over the {len(both)} datasets.")
         under = [f"{d} ({np.mean(ours[d]) - PUBLISHED[d][0]:+.4f})" for d in both
                  if np.mean(ours[d]) < PUBLISHED[d][0] - 0.02]
         text += (" Datasets more than 2 points under the published MLSTM-FCN: "
                  + (", ".join(under) if under else "none") + ".")
+    text += f" {SD}"
     lines += ["", text]
     if mrh_rows:
         loads = [float(r[k]) for r in mrh_rows for k in ("load1_before", "load1_after")]
@@ -182,8 +189,44 @@ def accuracy_table(results: Path = RESULTS) -> str:
         if len(full) > 1:
             means = [np.mean([per_seed[s][d] for d in datasets]) for s in full]
             text += (f" Over seeds {', '.join(full)}: mean accuracy {np.mean(means):.4f} ± {np.std(means):.4f} "
-                     f"(sd of the seeds' means).")
+                     f"(sd of the seeds' means, ddof=0).")
         lines += ["", text]
+    return "\n".join(lines)
+
+
+def accuracy_summary_table(results: Path = RESULTS) -> str:
+    """The README's compact table: the defaults, the paper preset, the published MLSTM-FCN and the best peer.
+
+    The best peer is the one with the highest mean accuracy over the datasets of the table, among the
+    peers with a figure for each of them; the full table is :func:`accuracy_table`'s.
+    """
+    from published import ANCHORS, METHODS
+
+    rows = read_rows(results / "accuracy.csv")
+    ours, paper = _per_dataset(rows, DEFAULTS_CONFIG), _per_dataset(rows, PAPER_CONFIG)
+    datasets = [d for d in PUBLISHED if ours[d] and paper[d]]
+    peers = {name: {d: PUBLISHED[d][i] for d in PUBLISHED} for i, name in enumerate(METHODS) if i > 0}
+    peers.update(ANCHORS)
+    measured = peers_measured(results)[0]
+    if measured:
+        peers["MultiRocket-Hydra (measured, seed 0)"] = measured
+    complete = {name: acc for name, acc in peers.items() if all(d in acc for d in datasets)}
+    best = max(complete, key=lambda name: np.mean([complete[name][d] for d in datasets]))
+    columns = [("mlstm-fcn defaults (mean ± sd)", {d: np.mean(ours[d]) for d in datasets}, ours),
+               ("mlstm-fcn paper preset (mean ± sd)", {d: np.mean(paper[d]) for d in datasets}, paper),
+               ("MLSTM-FCN published", {d: PUBLISHED[d][0] for d in datasets}, None),
+               (f"best peer: {best}", complete[best], None)]
+    lines = ["| dataset | " + " | ".join(c[0] for c in columns) + " |", "|---|" + "---:|" * len(columns)]
+    for d in datasets:
+        cells = [f"{means[d]:.4f} ± {np.std(seeds[d]):.4f}" if seeds else f"{means[d]:.4f}"
+                 for _, means, seeds in columns]
+        lines.append(f"| {d} | " + " | ".join(cells) + " |")
+    lines.append(_mean_row("**mean**", [c[1] for c in columns], datasets))
+    seeds = {c: len({r["seed"] for r in rows if r["config"] == c}) for c in (DEFAULTS_CONFIG, PAPER_CONFIG)}
+    lines += ["", f"Test accuracy on {len(datasets)} UEA datasets. The defaults: {seeds[DEFAULTS_CONFIG]} seeds "
+              f"on {_device(rows, DEFAULTS_CONFIG)}; the paper preset (the paper's protocol): "
+              f"{seeds[PAPER_CONFIG]} seeds on {_device(rows, PAPER_CONFIG)}. The best peer has the highest "
+              f"mean of the {len(complete)} peers with a figure for every dataset. {SD}"]
     return "\n".join(lines)
 
 
@@ -232,7 +275,7 @@ def speed_table(results: Path = RESULTS) -> str:
                     x = ratio[(d, m)]
                     cell += f" ({x:.1f}x slower)" if x >= 2 else f" ({x:.2f}x slower)" if x > 1 else f" ({x:.2f}x)"
                 cells.append(cell)
-            label = SPEED_LABELS.get(m, m) + (GPU_DEFAULT if m == "mlstm_fcn" and machine != "2-core CPU" else "")
+            label = SPEED_LABELS.get(m, m) + (GPU_DEFAULT if m == "mlstm_fcn" and machine != CPU else "")
             runtime = next((r.get("runtime", {}) for r in run["results"] if r["method"] == m), {})
             if "tensorflow" in runtime:
                 label += f" on TensorFlow {runtime['tensorflow']}"
@@ -366,7 +409,7 @@ def regression_cv_table(results: Path = RESULTS) -> str:
     return choice_summary(read_rows(results / "regression-cv" / "cv.csv"))
 
 
-TABLES = {"accuracy": accuracy_table, "regression-cv": regression_cv_table, "ensembles": ensembles_table,
+TABLES = {"accuracy": accuracy_table, "accuracy-summary": accuracy_summary_table, "regression-cv": regression_cv_table, "ensembles": ensembles_table,
           "recipe": recipe_table, "train-on": train_on_table, "hard-case": hard_case_table, "step": step_table,
           "speed": speed_table, "budgets": budgets_table,
           "budgets-cv": budgets_cv_table, "budgets-defaults": budgets_defaults, "regression": regression_table,

@@ -35,7 +35,7 @@ CHANNELS = ["acc x", "acc y", "acc z", "gyro x", "gyro y", "gyro z"]  # BasicMot
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--dataset", default="BasicMotions")
-    parser.add_argument("--epochs", type=int, default=300)
+    parser.add_argument("--epochs", type=int, default=None, help="epoch cap (default: the estimator's)")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="examples/figures", help="folder for the figures")
@@ -48,7 +48,9 @@ def main() -> None:
 
     X_train, y_train = load_uea(args.dataset, split="train")
     X_test, y_test = load_uea(args.dataset, split="test")
-    params = dict(epochs=args.epochs, device=args.device, random_state=args.seed, verbose=1)
+    params = dict(device=args.device, random_state=args.seed, verbose=1)
+    if args.epochs is not None:
+        params.update(epochs=args.epochs)
     if smoke:
         params.update(epochs=2, filters=(8, 8, 8), kernel_sizes=(3, 3, 3), lstm_units=4)
     clf = MLSTMFCNClassifier(**params).fit(X_train, y_train)

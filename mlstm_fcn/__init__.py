@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 from ._warnings import LayoutWarning
 
+#: The version of mlstm-fcn, stated here only (the packaging reads it; ``CITATION.cff`` repeats it,
+#: checked by the tests).
 __version__ = "0.1.0"
 
 #: Public name -> the module defining it. Imported on first use: the estimators pull in torch,

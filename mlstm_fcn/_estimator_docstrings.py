@@ -89,8 +89,8 @@ def classifier_docstring(cls: type) -> str:
 _REGRESSOR_EPOCHS = """Most training epochs (fewer with ``early_stopping``); 500, as the
 classifier's "paper" preset (the paper trained 250 to 2000 epochs per
 dataset; regression was not part of it). Cross-validation inside the TRAIN
-splits of Tecator and Covid3Month kept them: neither the classifier's cap
-of 100, a budget of 2000 optimizer steps nor a plateau rule did better
+splits of Tecator and Covid3Month kept them: neither a cap of 100 epochs,
+a budget of 2000 optimizer steps nor a plateau rule did better
 (``benchmarks/results/regression-cv/``). A fit that reaches the cap while
 its training loss is still falling says so with a ``ConvergenceWarning``."""
 

@@ -31,7 +31,7 @@ class PersistenceMixin:
         Parameters
         ----------
         path : str or path-like
-            Destination file (``.safetensors`` is a fitting suffix).
+            Destination file (``.model``, as the command line names its files).
         """
         model_file.save_model(self, path)
 

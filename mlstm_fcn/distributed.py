@@ -11,12 +11,12 @@ the checkpoints. On GPUs the backend is NCCL with one GPU per process
 
 One machine, two GPUs::
 
-    torchrun --nproc_per_node 2 -m mlstm_fcn.distributed BasicMotions --out model.safetensors
+    torchrun --nproc_per_node 2 -m mlstm_fcn.distributed BasicMotions --out basicmotions.model
 
 Two machines of four GPUs each (run on both, ``--node_rank`` 0 and 1)::
 
     torchrun --nnodes 2 --node_rank 0 --nproc_per_node 4 --rdzv_backend c10d \\
-        --rdzv_endpoint HOST0:29500 -m mlstm_fcn.distributed --X X.npy --y y.npy --out model.safetensors
+        --rdzv_endpoint HOST0:29500 -m mlstm_fcn.distributed --X X.npy --y y.npy --out my.model
 
 ``--X`` and ``--y`` are ``.npy`` files, opened memory-mapped (every process
 reads only the batches it trains on). The estimator options are those of

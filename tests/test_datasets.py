@@ -22,7 +22,8 @@ BUNDLED = {
     "JapaneseVowels": (12, None, 9, 270, 370),
 }
 
-#: The development machines' (and CI's) archive directory, beside the clone: absent in fresh clones.
+#: An unpacked UEA archive in shared/uea beside the checkout, where there is one (absent from a fresh
+#: clone: the tests that read it skip).
 SHARED_UEA = Path(__file__).resolve().parents[1].parent / "shared" / "uea"
 
 
@@ -118,8 +119,8 @@ def test_look_up_order(isolated, monkeypatch):
     fake_copy(explicit, "ERing", 1)
     assert load_uea("ERing", data_dir=explicit)[0].shape[0] == 1  # data_dir= first
     # sktime's own datasets come last (Tecator and Covid3Month are found there by name).
-    assert datasets.uea_search_path(explicit) == [explicit, env, cache, BUNDLED_DIR, datasets.sktime_data_dir()]
-    assert (datasets.sktime_data_dir() / "Tecator" / "Tecator_TRAIN.ts").is_file()
+    assert datasets.uea_search_path(explicit) == [explicit, env, cache, BUNDLED_DIR, archive.sktime_data_dir()]
+    assert (archive.sktime_data_dir() / "Tecator" / "Tecator_TRAIN.ts").is_file()
 
 
 def test_a_folder_with_one_split_only_is_skipped(isolated):
@@ -331,7 +332,7 @@ def test_names_match_without_case_and_near_misses_are_suggested(isolated):
         (folder / f"MyData_{split}.ts").write_bytes((BUNDLED_DIR / "ERing" / f"ERing_{split}.ts").read_bytes())
     assert datasets.find_uea("mydata", isolated) == folder
     assert load_uea("MYDATA", "test", data_dir=isolated)[0].shape == (270, 4, 65)
-    assert "MyData" in datasets.closest_names("MyDta", isolated)
+    assert "MyData" in archive.closest_names("MyDta", isolated)
 
 
 def test_a_known_name_missing_locally_gets_no_suggestion_of_itself(isolated):

@@ -25,3 +25,27 @@ def test_a_missing_name_is_caught(monkeypatch):
     listed = [d for d in api_coverage.documented() if d != "mlstm_fcn.MLSTMFCNClassifier"]
     monkeypatch.setattr(api_coverage, "documented", lambda: listed)
     assert "mlstm_fcn.MLSTMFCNClassifier" in api_coverage.undocumented()
+
+
+def test_helpers_users_should_not_depend_on_are_not_public():
+    # What the package's own messages and search path use stays out of __all__ (and the reference).
+    import mlstm_fcn.datasets
+    import mlstm_fcn.datasets.archive
+    import mlstm_fcn.datasets.arrays
+    import mlstm_fcn.io.onnx_export
+
+    helpers = {mlstm_fcn.datasets: {"closest_names", "not_found_hint", "sktime_data_dir"},
+               mlstm_fcn.datasets.archive: {"closest_names", "not_found_hint", "sktime_data_dir"},
+               mlstm_fcn.datasets.arrays: {"NPY_CONTENT", "NPZ_CONTENT"},
+               mlstm_fcn.io.onnx_export: {"EXTRA"}}
+    for module, names in helpers.items():
+        assert not names & set(module.__all__), module.__name__
+    assert not {d.rpartition(".")[2] for d in api_coverage.documented()} & set().union(*helpers.values())
+
+
+def test_the_network_and_the_version_have_pages():
+    import mlstm_fcn.nn
+
+    listed = api_coverage.documented()
+    assert "mlstm_fcn.__version__" in listed
+    assert {f"mlstm_fcn.nn.{name}" for name in mlstm_fcn.nn.__all__} <= set(listed)

@@ -118,7 +118,7 @@ def test_real_out_of_memory_in_predict_retries_with_smaller_batches(basic_motion
 
 
 def test_ensemble_of_time_lstms_on_unequal_series_is_graph_captured():
-    # Written in a session without a GPU: the first run on one is in the next GPU session's notes.
+    # Time-wise LSTMs of two members on masked series, trained as one captured CUDA graph.
     from mlstm_fcn.datasets import load_uea
 
     X, y = load_uea("JapaneseVowels", split="train")  # 7-29 steps: masking and the last-step gather

@@ -1,4 +1,4 @@
-"""Issue 24's smaller items: warnings at the user's line through scikit-learn, readable messages."""
+"""Warnings at the user's line through scikit-learn, and readable messages."""
 
 import warnings
 

@@ -1,7 +1,7 @@
 """Every public name has an API page: the build fails when ``__all__`` names one the reference lacks.
 
 A public module is any module of the package whose dotted name has no part starting with ``_``,
-except those listed in :data:`INTERNAL`. Each name in its ``__all__`` must be listed by an
+except those listed in :data:`INTERNAL` and the submodules of the packages in :data:`PACKAGE_API`. Each name in its ``__all__`` must be listed by an
 ``autosummary`` in ``docs/api/`` (as itself, or as the same object re-exported elsewhere, e.g.
 ``mlstm_fcn.classifier.MLSTMFCNClassifier`` as ``mlstm_fcn.MLSTMFCNClassifier``).
 ``tests/test_docs_api.py`` runs the same check without building the docs.
@@ -18,19 +18,22 @@ API_DIR = Path(__file__).resolve().parents[1] / "api"
 
 #: Packages whose ``__all__`` serve the package itself, not its users (and why).
 INTERNAL = {
-    "mlstm_fcn.nn": "the torch modules the estimators build; users reach them through the estimators",
     "mlstm_fcn.training": "the training loop behind fit; its options are the estimators' parameters",
     "mlstm_fcn.inference": "the batched forward pass behind predict and the interpretation functions",
     "mlstm_fcn.datasets.ts_parse": "the .ts data-line parser behind load_ts",
     "mlstm_fcn.io.model_schema": "the check of a model file's content behind load (what it guarantees: saving page)",
+    "mlstm_fcn.io.versions": "the versions of the files save and checkpoints write (what they mean: saving page)",
 }
+#: Packages whose public names are those of the package's own ``__all__``; their submodules are
+#: where the names are defined, not a second way to import them.
+PACKAGE_API = {"mlstm_fcn.nn"}
 #: ``__all__`` entries that are not API objects.
-SKIP = {"__version__"}
+SKIP: set[str] = set()
 
 
 def _internal(name: str) -> bool:
     return any(name == m or name.startswith(m + ".") for m in INTERNAL) or any(
-        part.startswith("_") for part in name.split("."))
+        name.startswith(p + ".") for p in PACKAGE_API) or any(part.startswith("_") for part in name.split("."))
 
 
 def public_modules() -> list[str]:

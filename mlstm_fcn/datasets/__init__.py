@@ -34,15 +34,16 @@ from .archive import (
     BUNDLED_DIR, DATA_ENV, closest_names, find_uea, list_uea, load_uea, local_names, not_found_hint,
     sktime_data_dir, split_file, uea_search_path, user_cache_dir,
 )
-from .arrays import NPY_CONTENT, NPZ_CONTENT, load_arrays, load_labels
+from .arrays import load_arrays, load_labels
 from .catalogue import UEADataset
 from .download import DEFAULT_BASE_URL, URL_ENV, DownloadError, download_uea
 from .ts_file import load_ts
 from .ts_writer import write_ts
 
+# The public names. closest_names, not_found_hint and sktime_data_dir are imported here for the
+# command line's messages, not for users: they are not in __all__ and may change.
 __all__ = [
     "DATA_ENV", "URL_ENV", "DEFAULT_BASE_URL", "BUNDLED_DIR", "DownloadError", "UEADataset",
-    "closest_names", "download_uea", "find_uea", "list_uea", "local_names", "load_ts", "load_uea", "series_lengths",
-    "sktime_data_dir", "split_file", "uea_search_path", "user_cache_dir", "not_found_hint", "write_ts",
-    "NPY_CONTENT", "NPZ_CONTENT", "load_arrays", "load_labels",
+    "download_uea", "find_uea", "list_uea", "local_names", "load_ts", "load_uea", "series_lengths",
+    "split_file", "uea_search_path", "user_cache_dir", "write_ts", "load_arrays", "load_labels",
 ]

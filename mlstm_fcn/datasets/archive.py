@@ -29,9 +29,11 @@ from .ts_file import load_ts
 if TYPE_CHECKING:  # pandas is imported only by list_uea(as_frame=True)
     import pandas as pd
 
+# closest_names, not_found_hint and sktime_data_dir serve this package's messages and search path,
+# not users: they are left out.
 __all__ = [
-    "DATA_ENV", "BUNDLED_DIR", "closest_names", "find_uea", "list_uea", "load_uea", "local_names",
-    "not_found_hint", "sktime_data_dir", "split_file", "uea_search_path", "user_cache_dir",
+    "DATA_ENV", "BUNDLED_DIR", "find_uea", "list_uea", "load_uea", "local_names", "split_file",
+    "uea_search_path", "user_cache_dir",
 ]
 
 #: Environment variable naming a UEA archive directory.

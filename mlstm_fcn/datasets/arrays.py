@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["NPY_CONTENT", "NPZ_CONTENT", "load_arrays", "load_labels"]
+__all__ = ["load_arrays", "load_labels"]  # NPY_CONTENT and NPZ_CONTENT are the messages' wording
 
 #: What a ``.npy`` file of series holds.
 NPY_CONTENT = "one array X of shape (n, channels, time) (or (n, time) for univariate series)"
@@ -78,10 +78,10 @@ def load_arrays(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray | None]
     Parameters
     ----------
     path : str or path-like
-        A ``.npy`` file holding the series ``X`` alone (:data:`NPY_CONTENT`;
-        opened memory-mapped), or a ``.npz`` file holding ``X`` and,
-        optionally, ``y`` (:data:`NPZ_CONTENT`), as
-        ``np.savez(path, X=X, y=y)`` writes it.
+        A ``.npy`` file holding the series ``X`` alone, of shape
+        ``(n, channels, time)`` or ``(n, time)`` (opened memory-mapped), or a
+        ``.npz`` file holding ``X`` and, optionally, the labels ``y`` of
+        shape ``(n,)``, as ``np.savez(path, X=X, y=y)`` writes it.
 
     Returns
     -------

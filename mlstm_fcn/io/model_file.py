@@ -91,7 +91,7 @@ def save_model(estimator, path: str | os.PathLike) -> None:
     estimator : MLSTMFCNClassifier or MLSTMFCNRegressor
         A fitted estimator.
     path : str or path-like
-        Destination; the suffix is up to the caller (``.safetensors`` reads well).
+        Destination; the suffix is up to the caller (the command line writes ``.model``).
     """
     from sklearn.utils.validation import check_is_fitted
 

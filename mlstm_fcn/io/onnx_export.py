@@ -271,4 +271,4 @@ def export_onnx(clf, path: str | os.PathLike, opset: int | None = None) -> None:
     atomic_write(path, lambda f: f.write(blob))
 
 
-__all__ = ["EXTRA", "INPUT_NAME", "InferenceGraph", "OUTPUT_NAME", "export_onnx", "metadata"]
+__all__ = ["INPUT_NAME", "InferenceGraph", "OUTPUT_NAME", "export_onnx", "metadata"]
