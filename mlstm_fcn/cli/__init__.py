@@ -44,8 +44,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 warnings.showwarning = _show_warning
             args.func(args)
             sys.stdout.flush()  # a closed pipe shows here, inside the handlers below, not at exit
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:  # never exit 0: `fit && deploy` must not go on
+        print(f"{PROG}: interrupted" + (f": {_one_line(exc)}" if str(exc) else ""), file=sys.stderr)
         return 130
     except BrokenPipeError:
         # The reader went away (`mlstm-fcn evaluate ... | head`): stop quietly, as Unix tools do.
