@@ -25,8 +25,10 @@ import warnings
 from collections.abc import Sequence
 
 from .._text_output import one_line as _one_line
+from .._warnings import LayoutWarning
 from .common import PROG, CLIError
 from .parser import build_parser  # the docs' help pages and the start-up test read the parser here
+from .warning_options import apply_package_warning_options
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
@@ -42,6 +44,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         with warnings.catch_warnings():
             if not debug:
                 warnings.showwarning = _show_warning
+            apply_package_warning_options()
+            if getattr(args, "quiet", False):  # -q: the layout warning is a note (what fit was given), not a result
+                warnings.filterwarnings("ignore", category=LayoutWarning)
             args.func(args)
             sys.stdout.flush()  # a closed pipe shows here, inside the handlers below, not at exit
     except KeyboardInterrupt as exc:  # never exit 0: `fit && deploy` must not go on

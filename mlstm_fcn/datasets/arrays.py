@@ -6,6 +6,7 @@ What such a file must hold is said once, in :data:`NPY_CONTENT` and
 
 from __future__ import annotations
 
+import math
 import os
 import zipfile
 from pathlib import Path
@@ -21,16 +22,81 @@ NPZ_CONTENT = ("an array 'X' of shape (n, channels, time) (or (n, time)) and, op
                "(class labels or regression targets)")
 
 
+#: How numpy's two formats begin (a ``.npz`` is a zip archive; an empty one begins with its end record).
+_NPY_MAGIC = b"\x93NUMPY"
+_ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
+
+
 def _read(path: Path, what: str, mmap_mode: str | None = None):
     """``np.load`` without pickles, its errors said in terms of what the file should hold."""
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder, not a {path.suffix or 'data'} file; it must hold {what}.")
     if not path.is_file():
         raise FileNotFoundError(f"No such file: {path}.")
+    with open(path, "rb") as f:
+        start = f.read(len(_NPY_MAGIC))
+    if not (start.startswith(_NPY_MAGIC) or start[:4] in _ZIP_MAGICS):
+        # numpy would take it for a pickle and advise loading it "unsafely": it is simply not numpy's format.
+        kind = "a text file" if start and _looks_like_text(path) else "not a file numpy writes"
+        raise ValueError(f"{path} is not a readable {path.suffix} file of numbers ({kind}: neither np.save's "
+                         f"nor np.savez's format); it must hold {what}.")
+    if start[:4] in _ZIP_MAGICS:
+        _check_claims(path)
     try:
         return np.load(path, allow_pickle=False, mmap_mode=mmap_mode)
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
-        # Object arrays need pickles (refused: loading them could run code); anything else is not numpy's format.
-        raise ValueError(f"{path} is not a readable {path.suffix} file of numbers ({exc}); it must hold "
+        raise ValueError(f"{path} is not a readable {path.suffix} file of numbers ({_reason(exc)}); it must hold "
                          f"{what}.") from None
+
+
+def _reason(exc: Exception) -> str:
+    # Object arrays need pickles, refused because loading them could run code: numpy's own text would
+    # advise allow_pickle, which is not advice to relay.
+    objects = "pickle" in str(exc) or "Python objects" in str(exc)
+    return "it holds Python objects, which are never loaded: they could run code" if objects else str(exc)
+
+
+def _looks_like_text(path: Path) -> bool:
+    with open(path, "rb") as f:
+        head = f.read(4096)
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return b"\x00" not in head
+
+
+def _claimed_bytes(member) -> tuple[int, int] | None:
+    """``(header bytes, array bytes its header claims)`` of a ``.npy`` stream, None if numpy should say what is wrong."""
+    try:
+        version = np.lib.format.read_magic(member)
+        read_header = {(1, 0): np.lib.format.read_array_header_1_0,
+                       (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+        if read_header is None:
+            return None
+        shape, _, dtype = read_header(member)
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile):
+        return None
+    if dtype.hasobject:
+        return None
+    return member.tell(), math.prod(shape) * dtype.itemsize
+
+
+def _check_claims(path: Path) -> None:
+    """Refuse a ``.npz`` member whose header claims more bytes than the member holds, before numpy allocates them."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for info in zf.infolist():
+                if not info.filename.endswith(".npy"):
+                    continue
+                with zf.open(info) as member:
+                    claim = _claimed_bytes(member)
+                if claim is not None and claim[1] > info.file_size - claim[0]:
+                    raise ValueError(f"{path}: the header of {info.filename!r} claims an array of {claim[1]} bytes, "
+                                     f"but the member holds {max(info.file_size - claim[0], 0)}; the file is damaged "
+                                     "or not what it says.")
+    except (zipfile.BadZipFile, OSError, EOFError):
+        return  # np.load says what is wrong with the archive
 
 
 def _check_X(X: np.ndarray, path: Path, what: str) -> np.ndarray:
