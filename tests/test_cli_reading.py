@@ -1,4 +1,4 @@
-"""What the command line says of files that are not what they claim, of odd folders, and of warnings it is told to drop."""
+"""What the command line says of files that are not what they claim, of odd folders, and of the warnings it drops."""
 
 import io
 import os

@@ -217,7 +217,8 @@ def test_a_complete_copy_already_there_is_kept(server, cache):
 def test_a_zip_whose_ts_files_do_not_read_never_enters_the_cache(server, cache):
     html = "<html><body>Service unavailable</body></html>\n"
     server.serve("Toy", make_zip({"Toy_TRAIN.ts": html, "Toy_TEST.ts": html}))
-    with pytest.raises(DownloadError, match=r"Toy_T\w+\.ts in the archive is not a readable .ts file \(line 1 is data before the @data tag.*nothing was added"):
+    with pytest.raises(DownloadError, match=r"Toy_T\w+\.ts in the archive is not a readable .ts file "
+                                           r"\(line 1 is data before the @data tag.*nothing was added"):
         load_uea("Toy", "train", download=True, base_url=server.url, timeout=5)
     assert_nothing_left(cache)
     server.serve("Toy", GOOD)  # fixed on the server: the next call fetches it

@@ -102,7 +102,8 @@ def cmd_fit(args) -> None:
     result = {
         "model": str(out), "dataset": what, "task": task, "device": str(clf.device_), "epochs": clf.n_epochs_,
         "best_epoch": best, "seconds": round(seconds, 2),
-        # False: the epoch cap ended a network still learning (a warning above says by how much).
+        # False: the epoch cap ended a network still learning (a warning above says by how much);
+        # None: too short to judge.
         "converged": clf.converged_,
         # The saved model's own figures (what predict gives on the training series), not the
         # training-mode figures of the history.

@@ -67,7 +67,7 @@ def _looks_like_text(path: Path) -> bool:
 
 
 def _claimed_bytes(member) -> tuple[int, int] | None:
-    """``(header bytes, array bytes its header claims)`` of a ``.npy`` stream, None if numpy should say what is wrong."""
+    """``(header bytes, array bytes its header claims)`` of a ``.npy`` stream; None: numpy says what is wrong."""
     try:
         version = np.lib.format.read_magic(member)
         read_header = {(1, 0): np.lib.format.read_array_header_1_0,

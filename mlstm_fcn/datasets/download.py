@@ -162,7 +162,8 @@ def _verify(folder: Path, files: list[str], url: str) -> None:
         try:
             load_ts(folder / name, require_labels=False)
         except ValueError as exc:
-            reason = str(exc).replace(f"{folder / name}: ", "").replace(str(folder / name), name)  # not a temporary path
+            # Named as in the archive, not by the temporary path that is about to go.
+            reason = str(exc).replace(f"{folder / name}: ", "").replace(str(folder / name), name)
             raise DownloadError(f"{url}: {name} in the archive is not a readable .ts file ({reason}); nothing was "
                                 "added to the cache.") from None
 
