@@ -33,7 +33,7 @@ def _lying_npz(path, shape):
 
 def test_an_npz_header_claiming_a_huge_array_is_refused_before_it_is_allocated(tmp_path):
     _lying_npz(tmp_path / "big.npz", (1 << 31, 1, 1))  # 16 GiB claimed, 64 bytes held
-    with pytest.raises(ValueError, match="claims an array of 17179869184 bytes, but the member holds 64"):
+    with pytest.raises(ValueError, match="claims an array of 17179869184 bytes, but it holds 64"):
         load_arrays(tmp_path / "big.npz")
 
 
@@ -114,3 +114,18 @@ def test_pythonwarnings_silences_the_layout_warning_of_the_command(transposed_np
                           cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "channels of" not in proc.stderr
+
+
+def test_an_npy_header_claiming_more_than_the_file_holds_is_refused_before_it_is_allocated(tmp_path):
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False, "shape": (1 << 40,)})
+    (tmp_path / "y.npy").write_bytes(header.getvalue() + b"\0" * 64)  # 8 TiB claimed
+    with pytest.raises(ValueError, match="claims an array of 8796093022208 bytes, but it holds 64"):
+        datasets.load_labels(tmp_path / "y.npy", 8)
+
+
+def test_an_npz_member_that_is_not_an_array_is_refused(tmp_path):
+    with zipfile.ZipFile(tmp_path / "d.npz", "w") as zf:
+        zf.writestr("X.npy", b"hello, not numpy")
+    with pytest.raises(ValueError, match="member 'X' is not a .npy array"):
+        load_arrays(tmp_path / "d.npz")

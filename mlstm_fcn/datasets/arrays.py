@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import tokenize
 import zipfile
 from pathlib import Path
 
@@ -25,6 +26,10 @@ NPZ_CONTENT = ("an array 'X' of shape (n, channels, time) (or (n, time)) and, op
 #: How numpy's two formats begin (a ``.npz`` is a zip archive; an empty one begins with its end record).
 _NPY_MAGIC = b"\x93NUMPY"
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
+#: What numpy and zipfile raise on a malformed file: its header is parsed as Python literals
+#: (tokenize, ast), and its sizes and members are taken from the file.
+_MALFORMED = (ValueError, OSError, EOFError, zipfile.BadZipFile, tokenize.TokenError, SyntaxError, TypeError,
+              OverflowError, KeyError)
 
 
 def _read(path: Path, what: str, mmap_mode: str | None = None):
@@ -42,9 +47,12 @@ def _read(path: Path, what: str, mmap_mode: str | None = None):
                          f"nor np.savez's format); it must hold {what}.")
     if start[:4] in _ZIP_MAGICS:
         _check_claims(path)
+    else:
+        with open(path, "rb") as f:
+            _check_claim(f, path.stat().st_size, path, path.name)
     try:
         return np.load(path, allow_pickle=False, mmap_mode=mmap_mode)
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+    except _MALFORMED as exc:
         raise ValueError(f"{path} is not a readable {path.suffix} file of numbers ({_reason(exc)}); it must hold "
                          f"{what}.") from None
 
@@ -75,27 +83,32 @@ def _claimed_bytes(member) -> tuple[int, int] | None:
         if read_header is None:
             return None
         shape, _, dtype = read_header(member)
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile):
+    except _MALFORMED:
         return None
     if dtype.hasobject:
         return None
     return member.tell(), math.prod(shape) * dtype.itemsize
 
 
+def _check_claim(stream, size: int, path: Path, name: str) -> None:
+    """Refuse a ``.npy`` stream of ``size`` bytes whose header claims more, before numpy allocates the claim."""
+    claim = _claimed_bytes(stream)
+    if claim is not None and claim[1] > size - claim[0]:
+        raise ValueError(f"{path}: the header of {name!r} claims an array of {claim[1]} bytes, but it holds "
+                         f"{max(size - claim[0], 0)}; the file is damaged or not what it says.")
+
+
 def _check_claims(path: Path) -> None:
-    """Refuse a ``.npz`` member whose header claims more bytes than the member holds, before numpy allocates them."""
+    """:func:`_check_claim` for every member of a ``.npz`` archive."""
     try:
         with zipfile.ZipFile(path) as zf:
             for info in zf.infolist():
-                if not info.filename.endswith(".npy"):
-                    continue
-                with zf.open(info) as member:
-                    claim = _claimed_bytes(member)
-                if claim is not None and claim[1] > info.file_size - claim[0]:
-                    raise ValueError(f"{path}: the header of {info.filename!r} claims an array of {claim[1]} bytes, "
-                                     f"but the member holds {max(info.file_size - claim[0], 0)}; the file is damaged "
-                                     "or not what it says.")
-    except (zipfile.BadZipFile, OSError, EOFError):
+                if info.filename.endswith(".npy"):
+                    with zf.open(info) as member:
+                        _check_claim(member, info.file_size, path, info.filename)
+    except _MALFORMED as exc:
+        if isinstance(exc, ValueError) and "claims an array" in str(exc):
+            raise
         return  # np.load says what is wrong with the archive
 
 
@@ -187,7 +200,11 @@ def load_arrays(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray | None]
         try:
             X = archive["X"]
             y = archive["y"] if "y" in names else None
-        except ValueError as exc:  # an object array inside the archive
-            raise ValueError(f"{path}: {exc}; a .npz file must hold {NPZ_CONTENT}, as numbers or strings.") from None
+        except _MALFORMED as exc:  # an object array inside the archive, or a member that is not numpy's format
+            raise ValueError(f"{path}: {_reason(exc)}; a .npz file must hold {NPZ_CONTENT}, as numbers or "
+                             "strings.") from None
+    for name, array in (("X", X), ("y", y)):
+        if array is not None and not isinstance(array, np.ndarray):  # numpy hands over such a member's bytes
+            raise ValueError(f"{path}: its member {name!r} is not a .npy array; a .npz file must hold {NPZ_CONTENT}.")
     X = _check_X(X, path, NPZ_CONTENT)
     return X, None if y is None else _check_y(y, X.shape[0], path, NPZ_CONTENT)
