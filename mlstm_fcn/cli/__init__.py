@@ -14,7 +14,8 @@ A dataset is a UEA archive name (looked up as in :func:`mlstm_fcn.datasets.load_
 ``.npy``, ``.npz``). Results print as a table,
 or as JSON with ``--json``. Errors print one line on stderr and exit with
 status 1 (2 for a wrong command line); ``MLSTM_FCN_DEBUG=1`` shows the
-traceback instead.
+traceback instead. Ctrl-C exits with status 130 (never 0), and no output
+replaces an input or, interrupted, an existing file (:mod:`mlstm_fcn.cli.outputs`).
 """
 
 from __future__ import annotations
