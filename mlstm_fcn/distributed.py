@@ -52,7 +52,7 @@ import numpy as np
 from ._text_output import one_line
 from .cli.common import CLIError
 from .cli.options import ESTIMATOR_OPTIONS, FitHelpFormatter, add_estimator_options, estimator_option_values
-from .cli.outputs import check_output
+from .cli.outputs import check_output, data_inputs
 
 PROG = "torchrun -m mlstm_fcn.distributed"
 #: The environment variables torchrun sets for every process it starts.
@@ -158,18 +158,17 @@ def load_training_set(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray]
     """
     from .cli.inputs import load_data
 
-    if (args.X is None) == (args.dataset is None) or (args.y is not None and args.X is None):
-        raise LaunchError("give a dataset name, or --X (with --y for a .npy file of series)")
-    X, y, what = load_data(args.X if args.X is not None else args.dataset, "train", None, False, args.y)
+    X, y, what = load_data(_data_spec(args), "train", None, False, args.y)
     if y is None:
         raise LaunchError(f"{what} has no labels; give them with --y LABELS.npy")
     return X, y
 
 
-def _input_files(args: argparse.Namespace) -> list:
-    from .cli.outputs import data_inputs
-
-    return data_inputs(args.X if args.X is not None else args.dataset or "", "train", None, args.y)
+def _data_spec(args: argparse.Namespace) -> str:
+    """The dataset the options name: ``--X`` or the dataset argument, exactly one of them."""
+    if (args.X is None) == (args.dataset is None) or (args.y is not None and args.X is None):
+        raise LaunchError("give a dataset name, or --X (with --y for a .npy file of series)")
+    return args.X if args.X is not None else args.dataset
 
 
 def _check_environment() -> None:
@@ -207,7 +206,9 @@ def _fit(args: argparse.Namespace) -> int:
 
     from .classifier import MLSTMFCNClassifier
 
-    params = estimator_params(args)  # the same command line on every rank: all stop here alike
+    # The same command line on every rank: all stop here alike, before they join a process group.
+    params = estimator_params(args)
+    spec = _data_spec(args)
     cuda = torch.cuda.is_available()
     backend = ("nccl" if cuda else "gloo") if args.backend == "auto" else args.backend
     local_rank = int(os.environ.get("LOCAL_RANK", 0))
@@ -220,7 +221,7 @@ def _fit(args: argparse.Namespace) -> int:
         problem, data = None, None
         try:  # what fit checks before training, here before the ranks start training together
             if rank == 0:
-                check_output(args.out, "--out", _input_files(args))
+                check_output(args.out, "--out", data_inputs(spec, "train", None, args.y))
             data = load_training_set(args)
         except (OSError, ValueError, TypeError, CLIError) as exc:
             problem = one_line(exc)

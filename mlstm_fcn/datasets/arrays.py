@@ -45,11 +45,7 @@ def _read(path: Path, what: str, mmap_mode: str | None = None):
         kind = "a text file" if start and _looks_like_text(path) else "not a file numpy writes"
         raise ValueError(f"{path} is not a readable {path.suffix} file of numbers ({kind}: neither np.save's "
                          f"nor np.savez's format); it must hold {what}.")
-    if start[:4] in _ZIP_MAGICS:
-        _check_claims(path)
-    else:
-        with open(path, "rb") as f:
-            _check_claim(f, path.stat().st_size, path, path.name)
+    _check_claims(path, archive=start[:4] in _ZIP_MAGICS)
     try:
         return np.load(path, allow_pickle=False, mmap_mode=mmap_mode)
     except _MALFORMED as exc:
@@ -90,26 +86,33 @@ def _claimed_bytes(member) -> tuple[int, int] | None:
     return member.tell(), math.prod(shape) * dtype.itemsize
 
 
-def _check_claim(stream, size: int, path: Path, name: str) -> None:
-    """Refuse a ``.npy`` stream of ``size`` bytes whose header claims more, before numpy allocates the claim."""
+def _claim_problem(stream, size: int, path: Path, name: str) -> str | None:
+    """What is wrong with a ``.npy`` stream of ``size`` bytes whose header claims more (None: nothing)."""
     claim = _claimed_bytes(stream)
-    if claim is not None and claim[1] > size - claim[0]:
-        raise ValueError(f"{path}: the header of {name!r} claims an array of {claim[1]} bytes, but it holds "
-                         f"{max(size - claim[0], 0)}; the file is damaged or not what it says.")
+    if claim is None or claim[1] <= size - claim[0]:
+        return None
+    return (f"{path}: the header of {name!r} claims an array of {claim[1]} bytes, but it holds "
+            f"{max(size - claim[0], 0)}; the file is damaged or not what it says.")
 
 
-def _check_claims(path: Path) -> None:
-    """:func:`_check_claim` for every member of a ``.npz`` archive."""
+def _check_claims(path: Path, archive: bool) -> None:
+    """Refuse a ``.npy`` file, or ``.npz`` member, whose header claims more bytes than it holds, before numpy
+    allocates the claim (numpy allocates first, then finds the end of the file)."""
+    problem = None
     try:
-        with zipfile.ZipFile(path) as zf:
-            for info in zf.infolist():
-                if info.filename.endswith(".npy"):
-                    with zf.open(info) as member:
-                        _check_claim(member, info.file_size, path, info.filename)
-    except _MALFORMED as exc:
-        if isinstance(exc, ValueError) and "claims an array" in str(exc):
-            raise
-        return  # np.load says what is wrong with the archive
+        if not archive:
+            with open(path, "rb") as f:
+                problem = _claim_problem(f, path.stat().st_size, path, path.name)
+        else:
+            with zipfile.ZipFile(path) as zf:
+                for info in zf.infolist():
+                    if problem is None and info.filename.endswith(".npy"):
+                        with zf.open(info) as member:
+                            problem = _claim_problem(member, info.file_size, path, info.filename)
+    except _MALFORMED:
+        return  # np.load says what is wrong with the file
+    if problem is not None:
+        raise ValueError(problem)
 
 
 def _check_X(X: np.ndarray, path: Path, what: str) -> np.ndarray:
