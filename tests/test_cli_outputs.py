@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from mlstm_fcn import cli, load_model
+from mlstm_fcn.cli import commands
 from mlstm_fcn.cli.outputs import InterruptWatch, data_inputs, interrupted_path, same_file
 from mlstm_fcn.datasets import BUNDLED_DIR
-from mlstm_fcn.training import loop
 
 TINY = ["--epochs", "2", "--filters", "4,4,4", "--kernel-sizes", "3,3,3", "--lstm-units", "2",
         "--se-reduction", "2", "--device", "cpu", "--quiet"]
@@ -31,9 +31,11 @@ def files(tmp_path, tiny_data):
 
 
 def _never_trained(monkeypatch):
+    """An epoch callback that fails the command: no epoch may end."""
     def fail(*args, **kwargs):
         raise AssertionError("training started")
-    monkeypatch.setattr(loop, "train", fail)
+    real = commands._fit_params
+    monkeypatch.setattr(commands, "_fit_params", lambda args: {**real(args), "callbacks": [fail]})
 
 
 @pytest.mark.parametrize("argv, out", [
@@ -88,13 +90,12 @@ def test_export_refuses_to_write_over_its_model(files, capsys):
 
 
 def _interrupt_after_first_epoch(monkeypatch):
-    """Ctrl-C as a user gives it: SIGINT to this process while the first epoch ends."""
-    real = loop.stop_reason
+    """Ctrl-C as a user gives it: SIGINT to this process as the first epoch ends (an epoch callback sends it)."""
+    real = commands._fit_params
 
-    def stop_reason(state, config):
+    def sigint(*args, **kwargs):
         signal.raise_signal(signal.SIGINT)
-        return real(state, config)
-    monkeypatch.setattr(loop, "stop_reason", stop_reason)
+    monkeypatch.setattr(commands, "_fit_params", lambda args: {**real(args), "callbacks": [sigint]})
 
 
 def test_an_interrupted_fit_exits_130_leaves_the_existing_model_and_writes_the_partial_one_apart(
