@@ -303,7 +303,11 @@ class MLSTMFCNBase(PersistenceMixin, BaseEstimator):
         # if its loss (margins) still falls.
         fitted = accuracy is not None and accuracy == 1.0
         still_learning = not fitted and not all(c.converged for c in runs)
-        self.converged_ = not still_learning and not any(r.interrupted for r in results)
+        too_short = not fitted and not all(c.judged for c in runs)  # no claim: neither converged nor not
+        if any(r.interrupted for r in results) or still_learning:
+            self.converged_ = False
+        else:
+            self.converged_ = None if too_short else True
         if still_learning:
             figures = f"the returned model's training loss is {loss:.4g}" + (
                 "" if accuracy is None or np.isnan(accuracy) else f" and its training accuracy {accuracy:.3f}")

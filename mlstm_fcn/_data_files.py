@@ -36,6 +36,8 @@ def read_data_file(path: str | os.PathLike,
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise ValueError(f"{path}: a data file is .ts, .npy or .npz, not {suffix or 'a file without suffix'}.")
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder, not a {suffix} file.")
     if not path.is_file():
         raise FileNotFoundError(f"no such {suffix} file: {path}")
     if suffix == ".ts":

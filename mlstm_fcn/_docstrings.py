@@ -269,8 +269,10 @@ the epochs, at most 20, not below the tenth before by more than 0.2%
 and two standard errors; see
 :mod:`mlstm_fcn.training.convergence`), or a classifier that classifies
 every training series right. False: the cap ended a network that was
-still learning, and a ``ConvergenceWarning`` said so; for an
-ensemble, every network is judged. None after ``partial_fit``.""",
+still learning, and a ``ConvergenceWarning`` said so, or training was
+interrupted; for an ensemble, every network is judged. None (no claim
+either way): the cap ended a run too short to judge (fewer epochs than the
+two compared windows, e.g. ``epochs=1``), or after ``partial_fit``.""",
     "autocast_dtype_": """autocast_dtype_ : torch.dtype or None
 Mixed-precision dtype of training and prediction (None: float32).""",
     "data_on_device_": """data_on_device_ : bool

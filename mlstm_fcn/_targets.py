@@ -14,6 +14,7 @@ from sklearn.exceptions import DataConversionWarning
 from sklearn.utils import check_array
 
 from ._warnings import warn
+from .io.json_codec import label_problem
 
 
 def _as_numpy(values):
@@ -47,6 +48,10 @@ def check_y(y, n_samples: int) -> np.ndarray:
                  else type(v).__name__ for v in y}
         if len(kinds) > 1:
             raise TypeError(f"y mixes label types ({', '.join(sorted(kinds))}); use one type for all labels.")
+    # Before training, not at save: a model whose labels its file cannot hold would be lost.
+    problem = label_problem(y)
+    if problem is not None:
+        raise ValueError(f"y: {problem}.")
     return y
 
 

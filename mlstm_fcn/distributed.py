@@ -28,10 +28,15 @@ given by its option (``--seed`` for ``random_state``, ``--checkpoint-dir``,
 ``--epochs`` ...) or by ``--param``, not both ways with two values.
 ``batch_size`` is the global batch, split over the processes.
 
-Errors print one line, from rank 0 only (every rank meets the same wrong
-option or file), and exit with status 1; ``MLSTM_FCN_DEBUG=1`` shows every
-rank's traceback instead. Run without ``torchrun`` (no ``RANK`` in the
-environment), the launcher says how to start it.
+The data are read as ``mlstm-fcn fit`` reads them (:func:`mlstm_fcn.cli.inputs.load_data`:
+``--X`` may also be a ``.npz`` holding ``X`` and ``y``, or a ``.ts`` file), and
+everything that can fail before training is checked before it, on every
+rank: the options, ``--out`` (rank 0's: writable, not one of the inputs) and
+the data; the ranks agree on the outcome, so that none trains while another
+has stopped. Errors print one line, from rank 0 only, and exit with status 1;
+``MLSTM_FCN_DEBUG=1`` shows every rank's traceback instead. Run without
+``torchrun`` (no ``RANK`` in the environment), the launcher says how to start
+it; a torchrun variable that is not a whole number is named.
 """
 
 from __future__ import annotations
@@ -45,11 +50,19 @@ from collections.abc import Sequence
 import numpy as np
 
 from ._text_output import one_line
+from .cli.common import CLIError
 from .cli.options import ESTIMATOR_OPTIONS, FitHelpFormatter, add_estimator_options, estimator_option_values
+from .cli.outputs import check_output, data_inputs
 
 PROG = "torchrun -m mlstm_fcn.distributed"
 #: The environment variables torchrun sets for every process it starts.
 _TORCHRUN_ENV = ("RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT")
+#: Those of them (and LOCAL_RANK) that hold whole numbers.
+_INTEGER_ENV = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_PORT")
+
+
+class LaunchError(ValueError):
+    """A wrong option, file or environment: said in one line, by rank 0."""
 
 
 def _rank() -> int:
@@ -83,8 +96,9 @@ def parser() -> argparse.ArgumentParser:
     p = _Parser(prog=PROG, formatter_class=FitHelpFormatter,
                 description="Fit MLSTM-FCN data-parallel on the processes torchrun starts.")
     p.add_argument("dataset", nargs="?", help="a UEA dataset name (its TRAIN split); or give --X and --y")
-    p.add_argument("--X", help=".npy file of series (n, C, T), opened memory-mapped")
-    p.add_argument("--y", help=".npy file of labels (n,)")
+    p.add_argument("--X", help=".npy file of series (n, C, T), opened memory-mapped (or a .npz or .ts file "
+                               "holding the labels too)")
+    p.add_argument("--y", help=".npy file of labels (n,) of a .npy --X")
     p.add_argument("--out", required=True, help="model file that rank 0 writes")
     p.add_argument("--seed", type=int, default=None,
                    help=f"random_state (the same on every rank; default {DEFAULT_SEED})")
@@ -111,7 +125,7 @@ def estimator_params(args: argparse.Namespace) -> dict:
 
     Raises
     ------
-    SystemExit
+    LaunchError
         On such a conflict, ``--param random_state=null``, or ``--param distributed=...`` other than true.
     """
     params = dict(args.param)
@@ -122,12 +136,12 @@ def estimator_params(args: argparse.Namespace) -> dict:
         if name in params and _plain(params[name]) != _plain(value):
             option = {"random_state": "--seed", **{n: flag for flag, n, _ in ESTIMATOR_OPTIONS}}.get(
                 name, "--" + name.replace("_", "-"))
-            raise SystemExit(f"--param {name}={params[name]!r} and {option} {value!r} disagree; give one of them")
+            raise LaunchError(f"--param {name}={params[name]!r} and {option} {value!r} disagree; give one of them")
         params[name] = value
     if params.setdefault("random_state", DEFAULT_SEED) is None:
-        raise SystemExit("--param random_state=null would draw another seed on every rank; give a number")
+        raise LaunchError("--param random_state=null would draw another seed on every rank; give a number")
     if params.setdefault("distributed", True) is not True:
-        raise SystemExit("--param distributed must be true: this launcher runs data-parallel fits")
+        raise LaunchError("--param distributed must be true: this launcher runs data-parallel fits")
     return params
 
 
@@ -136,17 +150,34 @@ def _plain(value):
     return list(value) if isinstance(value, tuple) else value
 
 
-def load_training_set(args: argparse.Namespace):
-    """``(X, y)`` as the options name them: a UEA TRAIN split, or memory-mapped ``.npy`` files."""
-    if args.X is not None or args.y is not None:
-        if args.X is None or args.y is None or args.dataset is not None:
-            raise ValueError("give a dataset name, or both --X and --y")
-        return np.load(args.X, mmap_mode="r"), np.load(args.y, allow_pickle=False)
-    if args.dataset is None:
-        raise ValueError("give a dataset name, or both --X and --y")
-    from .datasets import load_uea
+def load_training_set(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray]:
+    """``(X, y)`` as the options name them, read by ``mlstm-fcn fit``'s checked reader.
 
-    return load_uea(args.dataset, split="train")
+    A UEA name (its TRAIN split), or ``--X`` (a ``.npy`` file, memory-mapped,
+    with ``--y``; or a ``.npz`` or ``.ts`` file holding the labels too).
+    """
+    from .cli.inputs import load_data
+
+    X, y, what = load_data(_data_spec(args), "train", None, False, args.y)
+    if y is None:
+        raise LaunchError(f"{what} has no labels; give them with --y LABELS.npy")
+    return X, y
+
+
+def _data_spec(args: argparse.Namespace) -> str:
+    """The dataset the options name: ``--X`` or the dataset argument, exactly one of them."""
+    if (args.X is None) == (args.dataset is None) or (args.y is not None and args.X is None):
+        raise LaunchError("give a dataset name, or --X (with --y for a .npy file of series)")
+    return args.X if args.X is not None else args.dataset
+
+
+def _check_environment() -> None:
+    """Torchrun's variables that hold numbers, checked so that a wrong one is named (not "invalid literal")."""
+    for name in _INTEGER_ENV:
+        value = os.environ.get(name)
+        if value is not None and not value.strip().isdigit():
+            raise LaunchError(f"environment variable {name}={value!r} is not a whole number (torchrun sets it; "
+                              "so must whoever starts these processes another way)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -159,6 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr)
         return 1
     try:
+        _check_environment()
         return _fit(args)
     except Exception as exc:  # one line for the user, from one rank, not a traceback per rank
         if os.environ.get("MLSTM_FCN_DEBUG", "") not in ("", "0"):
@@ -174,6 +206,9 @@ def _fit(args: argparse.Namespace) -> int:
 
     from .classifier import MLSTMFCNClassifier
 
+    # The same command line on every rank: all stop here alike, before they join a process group.
+    params = estimator_params(args)
+    spec = _data_spec(args)
     cuda = torch.cuda.is_available()
     backend = ("nccl" if cuda else "gloo") if args.backend == "auto" else args.backend
     local_rank = int(os.environ.get("LOCAL_RANK", 0))
@@ -182,11 +217,17 @@ def _fit(args: argparse.Namespace) -> int:
     dist.init_process_group(backend)
     try:
         rank = dist.get_rank()
-        params = estimator_params(args)
         params.setdefault("device", f"cuda:{local_rank}" if cuda and backend == "nccl" else "cpu")
-        X, y = load_training_set(args)
+        problem, data = None, None
+        try:  # what fit checks before training, here before the ranks start training together
+            if rank == 0:
+                check_output(args.out, "--out", data_inputs(spec, "train", None, args.y))
+            data = load_training_set(args)
+        except (OSError, ValueError, TypeError, CLIError) as exc:
+            problem = one_line(exc)
+        _agree(problem, dist)
         clf = MLSTMFCNClassifier(**params)
-        clf.fit(X, y)
+        clf.fit(*data)
         if rank == 0:
             clf.save(args.out)
             print(f"rank 0 of {dist.get_world_size()}: {clf.n_epochs_} epochs, training loss "
@@ -195,6 +236,16 @@ def _fit(args: argparse.Namespace) -> int:
     finally:
         dist.destroy_process_group()
     return 0
+
+
+def _agree(problem: str | None, dist) -> None:
+    """Every rank learns whether any rank failed its checks, and all stop together with the first failure."""
+    problems: list = [None] * dist.get_world_size()
+    dist.all_gather_object(problems, problem)
+    failed = [(r, p) for r, p in enumerate(problems) if p is not None]
+    if failed:
+        rank, first = failed[0]
+        raise LaunchError(first if rank == 0 else f"rank {rank}: {first}")
 
 
 if __name__ == "__main__":

@@ -426,7 +426,7 @@ def test_hard_case_spreads_scales_over_decades_and_its_run_resumes(tmp_path, mon
     hard_case.main()  # resumes: nothing left to run
     with (tmp_path / "hard_case.csv").open() as f:
         rows = list(csv.DictReader(f))
-    assert len(rows) == 1 and rows[0]["epochs_run"] == "1" and rows[0]["converged"] in {"True", "False"}
+    assert len(rows) == 1 and rows[0]["epochs_run"] == "1" and rows[0]["converged"] in {"", "True"}  # one epoch: too short to judge, unless fitted
     assert 0.0 <= float(rows[0]["test_accuracy"]) <= 1.0
 
 

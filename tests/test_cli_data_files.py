@@ -121,7 +121,7 @@ def test_unknown_dataset_says_how_to_get_it(capsys, empty_cache):
 def test_download_option_fetches_through_load_uea(capsys, empty_cache, monkeypatch, tmp_path, one_torch_thread):
     calls = []
 
-    def fake_download(name, cache_dir, *, base_url=None, timeout=None):
+    def fake_download(name, cache_dir, *, base_url=None, timeout=None, deadline=None):
         # Stands in for the verified download: unpacks a bundled dataset under the asked name.
         calls.append((name, cache_dir))
         folder = cache_dir / name

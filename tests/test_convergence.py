@@ -103,3 +103,17 @@ def test_a_saved_model_keeps_whether_it_converged(tmp_path):
     clf = MLSTMFCNClassifier(**{**FAST, "epochs": 30}, stop_when_fitted=None, random_state=0).fit(X, y)
     clf.save(tmp_path / "m.model")
     assert MLSTMFCNClassifier.load(tmp_path / "m.model").converged_ is clf.converged_ is False
+
+
+def test_a_run_too_short_to_judge_makes_no_claim(tiny_data):
+    X, y = tiny_data
+    rng = np.random.default_rng(0)
+    random_labels = rng.permutation(y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        clf = MLSTMFCNClassifier(**{**FAST, "epochs": 1}, random_state=0).fit(X, random_labels)
+    assert clf.train_accuracy_ < 1.0 and clf.converged_ is None
+    assert not diagnose([1.0], epochs_in_call=1, cap=1).judged
+    assert diagnose([1.0], epochs_in_call=1, cap=5).judged  # a stop rule ended it: it says how it ended
+    assert diagnose([1.0, 0.5], epochs_in_call=2, cap=2).judged
+

@@ -160,13 +160,65 @@ def test_launcher_errors_are_one_line_from_rank_0_only(tmp_path):
     (["--threads", "2", "--param", "n_jobs=1"], "n_jobs=1 and --threads 2 disagree"),
 ])
 def test_launcher_parameters_are_honoured_or_refused_never_silently_overridden(argv, expected):
-    from mlstm_fcn.distributed import estimator_params, parser
+    from mlstm_fcn.distributed import LaunchError, estimator_params, parser
 
     args = parser().parse_args(["--X", "x.npy", "--y", "y.npy", "--out", "m", *argv])
     if isinstance(expected, str):
-        with pytest.raises(SystemExit, match=expected):
+        with pytest.raises(LaunchError, match=expected):
             estimator_params(args)
         return
     params = estimator_params(args)
     assert params["distributed"] is True
     assert {k: params.get(k) for k in expected} == expected
+
+
+@pytest.mark.parametrize("name, value", [("RANK", "abc"), ("MASTER_PORT", "x"), ("WORLD_SIZE", "2.5")])
+def test_a_torchrun_variable_that_is_not_a_number_is_named(capsys, monkeypatch, name, value):
+    from mlstm_fcn import distributed
+
+    for var, default in (("RANK", "0"), ("WORLD_SIZE", "1"), ("MASTER_ADDR", "127.0.0.1"), ("MASTER_PORT", "1")):
+        monkeypatch.setenv(var, default)
+    monkeypatch.setenv(name, value)
+    assert distributed.main(["BasicMotions", "--out", "m.safetensors"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("torchrun -m mlstm_fcn.distributed: error: ")
+    assert f"{name}={value!r} is not a whole number" in err[0] and "invalid literal" not in err[0]
+
+
+def test_a_conflict_of_options_is_one_line_with_the_launchers_name(capsys, monkeypatch):
+    from mlstm_fcn import distributed
+
+    for var, default in (("RANK", "0"), ("WORLD_SIZE", "1"), ("MASTER_ADDR", "127.0.0.1"), ("MASTER_PORT", "1")):
+        monkeypatch.setenv(var, default)
+    assert distributed.main(["BasicMotions", "--out", "m", "--seed", "3", "--param", "random_state=5"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("torchrun -m mlstm_fcn.distributed: error: --param random_state=5")
+    monkeypatch.setenv("RANK", "1")  # another rank says nothing: rank 0 speaks for all
+    assert distributed.main(["BasicMotions", "--out", "m", "--seed", "3", "--param", "random_state=5"]) == 1
+    assert capsys.readouterr().err == ""
+
+
+def test_the_launcher_reads_files_with_the_checked_reader_of_fit(tmp_path, tiny_data):
+    from mlstm_fcn.distributed import LaunchError, load_training_set, parser
+
+    X, y = tiny_data
+    np.savez(tmp_path / "d.npz", X=X, y=y)
+    X_read, y_read = load_training_set(parser().parse_args(["--X", str(tmp_path / "d.npz"), "--out", "m"]))
+    np.testing.assert_array_equal(X_read, X)
+    np.testing.assert_array_equal(y_read, y)
+    (tmp_path / "text.npz").write_text("1,2,3\n")
+    with pytest.raises(ValueError, match="is not a readable .npz file") as info:
+        load_training_set(parser().parse_args(["--X", str(tmp_path / "text.npz"), "--out", "m"]))
+    assert "allow_pickle" not in str(info.value)
+    np.save(tmp_path / "X.npy", X)
+    with pytest.raises(LaunchError, match="has no labels"):
+        load_training_set(parser().parse_args(["--X", str(tmp_path / "X.npy"), "--out", "m"]))
+
+
+def test_the_launcher_checks_the_output_folder_before_training(tmp_path):
+    proc = _torchrun(["-m", "mlstm_fcn.distributed", "BasicMotions", "--out", str(tmp_path / "missing" / "m.model"),
+                      "--epochs", "1000"], tmp_path, timeout=120)
+    assert proc.returncode != 0
+    ours = [line for line in proc.stderr.splitlines() if line.startswith("torchrun -m mlstm_fcn.distributed")]
+    assert len(ours) == 1 and "--out" in ours[0] and "does not exist" in ours[0], proc.stderr[-3000:]
+    assert "epoch" not in proc.stdout

@@ -212,3 +212,85 @@ def test_a_complete_copy_already_there_is_kept(server, cache):
     X, _ = datasets.load_ts(folder / "Toy_TRAIN.ts")
     assert X.shape == (1, 2, 4) and X[0, 0, 0] == 7.0
     assert [p.name for p in cache.iterdir()] == ["Toy"]
+
+
+def test_a_zip_whose_ts_files_do_not_read_never_enters_the_cache(server, cache):
+    html = "<html><body>Service unavailable</body></html>\n"
+    server.serve("Toy", make_zip({"Toy_TRAIN.ts": html, "Toy_TEST.ts": html}))
+    with pytest.raises(DownloadError, match=r"Toy_T\w+\.ts in the archive is not a readable .ts file "
+                                           r"\(line 1 is data before the @data tag.*nothing was added"):
+        load_uea("Toy", "train", download=True, base_url=server.url, timeout=5)
+    assert_nothing_left(cache)
+    server.serve("Toy", GOOD)  # fixed on the server: the next call fetches it
+    X, _ = load_uea("Toy", "train", download=True, base_url=server.url, timeout=5)
+    assert X.shape == (6, 2, 4)
+
+
+class _Trickle(http.server.BaseHTTPRequestHandler):
+    """One byte of a 1000-byte body every 50 ms: each read answers, the whole never comes."""
+
+    def do_GET(self):  # noqa: N802 - http.server's naming
+        self.send_response(200)
+        self.send_header("Content-Length", "1000")
+        self.end_headers()
+        try:
+            for _ in range(1000):
+                self.wfile.write(b"x")
+                self.wfile.flush()
+                time.sleep(0.05)
+        except (BrokenPipeError, ConnectionResetError):
+            return
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_trickling_server_meets_the_overall_deadline(cache):
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Trickle)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        start = time.monotonic()
+        with pytest.raises(DownloadError, match="longer than its deadline of 0.5 s"):
+            download_uea("Toy", cache, base_url=f"http://127.0.0.1:{httpd.server_address[1]}/", timeout=5,
+                         deadline=0.5)
+        assert time.monotonic() - start < 3.0
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert_nothing_left(cache)
+
+
+@pytest.mark.parametrize("option", [{"timeout": 0}, {"timeout": -1.0}, {"deadline": float("nan")},
+                                    {"deadline": "60"}])
+def test_timeout_and_deadline_must_be_positive_seconds(server, cache, option):
+    with pytest.raises(ValueError, match="must be a positive number of seconds"):
+        download_uea("Toy", cache, base_url=server.url, **option)
+    assert server.hits == []
+
+
+def test_an_interrupted_download_leaves_nothing(server, cache, monkeypatch):
+    from mlstm_fcn.datasets import download
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(download, "_fetch", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        download_uea("Toy", cache, base_url=server.url, timeout=5)
+    assert_nothing_left(cache)
+
+
+def test_the_folder_of_a_killed_download_is_removed_by_the_next(server, cache):
+    # A process killed outright (SIGKILL) cannot clean up; its pid names it as no longer running.
+    stale = cache / ".Toy-999999999-k3j2.part"
+    (stale / "Toy").mkdir(parents=True)
+    server.serve("Toy", GOOD)
+    download_uea("Toy", cache, base_url=server.url, timeout=5)
+    assert [p.name for p in cache.iterdir()] == ["Toy"]
+
+
+@pytest.mark.parametrize("name", ["Toy\n", "Toy\r\n", "\nToy", "Toy "])
+def test_a_name_must_be_a_name_to_its_end(server, cache, name):
+    with pytest.raises(ValueError, match="Not a UEA dataset name"):
+        load_uea(name, download=True, base_url=server.url)
+    assert server.hits == [] and not datasets.download.is_dataset_name(name)

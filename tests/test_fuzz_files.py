@@ -1,4 +1,4 @@
-"""Fuzzing the readers of untrusted files: model files and ``.ts`` files.
+"""Fuzzing the readers of untrusted files: model files, ``.ts`` files and numpy's ``.npy`` / ``.npz`` files.
 
 Random and structured mutations of a valid file must load (when they still
 describe a valid model or dataset) or end in a ``ValueError`` / ``OSError``
@@ -6,9 +6,11 @@ with a message, within a time bound (hypothesis' ``deadline``: a hang
 detector, far above what a load takes), never in another exception.
 """
 
+import io
 import json
 import struct
 import warnings
+import zipfile
 
 import numpy as np
 import pytest
@@ -19,7 +21,7 @@ from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
 from mlstm_fcn import MLSTMFCNClassifier
-from mlstm_fcn.datasets import load_ts
+from mlstm_fcn.datasets import load_arrays, load_ts
 from mlstm_fcn.io import model_file
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -189,3 +191,82 @@ def test_mutated_ts_files_load_or_are_refused(tmp_path, data):
         assert str(exc), "an error without a message"
         return
     assert X.ndim == 3 and X.dtype == np.float32 and (y is None or len(y) == len(X))
+
+
+# ------------------------------------------------------------------------- .npy and .npz files
+def _npy_bytes(array) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    return buffer.getvalue()
+
+
+_X = np.arange(24, dtype=np.float32).reshape(3, 2, 4)
+_Y = np.array(["a", "b", "a"])
+NPY = _npy_bytes(_X)
+HEADER_TOKENS = ["'shape': (", "(2147483647, 2147483647, 8)", "(0,)", "(-1, 2)", "'descr': '", "<f8", "|O", "<U9",
+                 "V8", "True", "9" * 30, "}", "{", "\x00", "\n", "'fortran_order': True"]
+
+
+def _mutate(data, blob: bytes, header_end: int) -> bytes:
+    """A few edits, mostly in the header (where a reader is tempted to trust what it is told)."""
+    blob = bytearray(blob)
+    for _ in range(data.draw(st.integers(1, 4), label="edits")):
+        kind = data.draw(st.sampled_from(["token", "byte", "truncate", "extend"]), label="kind")
+        if kind == "token":
+            at = data.draw(st.integers(0, header_end), label="at")
+            token = data.draw(st.sampled_from(HEADER_TOKENS), label="token").encode("latin-1")
+            blob[at:at + len(token)] = token
+        elif kind == "byte" and blob:
+            at = data.draw(st.integers(0, len(blob) - 1), label="at")
+            blob[at] = data.draw(st.integers(0, 255), label="value")
+        elif kind == "truncate":
+            del blob[data.draw(st.integers(0, len(blob)), label="cut"):]
+        else:
+            blob += data.draw(st.binary(max_size=16), label="tail")
+    return bytes(blob)
+
+
+def _loads_arrays_or_refuses(path) -> None:
+    """(X, y) of the promised form, or a ValueError / OSError with a message; never another exception."""
+    try:
+        X, y = load_arrays(path)
+    except (ValueError, OSError) as exc:
+        assert str(exc), "an error without a message"
+        return
+    assert X.ndim in (2, 3) and X.shape[0] > 0 and X.dtype.kind in "biuf"
+    assert y is None or (y.ndim == 1 and len(y) == X.shape[0])
+
+
+@FUZZ
+@given(data=st.data())
+def test_mutated_npy_files_load_or_are_refused(tmp_path, data):
+    header_end = NPY.index(b"\n") + 1
+    path = tmp_path / "X.npy"
+    path.write_bytes(_mutate(data, NPY, header_end))
+    _loads_arrays_or_refuses(path)
+
+
+@FUZZ
+@given(data=st.data())
+def test_mutated_npz_members_load_or_are_refused(tmp_path, data):
+    members = {"X.npy": _npy_bytes(_X), "y.npy": _npy_bytes(_Y)}
+    name = data.draw(st.sampled_from(sorted(members)), label="member")
+    members[name] = _mutate(data, members[name], members[name].index(b"\n") + 1)
+    compressed = data.draw(st.booleans(), label="compressed")
+    path = tmp_path / "d.npz"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED if compressed else zipfile.ZIP_STORED) as zf:
+        for member, blob in members.items():
+            zf.writestr(member, blob)
+    _loads_arrays_or_refuses(path)
+
+
+@FUZZ
+@given(blob=st.binary(max_size=64) | st.text(max_size=64).map(lambda t: t.encode("utf-8", "surrogatepass")),
+       suffix=st.sampled_from([".npy", ".npz"]))
+def test_arbitrary_bytes_under_a_numpy_name_are_refused_without_pickle_advice(tmp_path, blob, suffix):
+    path = tmp_path / f"f{suffix}"
+    path.write_bytes(blob)
+    try:
+        load_arrays(path)
+    except (ValueError, OSError) as exc:
+        assert str(exc) and "allow_pickle" not in str(exc)

@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mlstm_fcn.datasets import find_uea, load_ts, load_uea, write_ts
 
@@ -112,3 +114,97 @@ def test_reading_a_ts_file_imports_no_sktime(tmp_path):
             "print('sktime' in sys.modules, 'pandas' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+# ---------------------------------------------------------------- what would not read back is refused
+@pytest.mark.parametrize("labels, fragment", [
+    (["Yes", "yes"], "differ only in case"),
+    (["K", "\u212a"], "differ only in case"),  # the Kelvin sign lower-cases to "k"
+    (["a\xa0", "b"], "white space"),
+    (["\u2003b", "c"], "white space"),
+    (["c\x0c", "d"], "white space"),
+    (["d\x85", "e"], "white space"),
+    (["e\u2028", "f"], "white space"),
+    (["\x1cf", "g"], "white space"),
+    (["\xa0", "h"], "white space"),
+    (["", "h"], "non-empty"),
+    ([b"up", b"down"], "is bytes"),
+    (np.array([b"up", b"down"]), "is bytes"),
+    (["\ud800", "x"], "not valid Unicode"),
+])
+def test_labels_that_would_not_read_back_as_written_are_refused(tmp_path, labels, fragment):
+    with pytest.raises(ValueError, match=fragment):
+        write_ts(tmp_path / "bad.ts", np.ones((2, 1, 3)), labels)
+    assert not (tmp_path / "bad.ts").exists()
+
+
+def test_values_beyond_float32_are_refused_not_read_back_as_infinity(tmp_path):
+    X = np.ones((2, 1, 3))
+    X[1, 0, 2] = 1e39
+    with pytest.raises(ValueError, match=r"beyond float32's range \(X\[1, 0, 2\] = 1e\+39\)"):
+        write_ts(tmp_path / "bad.ts", X)
+    X[1, 0, 2] = np.finfo(np.float32).max  # the largest that fits is written, and reads back
+    np.testing.assert_array_equal(load_ts(write_ts(tmp_path / "max.ts", X), require_labels=False)[0], X)
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_a_series_of_nan_only_is_refused(tmp_path, channels):
+    X = np.ones((3, channels, 4))
+    X[1] = np.nan
+    with pytest.raises(ValueError, match="Series 1 of X is all NaN"):
+        write_ts(tmp_path / "bad.ts", X, ["a", "b", "c"])
+
+
+@pytest.mark.parametrize("name", ["two\nlines", "cr\rname", "tab\tname", " padded"])
+def test_a_problem_name_that_is_not_one_line_is_refused(tmp_path, name):
+    with pytest.raises(ValueError, match="problem_name .* one line of printable text"):
+        write_ts(tmp_path / "bad.ts", np.ones((2, 1, 3)), ["a", "b"], problem_name=name)
+
+
+def test_regression_with_text_labels_says_what_is_wrong(tmp_path):
+    with pytest.raises(ValueError, match=r"regression=True needs numeric targets.*dtype <U4"):
+        write_ts(tmp_path / "bad.ts", np.ones((2, 1, 3)), ["up", "down"], regression=True)
+
+
+def test_float16_series_read_back_as_the_same_numbers(tmp_path):
+    X = np.array([[[0.1, 0.2, 1 / 3]]], dtype=np.float16)
+    X_read, _ = load_ts(write_ts(tmp_path / "half.ts", X), require_labels=False)
+    np.testing.assert_array_equal(X_read, X.astype(np.float32))
+
+
+# ---------------------------------------------------------------- the round trip, as a property
+_SEPARATORS = ":, \t\n\r@#"
+
+
+def _refused_labels(labels):
+    bad = any(not t or any(c in _SEPARATORS or c.isspace() for c in t) for t in labels)
+    distinct = set(labels)
+    return bad or len({t.lower() for t in distinct}) != len(distinct)
+
+
+_label = st.text(st.characters(codec="utf-8"), min_size=0, max_size=6) | st.sampled_from(["Yes", "yes", "a\xa0", "b"])
+
+
+@settings(max_examples=60, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(labels=st.lists(_label, min_size=1, max_size=5),
+       values=st.lists(st.floats(width=64, allow_infinity=False, allow_nan=True, allow_subnormal=True), min_size=1,
+                       max_size=4), channels=st.integers(1, 2))
+def test_write_ts_refuses_exactly_what_load_ts_could_not_read_back(tmp_path, labels, values, channels):
+    n = len(labels)
+    # Each series: the drawn values, shifted per series and channel, so that NaN and padding vary.
+    X = np.array([[np.roll(values, i + c) for c in range(channels)] for i in range(n)], dtype=np.float64)
+    lengths = [int(np.flatnonzero(~np.isnan(X[i]).all(axis=0)).max(initial=-1)) + 1 for i in range(n)]
+    with np.errstate(over="ignore"):
+        beyond = bool(np.isinf(X.astype(np.float32)).any())
+    refused = _refused_labels(labels) or beyond or min(lengths) == 0
+    path = tmp_path / "prop.ts"
+    if refused:
+        with pytest.raises(ValueError):
+            write_ts(path, X, labels)
+        return
+    X_read, y_read = load_ts(write_ts(path, X, labels))
+    assert y_read.tolist() == [t.lower() for t in labels]
+    T = max(lengths)
+    assert X_read.shape == (n, channels, T)
+    np.testing.assert_array_equal(X_read, X[:, :, :T].astype(np.float32))

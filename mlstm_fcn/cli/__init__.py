@@ -14,7 +14,8 @@ A dataset is a UEA archive name (looked up as in :func:`mlstm_fcn.datasets.load_
 ``.npy``, ``.npz``). Results print as a table,
 or as JSON with ``--json``. Errors print one line on stderr and exit with
 status 1 (2 for a wrong command line); ``MLSTM_FCN_DEBUG=1`` shows the
-traceback instead.
+traceback instead. Ctrl-C exits with status 130 (never 0), and no output
+replaces an input or, interrupted, an existing file (:mod:`mlstm_fcn.cli.outputs`).
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ import warnings
 from collections.abc import Sequence
 
 from .._text_output import one_line as _one_line
+from .._warnings import LayoutWarning
 from .common import PROG, CLIError
 from .parser import build_parser  # the docs' help pages and the start-up test read the parser here
+from .warning_options import apply_package_warning_options
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
@@ -42,10 +45,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         with warnings.catch_warnings():
             if not debug:
                 warnings.showwarning = _show_warning
+            apply_package_warning_options()
+            if getattr(args, "quiet", False):  # -q: the layout warning is a note (what fit was given), not a result
+                warnings.filterwarnings("ignore", category=LayoutWarning)
             args.func(args)
             sys.stdout.flush()  # a closed pipe shows here, inside the handlers below, not at exit
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:  # never exit 0: `fit && deploy` must not go on
+        print(f"{PROG}: interrupted" + (f": {_one_line(exc)}" if str(exc) else ""), file=sys.stderr)
         return 130
     except BrokenPipeError:
         # The reader went away (`mlstm-fcn evaluate ... | head`): stop quietly, as Unix tools do.

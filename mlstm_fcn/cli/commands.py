@@ -16,6 +16,7 @@ import numpy as np
 from .._text_output import emit, pairs, table
 from .common import PROG, CLIError
 from .inputs import is_regressor, lengths_note, load_data, load_model_file, save_model_file
+from .outputs import InterruptWatch, check_output, data_inputs, interrupted_path
 from .options import ESTIMATOR_OPTIONS, estimator_defaults, estimator_option_values, shown
 
 
@@ -54,16 +55,13 @@ def _task_of(args, y: np.ndarray) -> str:
 def cmd_fit(args) -> None:
     """Train on a dataset's training split and write the model file."""
     from .._runtime import resolve_device
-    from ..io.atomic import check_writable_file
     from ..loading import ESTIMATORS
 
     resolve_device(args.device)  # a bad --device fails before any data is read
     params = _fit_params(args)  # so does a wrong --filters or --kernel-sizes
     out = Path(args.out if args.out else f"{Path(args.dataset).stem}.model")
-    try:  # before training: a fit must not end in a model that cannot be written
-        check_writable_file(out, "--out")
-    except ValueError as exc:
-        raise CLIError(str(exc)) from None
+    # Before training: a fit must not end in a model that cannot be written, nor replace what it reads.
+    check_output(out, "--out", data_inputs(args.dataset, "train", args.data_dir, args.y))
     X, y, what = load_data(args.dataset, "train", args.data_dir, args.download, args.y)
     if y is None:
         raise CLIError(f"{what} has no class labels or targets; fit needs labelled series (a .npy file of "
@@ -88,16 +86,24 @@ def cmd_fit(args) -> None:
         print(f"{what}: {X.shape[0]} series, {X.shape[1]} channels, {lengths_note(X)}, {targets}",
               file=sys.stderr)
     start = time.perf_counter()
-    clf.fit(X, y)
+    with InterruptWatch() as interrupt:
+        clf.fit(X, y)  # Ctrl-C ends training with the best weights so far: kept, but not as --out
     seconds = time.perf_counter() - start
     # The progress bar is this command's display; a model loaded later in Python should be quiet.
     clf.set_params(verbose=0)
+    if interrupt.seen:
+        partial = interrupted_path(out)
+        save_model_file(clf, partial)
+        kept = f"{out} is unchanged" if out.exists() else f"{out} was not written"
+        raise KeyboardInterrupt(f"training stopped after {clf.n_epochs_} epoch(s); {kept}, and the model "
+                                f"trained so far is in {partial}")
     save_model_file(clf, out)
     h, best = clf.history_, clf.best_epoch_
     result = {
         "model": str(out), "dataset": what, "task": task, "device": str(clf.device_), "epochs": clf.n_epochs_,
         "best_epoch": best, "seconds": round(seconds, 2),
-        # False: the epoch cap ended a network still learning (a warning above says by how much).
+        # False: the epoch cap ended a network still learning (a warning above says by how much);
+        # None: too short to judge.
         "converged": clf.converged_,
         # The saved model's own figures (what predict gives on the training series), not the
         # training-mode figures of the history.
@@ -270,11 +276,11 @@ def cmd_export(args) -> None:
     """Write a model file as one ONNX graph (raw series in, class probabilities out)."""
     from ..io.onnx_export import INPUT_NAME, OUTPUT_NAME
 
+    out = check_output(args.out, "OUT", [args.model])  # before the model is read
     clf = load_model_file(args.model)
     if is_regressor(clf):
         raise CLIError("export writes classifiers; this model is a regressor (ONNX export of regressors "
                        "is not implemented)")
-    out = Path(args.out)
     clf.export_onnx(out, opset=args.opset)
     shape = ["batch", clf.n_channels_, clf.n_timepoints_ if clf.equal_length_ else "time"]
     result = {"model": str(args.model), "onnx": str(out), "input": INPUT_NAME, "input_shape": shape,

@@ -21,6 +21,8 @@ def load_model_file(path: str | os.PathLike):
     from ..loading import load_model
 
     path = Path(path)
+    if path.is_dir():
+        raise CLIError(f"{path} is a folder, not a model file")
     if not path.is_file():
         raise CLIError(f"model file not found: {path}")
     return load_model(path)

@@ -25,7 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--data-dir", metavar="DIR",
                         help="UEA archive folder laid out as <Name>/<Name>_TRAIN.ts (searched first)")
     common.add_argument("--json", action="store_true", help="print the result as JSON")
-    common.add_argument("-q", "--quiet", action="store_true", help="no progress bars or notes on stderr")
+    common.add_argument("-q", "--quiet", action="store_true", help="no progress bars or notes on stderr (the layout warning included)")
 
     # Options of the commands that read series.
     data = argparse.ArgumentParser(add_help=False)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .catalogue import UEADataset, archive_2018, canonical_name, with_path
-from .download import DEFAULT_TIMEOUT, check_name, download_uea, has_both_splits
+from .download import DEFAULT_DEADLINE, DEFAULT_TIMEOUT, check_name, download_uea, has_both_splits, is_dataset_name
 from .ts_file import load_ts
 
 if TYPE_CHECKING:  # pandas is imported only by list_uea(as_frame=True)
@@ -168,12 +168,16 @@ def local_names(data_dir: str | os.PathLike | None = None) -> list[str]:
     Returns
     -------
     names : list of str
-        Spelled as on disk, sorted without regard to case, each once.
+        Spelled as on disk, sorted without regard to case, each once. A
+        folder whose name is not a dataset name (``"My Set"``: see
+        :func:`~mlstm_fcn.datasets.download.check_name`) is not listed: it
+        cannot be loaded by name (give its path instead).
     """
     names = set()
     for d in uea_search_path(data_dir):
         if d.is_dir():
-            names.update(p.name for p in d.iterdir() if p.is_dir() and has_both_splits(p, p.name))
+            names.update(p.name for p in d.iterdir()
+                         if is_dataset_name(p.name) and p.is_dir() and has_both_splits(p, p.name))
     return sorted(names, key=str.lower)
 
 
@@ -217,7 +221,8 @@ def not_found_hint(name: str, data_dir: str | os.PathLike | None = None) -> str:
 
 def load_uea(name: str, split: str = "train", data_dir: str | os.PathLike | None = None,
              y_dtype: str = "str", download: bool = False, base_url: str | None = None,
-             timeout: float = DEFAULT_TIMEOUT) -> tuple[np.ndarray, np.ndarray]:
+             timeout: float = DEFAULT_TIMEOUT,
+             deadline: float = DEFAULT_DEADLINE) -> tuple[np.ndarray, np.ndarray]:
     """Load a UEA archive dataset by name.
 
     Looks in ``data_dir``, then ``$MLSTM_FCN_DATA``, then the user cache
@@ -243,6 +248,8 @@ def load_uea(name: str, split: str = "train", data_dir: str | os.PathLike | None
         https://www.timeseriesclassification.com/aeon-toolkit/.
     timeout : float, default=60
         Seconds any single network operation may block.
+    deadline : float, default=1800
+        Seconds the whole download may take.
 
     Returns
     -------
@@ -271,7 +278,7 @@ def load_uea(name: str, split: str = "train", data_dir: str | os.PathLike | None
     name = canonical_name(check_name(name))
     folder = find_uea(name, data_dir)
     if folder is None and download:
-        folder = download_uea(name, user_cache_dir(), base_url=base_url, timeout=timeout)
+        folder = download_uea(name, user_cache_dir(), base_url=base_url, timeout=timeout, deadline=deadline)
     if folder is None:
         places = "\n  ".join(str(d) for d in uea_search_path(data_dir))
         raise FileNotFoundError(

@@ -6,7 +6,9 @@ What such a file must hold is said once, in :data:`NPY_CONTENT` and
 
 from __future__ import annotations
 
+import math
 import os
+import tokenize
 import zipfile
 from pathlib import Path
 
@@ -21,16 +23,96 @@ NPZ_CONTENT = ("an array 'X' of shape (n, channels, time) (or (n, time)) and, op
                "(class labels or regression targets)")
 
 
+#: How numpy's two formats begin (a ``.npz`` is a zip archive; an empty one begins with its end record).
+_NPY_MAGIC = b"\x93NUMPY"
+_ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
+#: What numpy and zipfile raise on a malformed file: its header is parsed as Python literals
+#: (tokenize, ast), and its sizes and members are taken from the file.
+_MALFORMED = (ValueError, OSError, EOFError, zipfile.BadZipFile, tokenize.TokenError, SyntaxError, TypeError,
+              OverflowError, KeyError)
+
+
 def _read(path: Path, what: str, mmap_mode: str | None = None):
     """``np.load`` without pickles, its errors said in terms of what the file should hold."""
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder, not a {path.suffix or 'data'} file; it must hold {what}.")
     if not path.is_file():
         raise FileNotFoundError(f"No such file: {path}.")
+    with open(path, "rb") as f:
+        start = f.read(len(_NPY_MAGIC))
+    if not (start.startswith(_NPY_MAGIC) or start[:4] in _ZIP_MAGICS):
+        # numpy would take it for a pickle and advise loading it "unsafely": it is simply not numpy's format.
+        kind = "a text file" if start and _looks_like_text(path) else "not a file numpy writes"
+        raise ValueError(f"{path} is not a readable {path.suffix} file of numbers ({kind}: neither np.save's "
+                         f"nor np.savez's format); it must hold {what}.")
+    _check_claims(path, archive=start[:4] in _ZIP_MAGICS)
     try:
         return np.load(path, allow_pickle=False, mmap_mode=mmap_mode)
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
-        # Object arrays need pickles (refused: loading them could run code); anything else is not numpy's format.
-        raise ValueError(f"{path} is not a readable {path.suffix} file of numbers ({exc}); it must hold "
+    except _MALFORMED as exc:
+        raise ValueError(f"{path} is not a readable {path.suffix} file of numbers ({_reason(exc)}); it must hold "
                          f"{what}.") from None
+
+
+def _reason(exc: Exception) -> str:
+    # Object arrays need pickles, refused because loading them could run code: numpy's own text would
+    # advise allow_pickle, which is not advice to relay.
+    objects = "pickle" in str(exc) or "Python objects" in str(exc)
+    return "it holds Python objects, which are never loaded: they could run code" if objects else str(exc)
+
+
+def _looks_like_text(path: Path) -> bool:
+    with open(path, "rb") as f:
+        head = f.read(4096)
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return b"\x00" not in head
+
+
+def _claimed_bytes(member) -> tuple[int, int] | None:
+    """``(header bytes, array bytes its header claims)`` of a ``.npy`` stream; None: numpy says what is wrong."""
+    try:
+        version = np.lib.format.read_magic(member)
+        read_header = {(1, 0): np.lib.format.read_array_header_1_0,
+                       (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+        if read_header is None:
+            return None
+        shape, _, dtype = read_header(member)
+    except _MALFORMED:
+        return None
+    if dtype.hasobject:
+        return None
+    return member.tell(), math.prod(shape) * dtype.itemsize
+
+
+def _claim_problem(stream, size: int, path: Path, name: str) -> str | None:
+    """What is wrong with a ``.npy`` stream of ``size`` bytes whose header claims more (None: nothing)."""
+    claim = _claimed_bytes(stream)
+    if claim is None or claim[1] <= size - claim[0]:
+        return None
+    return (f"{path}: the header of {name!r} claims an array of {claim[1]} bytes, but it holds "
+            f"{max(size - claim[0], 0)}; the file is damaged or not what it says.")
+
+
+def _check_claims(path: Path, archive: bool) -> None:
+    """Refuse a ``.npy`` file, or ``.npz`` member, whose header claims more bytes than it holds, before numpy
+    allocates the claim (numpy allocates first, then finds the end of the file)."""
+    problem = None
+    try:
+        if not archive:
+            with open(path, "rb") as f:
+                problem = _claim_problem(f, path.stat().st_size, path, path.name)
+        else:
+            with zipfile.ZipFile(path) as zf:
+                for info in zf.infolist():
+                    if problem is None and info.filename.endswith(".npy"):
+                        with zf.open(info) as member:
+                            problem = _claim_problem(member, info.file_size, path, info.filename)
+    except _MALFORMED:
+        return  # np.load says what is wrong with the file
+    if problem is not None:
+        raise ValueError(problem)
 
 
 def _check_X(X: np.ndarray, path: Path, what: str) -> np.ndarray:
@@ -121,7 +203,11 @@ def load_arrays(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray | None]
         try:
             X = archive["X"]
             y = archive["y"] if "y" in names else None
-        except ValueError as exc:  # an object array inside the archive
-            raise ValueError(f"{path}: {exc}; a .npz file must hold {NPZ_CONTENT}, as numbers or strings.") from None
+        except _MALFORMED as exc:  # an object array inside the archive, or a member that is not numpy's format
+            raise ValueError(f"{path}: {_reason(exc)}; a .npz file must hold {NPZ_CONTENT}, as numbers or "
+                             "strings.") from None
+    for name, array in (("X", X), ("y", y)):
+        if array is not None and not isinstance(array, np.ndarray):  # numpy hands over such a member's bytes
+            raise ValueError(f"{path}: its member {name!r} is not a .npy array; a .npz file must hold {NPZ_CONTENT}.")
     X = _check_X(X, path, NPZ_CONTENT)
     return X, None if y is None else _check_y(y, X.shape[0], path, NPZ_CONTENT)

@@ -27,12 +27,22 @@ def _as_padded(X) -> np.ndarray:
     X = np.asarray(X)
     if X.dtype.kind not in "biuf":
         raise ValueError(f"X must hold real numbers, got dtype {X.dtype}.")
+    if X.dtype.kind == "f" and X.dtype not in (np.float32, np.float64):
+        # Written in its own precision, a float16 0.1 would read back as float32's 0.1, another number.
+        X = X.astype(np.float32 if X.dtype.itemsize < 4 else np.float64)
     if X.ndim == 2:  # (n, T): univariate
         X = X[:, None, :]
     if X.ndim != 3 or X.shape[0] == 0:
         raise ValueError(f"X must be a non-empty array of shape (n, channels, time), got shape {X.shape}.")
     if np.isinf(X).any():
         raise ValueError("X holds infinite values, which a .ts file cannot hold.")
+    with np.errstate(over="ignore"):
+        beyond = np.isinf(X.astype(np.float32))
+    if beyond.any():
+        where = tuple(int(i) for i in np.argwhere(beyond)[0])
+        at = ", ".join(map(str, where))
+        raise ValueError(f"X holds values beyond float32's range (X[{at}] = {float(X[where])!r}); load_ts reads "
+                         "float32, where they would be infinite. Rescale X.")
     return X
 
 
@@ -43,11 +53,40 @@ def _value(v) -> str:
 
 
 def _label_text(label) -> str:
-    text = str(label.item() if isinstance(label, np.generic) else label)
-    if not text or any(c in text for c in _SEPARATORS):
-        raise ValueError(f"Label {text!r} cannot be written to a .ts file: labels must be non-empty and hold "
-                         f"none of {' '.join(repr(c) for c in _SEPARATORS)}.")
+    value = label.item() if isinstance(label, np.generic) else label
+    if isinstance(value, (bytes, bytearray)):
+        raise ValueError(f"Label {value!r} is bytes, which a .ts file holds as text only (it would read back as "
+                         f"{str(value)!r}); decode the labels first, e.g. y.astype(str).")
+    text = str(value)
+    # The reader strips white space around a label (any: no-break space, line separators ...), so
+    # none may be in one; the separators end it.
+    if not text or any(c in _SEPARATORS or c.isspace() for c in text):
+        raise ValueError(f"Label {text!r} cannot be written to a .ts file: labels must be non-empty and hold no "
+                         f"white space and none of {' '.join(repr(c) for c in _SEPARATORS if not c.isspace())}.")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"Label {text!r} cannot be written to a .ts file: it is not valid Unicode text.") from None
     return text
+
+
+def _class_labels(y: np.ndarray) -> list[str]:
+    """The labels as written; refused when two of them would read back as one (the reader lower-cases)."""
+    labels = [_label_text(v) for v in y]
+    read_as: dict[str, str] = {}
+    for text in dict.fromkeys(labels):
+        other = read_as.setdefault(text.lower(), text)
+        if other != text:
+            raise ValueError(f"Labels {other!r} and {text!r} differ only in case; load_ts reads labels lower-cased "
+                             "(as sktime does), so they would read back as one class. Rename one of them.")
+    return labels
+
+
+def _header_text(value: str, what: str) -> str:
+    if not value.isprintable() or value != value.strip():
+        raise ValueError(f"{what} {value!r} cannot be written to a .ts header: it must be one line of printable "
+                         "text, without white space at its ends.")
+    return value
 
 
 def write_ts(path: str | os.PathLike, X, y: Sequence | np.ndarray | None = None, *,
@@ -58,6 +97,9 @@ def write_ts(path: str | os.PathLike, X, y: Sequence | np.ndarray | None = None,
     same ``X`` (as float32, NaN-padded where the series differ in length) and
     the same ``y`` (class labels as text, lower-cased, as the reader gives
     every ``.ts`` file's labels; ``y_dtype="int"`` reads integer labels).
+    What would not read back so is refused rather than written: labels that
+    differ only in case, or hold white space or a separator, bytes, values
+    beyond float32's range, a series of NaN only.
 
     Parameters
     ----------
@@ -86,9 +128,13 @@ def write_ts(path: str | os.PathLike, X, y: Sequence | np.ndarray | None = None,
     Raises
     ------
     ValueError
-        ``X`` is not a non-empty real array of series, holds infinite values,
-        ``y`` has a length other than ``n``, or a label holds a character the
-        format uses as a separator (``:``, ``,``, white space...).
+        ``X`` is not a non-empty real array of series, holds infinite values
+        or values beyond float32's range, or a series of NaN only; ``y`` has a
+        length other than ``n``; a label is empty, bytes, holds white space
+        (of any kind) or a character the format uses as a separator (``:``,
+        ``,``, ``@``, ``#``), or differs from another only in case;
+        ``regression=True`` with targets that are not numbers; a
+        ``problem_name`` that is not one line of printable text.
 
     Examples
     --------
@@ -107,6 +153,11 @@ def write_ts(path: str | os.PathLike, X, y: Sequence | np.ndarray | None = None,
     equal = bool((lengths == lengths[0]).all())
     if problem_name is None:
         problem_name = path.stem.removesuffix("_TRAIN").removesuffix("_TEST") or "series"
+    problem_name = _header_text(problem_name, "problem_name")
+    empty = np.flatnonzero(lengths == 0)
+    if empty.size:
+        raise ValueError(f"Series {int(empty[0])} of X is all NaN: a .ts file cannot hold a series without "
+                         "values (trailing NaN is padding); drop it or give it values.")
     missing = any(np.isnan(X[i, :, : lengths[i]]).any() for i in range(n))
     header = [f"@problemName {problem_name}", "@timeStamps false", f"@missing {str(missing).lower()}",
               f"@univariate {str(channels == 1).lower()}", f"@dimensions {channels}",
@@ -121,13 +172,17 @@ def write_ts(path: str | os.PathLike, X, y: Sequence | np.ndarray | None = None,
         if regression is None:
             regression = y.dtype.kind == "f"
         if regression:
-            y = y.astype(np.float64)
+            try:
+                y = y.astype(np.float64)
+            except (TypeError, ValueError):
+                raise ValueError(f"regression=True needs numeric targets, and y (dtype {y.dtype}) holds values that "
+                                 "are not numbers; for class labels, leave regression unset or False.") from None
             if not np.isfinite(y).all():
                 raise ValueError("y holds NaN or infinite targets, which a .ts file cannot hold.")
             labels = [repr(float(v)) for v in y]
             header.append("@targetLabel true")
         else:
-            labels = [_label_text(v) for v in y]
+            labels = _class_labels(y)
             header.append("@classLabel true " + " ".join(dict.fromkeys(sorted(set(labels)))))
     else:
         header.append("@classLabel false")

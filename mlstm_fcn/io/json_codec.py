@@ -104,6 +104,35 @@ def encode_array(a: np.ndarray, where: str = "an array") -> dict:
 #: Widest string label a model file may declare (in characters); wider ones are refused, not allocated.
 MAX_LABEL_CHARS = 4096
 
+_LABEL_SCALARS = (str, bool, int, float, np.bool_, np.integer, np.floating)
+
+
+def label_problem(labels: np.ndarray) -> str | None:
+    """Why class labels ``labels`` could not be saved in a model file and read back (None: they can).
+
+    The rule :func:`decode_array` applies to a file, asked before the work that
+    would end in such a file: bool, int, float or str labels (in an array of
+    that dtype or of objects), strings of at most :data:`MAX_LABEL_CHARS`
+    characters.
+    """
+    labels = np.asarray(labels)
+    kind = labels.dtype.kind
+    if kind in "biuf":
+        return None
+    if kind == "U":
+        strings = labels.ravel()
+    elif kind == "O" and all(isinstance(v, _LABEL_SCALARS) for v in labels.ravel()):
+        strings = [v for v in labels.ravel() if isinstance(v, str)]
+    else:
+        bad = labels.dtype.name if kind != "O" else next(type(v).__name__ for v in labels.ravel()
+                                                     if not isinstance(v, _LABEL_SCALARS))
+        return f"labels of type {bad} cannot be saved in a model file (str, int, float and bool can)"
+    longest = max((len(v) for v in strings), default=0)
+    if longest > MAX_LABEL_CHARS:
+        return (f"a label of {longest} characters is longer than a model file takes ({MAX_LABEL_CHARS}); "
+                "the model could be saved but never loaded")
+    return None
+
 
 def decode_array(d: dict) -> np.ndarray:
     """Inverse of :func:`encode_array`.

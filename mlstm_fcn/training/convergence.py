@@ -7,7 +7,9 @@ rule here asks the question a user has: when the epoch cap ended the run,
 was the training loss still falling clearly? A run that a stop rule ended
 (fitted, early stopping) has converged by definition, and so has a
 classifier whose returned model classifies every training series right
-(the estimator checks that).
+(the estimator checks that). A run that the cap ended before it had the two
+windows to compare is too short to judge (:attr:`Convergence.judged`): the
+estimator's ``converged_`` is then None, no claim either way.
 
 The training loss of an epoch is noisy (dropout, mini-batches), so the rule
 compares the mean of the last :func:`window` epochs with the mean of the
@@ -83,6 +85,15 @@ class Convergence:
     def converged(self) -> bool:
         """Ended by a stop rule, or at the cap with a training loss that had stopped falling."""
         return not (self.at_cap and self.still_falling)
+
+    @property
+    def judged(self) -> bool:
+        """Whether the run says how it ended: a stop rule ended it, or it is long enough for the two windows.
+
+        A run the cap ended before its history held two windows (``epochs=1``)
+        is too short to judge: it has neither converged nor failed to.
+        """
+        return not self.at_cap or self.loss_before is not None
 
 
 def diagnose(losses: list[float], epochs_in_call: int, cap: int) -> Convergence:
