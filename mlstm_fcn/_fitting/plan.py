@@ -29,6 +29,7 @@ from torch import nn
 from .._batch_halving import BatchSizer
 from .._runtime import member_seeds, seed_from
 from .._warnings import warn
+from ..nn import MLSTMFCNEnsemble
 from ..training import Checkpointer, TrainConfig, run_id
 from ..training.data import TrainingSeries
 from ..training.objective import Objective
@@ -123,8 +124,6 @@ def kept_starts(network_, runs: list | None, n_estimators: int, continuing: bool
     A fitted model without kept runs (fitted with ``warm_start=False``, or
     loaded from a file) continues from its weights with a new optimizer.
     """
-    from ..nn import MLSTMFCNEnsemble
-
     if not continuing:
         return [None] * n_estimators
     members = network_.members if isinstance(network_, MLSTMFCNEnsemble) else [network_]
