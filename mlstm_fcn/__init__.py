@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from ._warnings import LayoutWarning
+from ._warnings import LayoutWarning, LongTableWarning
 
 __version__ = "0.1.0"
 
@@ -45,4 +45,4 @@ def __dir__() -> list[str]:
 
 
 __all__ = ["MLSTMFCNClassifier", "MLSTMFCNRegressor", "load_model", "ChannelStandardScaler", "PadTruncate",
-           "Resampler", "LayoutWarning", "__version__"]
+           "Resampler", "LayoutWarning", "LongTableWarning", "__version__"]

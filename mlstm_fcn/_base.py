@@ -23,7 +23,7 @@ from . import inference
 from ._batch_halving import BatchSizer
 from ._continuation import check_continuation
 from ._host_series import HostSeries
-from ._inputs import check_X, warn_if_transposed
+from ._inputs import check_X, warn_if_long_table, warn_if_transposed
 from ._param_checks import check_params
 from ._persistence import PersistenceMixin
 from ._run_plan import Prepared, RunPlanMixin
@@ -93,6 +93,8 @@ class MLSTMFCNBase(FusedFitMixin, RunPlanMixin, PersistenceMixin, BaseEstimator)
     def _prepare(self, X, y, sample_weight, *, partial: bool, classes=None) -> Prepared:
         """Check and scale the training data, set the data's attributes, and plan the networks' runs."""
         continuing = self._is_fitted() and (partial or self.warm_start)
+        if not continuing:
+            warn_if_long_table(X)  # before check_X: a DataFrame's column names are gone after it
         X_arr, lengths = check_X(X, out_of_core=True)  # a memmap stays on disk, checked block by block
         if continuing:
             check_continuation(self)
