@@ -18,7 +18,7 @@ from .common import PROG, CLIError
 from .inputs import is_regressor, lengths_note, load_data, load_model_file, save_model_file
 from .options import ESTIMATOR_OPTIONS, estimator_defaults, estimator_option_values, shown
 from .table_options import series_keys, table_columns
-from .task import choose_task, class_labels
+from .task import choose_task, class_labels, numbers_as_classes
 
 
 def cmd_datasets(args) -> None:
@@ -231,7 +231,7 @@ def _match_label_type(y: np.ndarray, classes: np.ndarray) -> np.ndarray:
         except ValueError:
             return y
     if classes.dtype.kind == "U" and y.dtype.kind == "f":
-        return class_labels(y)  # a model trained with --task classification on numbers that are not integers
+        return numbers_as_classes(y)  # a model fitted with --task classification on numbers that are not integers
     return y
 
 

@@ -1,8 +1,8 @@
 """The options naming a ``.csv`` long table's columns (fit, evaluate and predict), and the ids they give predict.
 
 The defaults are :func:`mlstm_fcn.datasets.from_long_table`'s (``id``,
-``time``, ``label``), read from :mod:`mlstm_fcn.datasets.long_table` without
-importing pandas: the parser is built without it.
+``time``, ``label``), read from :mod:`mlstm_fcn._table_columns`: the parser is
+built without importing pandas or the datasets package.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ import argparse
 
 import numpy as np
 
+from .._table_columns import ID_COLUMN, LABEL_COLUMN, PANDAS_INSTALL, TIME_COLUMN
+
 
 def _defaults() -> dict:
-    from ..datasets.long_table import ID_COLUMN, LABEL_COLUMN, TIME_COLUMN
-
     return {"id_column": ID_COLUMN, "time_column": TIME_COLUMN, "label_column": LABEL_COLUMN}
 
 
@@ -23,7 +23,7 @@ def add_table_options(parser: argparse.ArgumentParser) -> None:
     defaults = _defaults()
     group = parser.add_argument_group(
         "a .csv long table", "one row per series and time step; every column other than these is a channel "
-                             "(needs pandas: pip install 'mlstm-fcn[pandas]')")
+                             f"(needs pandas: {PANDAS_INSTALL})")
     group.add_argument("--id-column", metavar="NAME", default=defaults["id_column"],
                        help="the column naming each row's series (default: %(default)s)")
     group.add_argument("--time-column", metavar="NAME", default=defaults["time_column"],

@@ -51,6 +51,11 @@ def choose_task(requested: str, y: np.ndarray, declared_targets: bool, what: str
                    "classification (each distinct value a class)")
 
 
+def numbers_as_classes(y: np.ndarray) -> np.ndarray:
+    """Numeric labels as the text classes of a model fitted with ``--task classification`` ("0.5")."""
+    return y.astype(str)
+
+
 def class_labels(y: np.ndarray) -> np.ndarray:
     """Labels for ``--task classification``: numbers that are not all integers as text (each value a class).
 
@@ -59,5 +64,5 @@ def class_labels(y: np.ndarray) -> np.ndarray:
     classes, passes them as text ("0.5").
     """
     if y.dtype.kind == "f" and not _integer_valued(y):
-        return y.astype(str)
+        return numbers_as_classes(y)
     return y

@@ -19,17 +19,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from .._padding import pad_series
+from .._table_columns import ID_COLUMN, LABEL_COLUMN, PANDAS_INSTALL, TIME_COLUMN
 
 __all__ = ["from_long_table", "load_long_csv", "predictions_table"]
-
-#: The column that names the series, unless told otherwise.
-ID_COLUMN = "id"
-#: The column of time stamps that orders each series' rows, used when present.
-TIME_COLUMN = "time"
-#: The column of class labels or regression targets, used when present.
-LABEL_COLUMN = "label"
-#: How to install pandas, for the messages of functions that need it.
-PANDAS_INSTALL = "pip install 'mlstm-fcn[pandas]'"
 
 
 def _pandas(what: str):
@@ -55,7 +47,7 @@ def _optional_column(table, name: str | None, default: str, role: str) -> str | 
     if name == default:
         return None
     raise ValueError(f"The table has no {role} column {name!r}; its columns are {list(table.columns)} "
-                     f"(pass {role}_column=None if it has none).")
+                     f"(name it: {role}_column=... in Python, --{role}-column on the command line).")
 
 
 def _channel_columns(table, channels: Sequence[str] | None, taken: list[str]) -> list[str]:
@@ -180,7 +172,8 @@ def from_long_table(table, id_column: str = ID_COLUMN, time_column: str | None =
                         "wrap arrays first: pandas.DataFrame(data, columns=[...]).")
     if id_column not in table.columns:
         raise ValueError(f"The table has no id column {id_column!r}; its columns are {list(table.columns)} "
-                         "(name the column of series ids with id_column=...).")
+                         "(name the column of series ids: id_column=... in Python, --id-column on the command "
+                         "line).")
     time_column = _optional_column(table, time_column, TIME_COLUMN, "time")
     label_column = _optional_column(table, label_column, LABEL_COLUMN, "label")
     taken = [c for c in (id_column, time_column, label_column) if c is not None]
