@@ -160,7 +160,7 @@ def from_long_table(table, id_column: str = ID_COLUMN, time_column: str | None =
     ...                       "x": [1.0, 2.0, 3.0, 4.0, 5.0], "z": [0.0, 0.0, 1.0, 1.0, 0.0],
     ...                       "label": ["walk", "walk", "walk", "run", "run"]})
     >>> X, y, ids = from_long_table(table)
-    >>> X.shape, list(y), list(ids)
+    >>> X.shape, y.tolist(), ids.tolist()
     ((2, 2, 3), ['walk', 'run'], ['a', 'b'])
     >>> X[1]  # series "b": two steps, NaN-padded to three
     array([[ 4.,  5., nan],
