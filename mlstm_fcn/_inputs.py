@@ -269,8 +269,8 @@ def warn_if_long_table(X, name: str = "X") -> None:
     is converted (a DataFrame's column names are gone after).
     """
     shape = getattr(X, "shape", None)
-    if not isinstance(shape, tuple) or len(shape) != 2:
-        return
+    if not isinstance(shape, tuple) or len(shape) != 2 or _sktime_panel_kind(X) is not None:
+        return  # sktime's panels are refused by check_X, with their own pointer
     rows, columns = shape
     column = _long_table_column(X)
     if column is not None:
