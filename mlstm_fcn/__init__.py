@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from ._warnings import LayoutWarning
+from ._warnings import LayoutWarning, LongTableWarning
 
 #: The version of mlstm-fcn, stated here only (the packaging reads it; ``CITATION.cff`` repeats it,
 #: checked by the tests).
@@ -47,4 +47,4 @@ def __dir__() -> list[str]:
 
 
 __all__ = ["MLSTMFCNClassifier", "MLSTMFCNRegressor", "load_model", "ChannelStandardScaler", "PadTruncate",
-           "Resampler", "LayoutWarning", "__version__"]
+           "Resampler", "LayoutWarning", "LongTableWarning", "__version__"]

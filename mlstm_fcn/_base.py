@@ -29,7 +29,7 @@ from ._fitting.fitted_state import fitted_attributes, restore_fitted_attributes
 from ._fitting.plan import RunPlan, checkpointers, kept_starts, network_runs
 from ._fitting.strategies import Trained, run_fused, run_sequential
 from ._host_series import HostSeries
-from ._inputs import check_X, warn_if_transposed
+from ._inputs import check_X, warn_if_long_table, warn_if_transposed
 from ._param_checks import check_params
 from ._persistence import PersistenceMixin
 from ._runtime import autocast_dtype, cudnn_benchmark, forked_rng, resolve_device
@@ -205,6 +205,8 @@ class MLSTMFCNBase(PersistenceMixin, BaseEstimator):
     def _plan(self, X, y, sample_weight, *, partial: bool, classes=None) -> RunPlan:
         """Check the data (the parameters are checked), set the data's attributes, and plan the networks' runs."""
         continuing = self._is_fitted() and (partial or self.warm_start)
+        if not continuing:
+            warn_if_long_table(X)  # before check_X: a DataFrame's column names are gone after it
         X_arr, lengths = check_X(X, out_of_core=True)  # a memmap stays on disk, checked block by block
         if continuing:
             check_continuation(self)

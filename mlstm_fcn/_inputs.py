@@ -27,12 +27,21 @@ from sklearn.utils import check_array
 
 from ._host_series import HostSeries, block_rows, is_out_of_core
 from ._padding import pad_series, trailing_padding
-from ._warnings import LayoutWarning, warn
+from ._warnings import LayoutWarning, LongTableWarning, warn
 
 #: The layout check of :func:`warn_if_transposed`: at least this many channels...
 LAYOUT_MIN_CHANNELS = 16
 #: ...and at least this many times as many channels as time steps.
 LAYOUT_CHANNEL_RATIO = 2
+#: The long-table check of :func:`warn_if_long_table`: a 2D ``X`` of at most this many columns...
+LONG_TABLE_MAX_COLUMNS = 8
+#: ...and at least this many times as many rows as columns.
+LONG_TABLE_ROW_RATIO = 20
+#: Column names (compared without case, ``-`` and spaces as ``_``) that mark a DataFrame as a long table.
+LONG_TABLE_COLUMN_NAMES = frozenset({
+    "id", "series", "series_id", "seriesid", "instance", "instance_id", "case", "case_id", "sample_id",
+    "subject", "subject_id", "unit_id", "time", "timestamp", "time_step", "timestep", "datetime",
+})
 
 
 def as_numpy(X, name: str = "X"):
@@ -235,6 +244,46 @@ def warn_if_transposed(n_channels: int, n_timepoints: int, name: str = "X") -> N
              f"(n, time, channels), pass {name}.transpose(0, 2, 1) (the layout is (n_instances, n_channels, "
              "n_timepoints)). If it really has more channels than steps, silence this with "
              "warnings.filterwarnings('ignore', category=mlstm_fcn.LayoutWarning).", LayoutWarning)
+
+
+def _long_table_column(X) -> str | None:
+    """The first column of a pandas DataFrame ``X`` named like a series id or a time, or None."""
+    if not type(X).__module__.startswith("pandas") or not hasattr(X, "columns"):
+        return None
+    for column in X.columns:
+        if isinstance(column, str) and column.strip().lower().replace("-", "_").replace(" ", "_") \
+                in LONG_TABLE_COLUMN_NAMES:
+            return column
+    return None
+
+
+def warn_if_long_table(X, name: str = "X") -> None:
+    """Warn (:class:`~mlstm_fcn.LongTableWarning`) when a 2D ``X`` looks like a long table.
+
+    A long table has one row per series and time step and a column per
+    channel; passed as is, each row trains as one univariate series of a few
+    steps. The rule: a pandas DataFrame with a column in
+    :data:`LONG_TABLE_COLUMN_NAMES`, or any 2D input of at most
+    :data:`LONG_TABLE_MAX_COLUMNS` columns and at least
+    :data:`LONG_TABLE_ROW_RATIO` times as many rows. Read before the input
+    is converted (a DataFrame's column names are gone after).
+    """
+    shape = getattr(X, "shape", None)
+    if not isinstance(shape, tuple) or len(shape) != 2 or _sktime_panel_kind(X) is not None:
+        return  # sktime's panels are refused by check_X, with their own pointer
+    rows, columns = shape
+    column = _long_table_column(X)
+    if column is not None:
+        why = f"a pandas DataFrame with a column {column!r}"
+    elif 0 < columns <= LONG_TABLE_MAX_COLUMNS and rows >= LONG_TABLE_ROW_RATIO * columns:
+        why = f"2D, {rows} rows of {columns} columns"
+    else:
+        return
+    warn(f"{name} is {why}: fit reads it as {rows} univariate series of {columns} time steps each. If it is a "
+         "long table (one row per series and time step, a column per channel), turn it into series first: "
+         "X, y, ids = mlstm_fcn.datasets.from_long_table(table) (id_column=, time_column= and label_column= "
+         "name its columns). If each row really is one series, silence this with "
+         "warnings.filterwarnings('ignore', category=mlstm_fcn.LongTableWarning).", LongTableWarning)
 
 
 def _padding_lengths(X: np.ndarray, name: str, first: int = 0) -> np.ndarray | None:

@@ -38,3 +38,16 @@ class LayoutWarning(UserWarning):
     When the layout is intended, silence it with
     ``warnings.filterwarnings("ignore", category=mlstm_fcn.LayoutWarning)``.
     """
+
+
+class LongTableWarning(UserWarning):
+    """A 2D ``X`` that looks like a long table: one row per series and time step, a column per channel.
+
+    Raised by ``fit`` when ``X`` is a pandas DataFrame with a column named
+    like a series id or a time (``id``, ``series_id``, ``time``, ...), or a 2D
+    array of a few columns (very short univariate series) and many times as
+    many rows. Such a table is series only after
+    :func:`mlstm_fcn.datasets.from_long_table`. When each row really is one
+    series, silence it with
+    ``warnings.filterwarnings("ignore", category=mlstm_fcn.LongTableWarning)``.
+    """

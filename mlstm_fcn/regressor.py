@@ -81,6 +81,10 @@ class MLSTMFCNRegressor(RegressorMixin, MLSTMFCNBase):
             When ``X`` looks laid out ``(n, time, channels)``, with many more
             channels than time steps (:class:`mlstm_fcn.LayoutWarning` gives
             the rule and how to silence it).
+        LongTableWarning
+            When a 2D ``X`` looks like a long table, one row per series and
+            time step (:func:`mlstm_fcn.datasets.from_long_table` turns one
+            into series).
         """
         return self._fit_keeping_state(X, y, sample_weight, partial=False)
 

@@ -66,13 +66,15 @@ def test_fit_and_evaluate_from_npz_files(arrays, capsys, tmp_path, one_torch_thr
     (["fit", "{d}/X_TRAIN.npy", "--y", "{d}/nothing.npy"], "No such file"),
     (["fit", "{d}/X_TRAIN.npy", "--y", "{d}/short.npy"], "labels of shape (3,) for 40 series"),
     (["fit", "{d}/pickled.npy"], "is not a readable .npy file of numbers"),
-    (["fit", "{d}/notes.csv"], "a data file is .ts, .npy or .npz, not .csv"),
+    (["fit", "{d}/notes.txt"], "a data file is .ts, .npy, .npz or .csv, not .txt"),
+    (["fit", "{d}/notes.csv"], "notes.csv: The table has no id column 'id'; its columns are ['1', '2', '3']"),
 ])
 def test_wrong_files_say_what_a_file_must_hold(arrays, capsys, tmp_path, argv, fragment):
     np.savez(arrays / "bad.npz", data=np.zeros((2, 2, 2)))
     np.save(arrays / "short.npy", np.array(["a", "b", "c"]))
     np.save(arrays / "pickled.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
     (arrays / "notes.csv").write_text("1,2,3\n")
+    (arrays / "notes.txt").write_text("1,2,3\n")
     code, out, err = run(capsys, *[a.format(d=arrays) for a in argv], "--out", tmp_path / "m.model", *TINY)
     assert code == 1 and out == ""
     assert len(err.strip().splitlines()) == 1 and fragment in err

@@ -6,12 +6,13 @@
     mlstm-fcn fit NATOPS --download --out natops.model    # not bundled: fetched into the user cache
     mlstm-fcn fit X_TRAIN.npy --y y_TRAIN.npy --out my.model  # or one .npz holding X and y
     mlstm-fcn predict bm.model my_series.ts --proba
+    mlstm-fcn fit sensors.csv --out sensors.model      # a long table: columns id, time, label, channels
     mlstm-fcn export bm.model bm.onnx
     mlstm-fcn fit Tecator --out tecator.model       # regression (@targetLabel true); sktime ships Tecator
 
 A dataset is a UEA archive name (looked up as in :func:`mlstm_fcn.datasets.load_uea`,
 ``--data-dir`` first) or a data file read by :mod:`mlstm_fcn._data_files` (``.ts``,
-``.npy``, ``.npz``). Results print as a table,
+``.npy``, ``.npz``, ``.csv``). Results print as a table,
 or as JSON with ``--json``. Errors print one line on stderr and exit with
 status 1 (2 for a wrong command line); ``MLSTM_FCN_DEBUG=1`` shows the
 traceback instead. Ctrl-C exits with status 130 (never 0), and no output

@@ -18,6 +18,8 @@ from .common import PROG, CLIError
 from .inputs import is_regressor, lengths_note, load_data, load_model_file, save_model_file
 from .outputs import InterruptWatch, check_output, data_inputs, interrupted_path
 from .options import ESTIMATOR_OPTIONS, estimator_defaults, estimator_option_values, shown
+from .table_options import series_keys, table_columns
+from .task import choose_task, class_labels, numbers_as_classes
 
 
 def cmd_datasets(args) -> None:
@@ -44,11 +46,11 @@ def cmd_datasets(args) -> None:
 
 
 
-def _task_of(args, y: np.ndarray) -> str:
-    """--task, or for "auto" what the targets say: numbers read from a regression file are regression."""
-    if args.task != "auto":
-        return args.task
-    return "regression" if y.dtype.kind == "f" else "classification"
+def _task_of(args, y: np.ndarray, what: str) -> str:
+    """--task, or for "auto" the rule of :data:`~mlstm_fcn.cli.task.TASK_HELP`."""
+    from .._data_files import declares_targets
+
+    return choose_task(args.task, y, args.y is None and declares_targets(args.dataset), what)
 
 
 
@@ -62,11 +64,13 @@ def cmd_fit(args) -> None:
     out = Path(args.out if args.out else f"{Path(args.dataset).stem}.model")
     # Before training: a fit must not end in a model that cannot be written, nor replace what it reads.
     check_output(out, "--out", data_inputs(args.dataset, "train", args.data_dir, args.y))
-    X, y, what = load_data(args.dataset, "train", args.data_dir, args.download, args.y)
+    X, y, what, _ = load_data(args.dataset, "train", args.data_dir, args.download, args.y, table_columns(args))
     if y is None:
         raise CLIError(f"{what} has no class labels or targets; fit needs labelled series (a .npy file of "
                        "series needs --y LABELS.npy, or save both in one .npz: np.savez(path, X=X, y=y))")
-    task = _task_of(args, y)
+    task = _task_of(args, y, what)
+    if task == "classification":
+        y = class_labels(y)
     if task == "regression":
         if args.preset:
             raise CLIError("--preset names classifier configurations; it does not apply to regression")
@@ -197,7 +201,7 @@ def cmd_evaluate(args) -> None:
     from sklearn.metrics import accuracy_score, balanced_accuracy_score, confusion_matrix
 
     clf = load_model_file(args.model).set_params(**estimator_option_values(args))  # --threads
-    X, y, what = load_data(args.dataset, args.split, args.data_dir, args.download, args.y)
+    X, y, what, _ = load_data(args.dataset, args.split, args.data_dir, args.download, args.y, table_columns(args))
     if y is None:
         raise CLIError(f"{what} has no class labels; use '{PROG} predict' for unlabelled series")
     if is_regressor(clf):
@@ -232,41 +236,45 @@ def _match_label_type(y: np.ndarray, classes: np.ndarray) -> np.ndarray:
             return y.astype(classes.dtype)
         except ValueError:
             return y
+    if classes.dtype.kind == "U" and y.dtype.kind == "f":
+        return numbers_as_classes(y)  # a model fitted with --task classification on numbers that are not integers
     return y
 
 
-def _predict_regression(args, model, X: np.ndarray, y: np.ndarray | None, what: str) -> None:
+def _predict_regression(args, model, X: np.ndarray, y: np.ndarray | None, what: str, ids=None) -> None:
     if args.proba:
         raise CLIError("--proba applies to classifiers; this model is a regressor")
     pred = model.predict(X)
-    records = [{"index": i, "prediction": pred[i].tolist()} for i in range(X.shape[0])]
-    for r in records if y is not None else ():
-        r["target"] = y[r["index"]]
-    headers = ["index", "prediction"] + (["target"] if y is not None else [])
-    rows = [[r["index"], r["prediction"]] + ([r["target"]] if y is not None else []) for r in records]
+    key, keys = series_keys(ids, X.shape[0], args)
+    records = [{key: keys[i], "prediction": pred[i].tolist()} for i in range(X.shape[0])]
+    for i, r in enumerate(records if y is not None else ()):
+        r["target"] = y[i]
+    headers = [key, "prediction"] + (["target"] if y is not None else [])
+    rows = [[r[key], r["prediction"]] + ([r["target"]] if y is not None else []) for r in records]
     emit(args.json, {"model": str(args.model), "series": what, "predictions": records}, table(headers, rows))
 
 
 def cmd_predict(args) -> None:
     """Predicted labels (and probabilities), or targets, for every series of a file or dataset."""
     clf = load_model_file(args.model).set_params(**estimator_option_values(args))  # --threads
-    X, y, what = load_data(args.series, args.split, args.data_dir, args.download, args.y)
+    X, y, what, ids = load_data(args.series, args.split, args.data_dir, args.download, args.y, table_columns(args))
     if is_regressor(clf):
-        _predict_regression(args, clf, X, y, what)
+        _predict_regression(args, clf, X, y, what, ids)
         return
     proba = class_probabilities(clf, X, args.quiet)
     pred = clf.classes_[proba.argmax(axis=1)]
+    key, keys = series_keys(ids, X.shape[0], args)
     records = []
     for i in range(X.shape[0]):
-        r = {"index": i, "prediction": pred[i]}
+        r = {key: keys[i], "prediction": pred[i]}
         if y is not None:
             r["label"] = y[i]
         if args.proba:
             r["proba"] = {str(c): float(p) for c, p in zip(clf.classes_, proba[i])}
         records.append(r)
-    headers = ["index", "prediction"] + (["label"] if y is not None else [])
+    headers = [key, "prediction"] + (["label"] if y is not None else [])
     headers += [f"p({c})" for c in clf.classes_] if args.proba else []
-    rows = [[r["index"], r["prediction"]] + ([r["label"]] if y is not None else [])
+    rows = [[r[key], r["prediction"]] + ([r["label"]] if y is not None else [])
             + (list(proba[i]) if args.proba else []) for i, r in enumerate(records)]
     emit(args.json, {"model": str(args.model), "series": what, "classes": clf.classes_, "predictions": records},
           table(headers, rows))

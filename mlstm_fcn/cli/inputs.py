@@ -35,12 +35,14 @@ def is_regressor(model) -> bool:
 
 
 # --------------------------------------------------------------------- data
-def load_data(spec: str, split: str, data_dir: str | None, download: bool = False,
-               labels: str | None = None) -> tuple[np.ndarray, np.ndarray | None, str]:
-    """``(X, y, description)`` from a data file, a dataset folder or a UEA name (and split).
+def load_data(spec: str, split: str, data_dir: str | None, download: bool = False, labels: str | None = None,
+              columns: dict | None = None) -> tuple[np.ndarray, np.ndarray | None, str, np.ndarray | None]:
+    """``(X, y, description, ids)`` from a data file, a dataset folder or a UEA name (and split).
 
     ``labels`` is a ``.npy`` file of labels for the series of a data file; ``download`` fetches
-    a UEA dataset found nowhere locally.
+    a UEA dataset found nowhere locally; ``columns`` names a ``.csv`` file's columns (see
+    :func:`mlstm_fcn._data_files.read_data_file`). ``ids`` names the series of a ``.csv`` file
+    (None for other data).
     """
     from .._data_files import is_data_file_name, read_data_file
     from ..datasets import split_file
@@ -52,32 +54,38 @@ def load_data(spec: str, split: str, data_dir: str | None, download: bool = Fals
         if not file.is_file():
             raise CLIError(f"{path} is a folder, not a .ts file, and holds no {file.name} "
                            f"(give a data file, or a dataset folder holding <Name>_{split.upper()}.ts)")
-        X, y = read_data_file(file, labels)
-        return X, y, f"{file} ({split})"
-    if is_data_file_name(spec) or path.is_file() or os.sep in spec or (os.altsep and os.altsep in spec):
-        X, y = read_data_file(path, labels)
-        return X, y, str(path)
+        X, y, _ = read_data_file(file, labels)
+        return X, y, f"{file} ({split})", None
+    # A suffix makes a file name: UEA names have none (an unknown suffix gets how to convert the file).
+    if (is_data_file_name(spec) or path.is_file() or path.suffix or os.sep in spec
+            or (os.altsep and os.altsep in spec)):
+        X, y, ids = read_data_file(path, labels, columns)
+        return X, y, str(path), ids
     if labels is not None:
         raise CLIError(f"--y gives the labels of a .npy file; {spec!r} is a dataset name")
     if data_dir is not None and not Path(data_dir).is_dir():
         # Searched first when given: a mistyped one would silently read another copy further on.
         raise CLIError(f"--data-dir {data_dir} is not a folder")
-    return _load_named(spec, split, data_dir, download)
+    return (*_load_named(spec, split, data_dir, download), None)
 
 
 def _load_named(name: str, split: str, data_dir: str | None, download: bool):
-    from ..datasets import find_uea, load_uea, local_names, not_found_hint, uea_search_path
+    from .._data_files import SUFFIXES
+    from ..datasets import closest_names, find_uea, load_uea, local_names, not_found_hint, uea_search_path
 
     try:
         X, y = load_uea(name, split=split, data_dir=data_dir, download=download)
     except FileNotFoundError:
         places = ", ".join(str(d) for d in uea_search_path(data_dir))
         here = ", ".join(local_names(data_dir)) or "none"
+        # The download hint names the dataset as the archive spells it: the best match of a misspelt name.
+        fetch = (closest_names(name, data_dir) or [name])[0]
+        with_download = "add --download" if fetch == name else f"give {fetch} with --download"
         raise CLIError(
-            f"unknown dataset {name!r} (not a data file: .ts, .npy, .npz).{not_found_hint(name, data_dir)} No "
-            f"{name}/{name}_TRAIN.ts in {places}. Available here: {here}. To get a UEA dataset: add --download "
-            f"(fetches it into the user cache), or in Python load_uea({name!r}, download=True); --data-dir names "
-            f"an archive folder (see '{PROG} datasets')") from None
+            f"unknown dataset {name!r} (not a data file: {', '.join(SUFFIXES)}).{not_found_hint(name, data_dir)} "
+            f"No {name}/{name}_TRAIN.ts in {places}. Available here: {here}. To get a UEA dataset: "
+            f"{with_download} (fetches it into the user cache), or in Python load_uea({fetch!r}, download=True); "
+            f"--data-dir names an archive folder (see '{PROG} datasets')") from None
     folder = find_uea(name, data_dir)  # the name as spelled on disk
     return X, y, f"{folder.name if folder is not None else name} ({split})"
 

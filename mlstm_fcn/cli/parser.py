@@ -8,15 +8,19 @@ from .. import __version__
 from .commands import cmd_datasets, cmd_evaluate, cmd_export, cmd_fit, cmd_predict
 from .common import PROG
 from .options import TASKS, FitHelpFormatter, PresetNames, add_estimator_options, add_threads_option, positive_int
+from .suggest import SuggestingParser
+from .table_options import add_table_options
+from .task import TASK_HELP
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``mlstm-fcn`` (all sub-commands)."""
-    parser = argparse.ArgumentParser(
+    parser = SuggestingParser(
         prog=PROG, description="MLSTM-FCN time series classification (and regression) from the command line.",
         epilog="A DATASET is a UEA archive name (e.g. BasicMotions, searched in --data-dir, $MLSTM_FCN_DATA, the "
                "user cache and the bundled datasets/; --download fetches others) or a data file: .ts, .npy "
-               "(series X of shape (n, channels, time); labels with --y) or .npz (X and, optionally, y). "
+               "(series X of shape (n, channels, time); labels with --y), .npz (X and, optionally, y) or .csv (a long "
+               "table: one row per series and time step, columns id, time, label and one per channel). "
                "Errors print one line and exit with status 1; set MLSTM_FCN_DEBUG=1 for a traceback.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -34,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("--download", action="store_true",
                       help="download a UEA dataset found nowhere locally into the user cache (verified, as "
                            "load_uea(name, download=True))")
+    add_table_options(data)
 
     p = sub.add_parser("datasets", parents=[common], help="list known and locally available datasets",
                        description="List the UEA datasets: the archive's catalogue, plus any other dataset "
@@ -44,16 +49,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("fit", parents=[common, data], formatter_class=FitHelpFormatter, help="train a model on a dataset's training split",
                        description="Train MLSTM-FCN on the training split of DATASET (or on all of a .ts file) "
                                    "and write the model file. Prints training metrics at the end.")
-    p.add_argument("dataset", metavar="DATASET", help="UEA name, or a .ts, .npy or .npz file")
+    p.add_argument("dataset", metavar="DATASET", help="UEA name, or a .ts, .npy, .npz or .csv file")
     p.add_argument("--out", metavar="FILE", help="model file to write (default: <dataset>.model)")
     p.add_argument("--preset", choices=PresetNames(), metavar="NAME", help="start from a named configuration: 'paper' is "
                    "the faithful MLSTM-FCN, 'paper-attention' MALSTM-FCN; other options override it")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     p.add_argument("--attention", action="store_true", help="MALSTM-FCN: attention LSTM")
-    p.add_argument("--task", choices=TASKS, default="auto",
-                   help="classification or regression; auto (the default): regression for a .ts file of "
-                        "numeric targets (@targetLabel true), else classification")
+    p.add_argument("--task", choices=TASKS, default="auto", help=TASK_HELP)
     add_estimator_options(p)
     p.set_defaults(func=cmd_fit)
 
@@ -63,17 +66,17 @@ def build_parser() -> argparse.ArgumentParser:
                                    "split of DATASET (or on a labelled .ts file); RMSE, MAE and R^2 for a "
                                    "regression model.")
     p.add_argument("model", metavar="MODEL", help="model file written by fit")
-    p.add_argument("dataset", metavar="DATASET", help="UEA name, or a .ts, .npy or .npz file")
+    p.add_argument("dataset", metavar="DATASET", help="UEA name, or a .ts, .npy, .npz or .csv file")
     p.add_argument("--split", choices=("train", "test"), default="test",
                    help="split of a UEA dataset (default: test)")
     add_threads_option(p)
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("predict", parents=[common, data], help="predict the class of each series",
-                       description="Predicted class of every series in a .ts file (labels optional) or a UEA "
-                                   "dataset split.")
+                       description="Predicted class of every series in a data file (labels optional) or a UEA "
+                                   "dataset split: one row per series, headed by its id for a .csv file.")
     p.add_argument("model", metavar="MODEL", help="model file written by fit")
-    p.add_argument("series", metavar="SERIES", help=".ts, .npy or .npz file, or UEA name")
+    p.add_argument("series", metavar="SERIES", help=".ts, .npy, .npz or .csv file, or UEA name")
     p.add_argument("--proba", action="store_true", help="also print the class probabilities")
     p.add_argument("--split", choices=("train", "test"), default="test",
                    help="split when SERIES is a UEA name (default: test)")

@@ -24,6 +24,12 @@ Where datasets are looked for
     With ``download=True`` a dataset found nowhere is downloaded into the user
     cache (see :func:`download_uea`).
 
+Long tables
+    Data kept as one row per series and time step (an id, a time, a column
+    per channel, a label) becomes series with :func:`from_long_table` (a pandas
+    DataFrame) or :func:`load_long_csv` (a CSV file); :func:`predictions_table`
+    maps predictions back to the ids. These need pandas.
+
 Parsing is numpy's (:mod:`mlstm_fcn.datasets.ts_parse`): reading data needs no sktime.
 """
 
@@ -37,6 +43,7 @@ from .archive import (
 from .arrays import load_arrays, load_labels
 from .catalogue import UEADataset
 from .download import DEFAULT_BASE_URL, URL_ENV, DownloadError, download_uea
+from .long_table import from_long_table, load_long_csv, predictions_table
 from .ts_file import load_ts
 from .ts_writer import write_ts
 
@@ -46,4 +53,5 @@ __all__ = [
     "DATA_ENV", "URL_ENV", "DEFAULT_BASE_URL", "BUNDLED_DIR", "DownloadError", "UEADataset",
     "download_uea", "find_uea", "list_uea", "local_names", "load_ts", "load_uea", "series_lengths",
     "split_file", "uea_search_path", "user_cache_dir", "write_ts", "load_arrays", "load_labels",
+    "from_long_table", "load_long_csv", "predictions_table",
 ]
