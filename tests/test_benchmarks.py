@@ -4,19 +4,15 @@ import csv
 import json
 import shutil
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "benchmarks"))
-
-import select_config  # noqa: E402
-from configs import CONFIGS, DEFAULTS_D05B3EC, ONE_RULE, resolve  # noqa: E402
-
-from mlstm_fcn import MLSTMFCNClassifier  # noqa: E402
-from mlstm_fcn.presets import get_preset  # noqa: E402
+from benchmarks import RESULTS
+from benchmarks.studies import select_config
+from benchmarks.studies.configs import CONFIGS, DEFAULTS_D05B3EC, ONE_RULE, resolve
+from mlstm_fcn import MLSTMFCNClassifier
+from mlstm_fcn.presets import get_preset
 
 
 def test_configs_are_valid_estimator_parameters_around_the_paper_preset():
@@ -48,9 +44,9 @@ def test_the_defaults_root_is_where_the_recipe_study_started_and_rules_resolve_p
 
 
 def test_the_estimators_defaults_are_what_the_recipe_study_chose():
-    import recipe_choice
+    from benchmarks.studies import recipe_choice
 
-    rows = select_config.read_rows(Path(select_config.__file__).parent / "results" / "recipe-cv" / "cv.csv")
+    rows = select_config.read_rows(RESULTS / "recipe-cv" / "cv.csv")
     choice = recipe_choice.choose(rows)
     assert choice == {"batch size": "d_batch16", "how long to train": None, "input scaling": None,
                       "class weights": None}
@@ -63,12 +59,12 @@ def test_the_estimators_defaults_are_what_the_recipe_study_chose():
 
 
 def test_the_regressors_training_length_is_what_its_study_chose():
-    import select_regression
-    from configs import REGRESSION_CONFIGS
+    from benchmarks.studies import select_regression
+    from benchmarks.studies.configs import REGRESSION_CONFIGS
 
     from mlstm_fcn import MLSTMFCNRegressor
 
-    rows = select_regression.read_rows(Path(select_regression.__file__).parent / "results" / "regression-cv" /
+    rows = select_regression.read_rows(RESULTS / "regression-cv" /
                                        "cv.csv")
     chosen, _ = select_regression.choose(rows)
     for name, value in {"batch_size": 128, "early_stopping": None, **REGRESSION_CONFIGS[chosen]}.items():
@@ -205,7 +201,7 @@ def test_rerun_with_other_folds_is_refused(tmp_path, monkeypatch):
 def test_budget_benchmark_and_budget_cv(tmp_path, monkeypatch):
     # Every budget read off one short run (55 epochs here): rows for running and recomputed statistics,
     # stopping where each budget says; the CV reads TRAIN splits only and chooses a budget.
-    import bench_budgets
+    from benchmarks.studies import bench_budgets
     import mlstm_fcn.datasets as datasets
 
     monkeypatch.setattr(sys, "argv", ["bench_budgets.py", "--datasets", "BasicMotions", "--max-epochs", "55",
@@ -241,11 +237,11 @@ def test_budget_benchmark_and_budget_cv(tmp_path, monkeypatch):
 
 def test_the_defaults_are_the_budget_the_cv_chose():
     # The committed CV (TRAIN splits only) chooses a budget; the estimator's defaults train exactly it.
-    import bench_budgets
-    import budgets
-    from results_io import read_rows
+    from benchmarks.studies import bench_budgets
+    from benchmarks.studies import budgets
+    from benchmarks.report.results_io import read_rows
 
-    rows = read_rows(ROOT / "benchmarks" / "results" / "budgets" / "budgets-cv.csv")
+    rows = read_rows(RESULTS / "budgets" / "budgets-cv.csv")
     chosen, _ = select_config.choose_budget(rows)
     assert chosen == bench_budgets.DEFAULT
     rule, cap = budgets.CAPPED[chosen]
@@ -257,7 +253,7 @@ def test_the_defaults_are_the_budget_the_cv_chose():
 
 
 def test_regression_selection_reads_only_training_data_resumes_and_reports(tmp_path, monkeypatch, splits_read):
-    import select_regression
+    from benchmarks.studies import select_regression
 
     splits = splits_read
     tiny = {"filters": (4, 4, 4), "kernel_sizes": (3, 3, 3), "se_reduction": 2, "lstm_units": 2}
@@ -277,7 +273,7 @@ def test_regression_selection_reads_only_training_data_resumes_and_reports(tmp_p
 
 
 def test_regression_choice_applies_its_written_rule():
-    import select_regression
+    from benchmarks.studies import select_regression
 
     def rows(config, rmses, seconds=1.0):
         return [{"config": config, "dataset": "D", "fold": str(i), "seed": "0", "rmse": str(v),
@@ -305,7 +301,7 @@ def _recipe_rows(scores: dict[str, list[float]], seconds: dict[str, float] | Non
 
 
 def test_recipe_choice_applies_the_written_rule():
-    import recipe_choice
+    from benchmarks.studies import recipe_choice
 
     base = [0.80, 0.70, 0.90, 0.60]
     rows = _recipe_rows({
@@ -328,7 +324,7 @@ def test_recipe_choice_applies_the_written_rule():
 def test_recipe_report_is_provisional_until_every_candidate_has_all_twelve_sets(tmp_path):
     import csv
 
-    import recipe_choice
+    from benchmarks.studies import recipe_choice
 
     rows = _recipe_rows({"defaults": [0.8, 0.7], "d_batch16": [0.9, 0.8]})
     with (tmp_path / "cv.csv").open("w", newline="") as f:
@@ -340,7 +336,7 @@ def test_recipe_report_is_provisional_until_every_candidate_has_all_twelve_sets(
 
 
 def test_a_candidate_missing_datasets_is_decided_only_when_no_result_there_could_make_it_win():
-    import recipe_choice
+    from benchmarks.studies import recipe_choice
 
     base = [0.80 + 0.01 * i for i in range(12)]
     table = recipe_choice.per_dataset(_recipe_rows({
@@ -360,7 +356,7 @@ def _hard_rows(pairs):
 
 
 def test_the_amendment_adopts_going_on_unless_the_cv_or_the_constructed_case_says_otherwise():
-    import recipe_choice
+    from benchmarks.studies import recipe_choice
 
     base = [0.80 + 0.01 * i for i in range(12)]
     same = _recipe_rows({"d_batch16": base, "d_train_on": base})
@@ -385,7 +381,7 @@ def test_the_amendment_adopts_going_on_unless_the_cv_or_the_constructed_case_say
 def test_step_benchmark_quick_mode_writes_per_epoch_and_per_step_figures(tmp_path):
     import json
 
-    import bench_step
+    from benchmarks.speed import bench_step
 
     out = tmp_path / "step.json"
     report = bench_step.main(["--quick", "--threads", "1", "--out", str(out)])
@@ -408,7 +404,7 @@ def test_step_benchmark_quick_mode_writes_per_epoch_and_per_step_figures(tmp_pat
 
 
 def test_hard_case_spreads_scales_over_decades_and_its_run_resumes(tmp_path, monkeypatch):
-    import hard_case
+    from benchmarks.studies import hard_case
 
     X, y, X_test, y_test = hard_case.make_problem(400, 100, n_classes=5, seed=0)
     assert X.shape == (400, 3, 24) and X_test.shape == (100, 3, 24) and set(y) == set(range(5))
@@ -431,7 +427,7 @@ def test_hard_case_spreads_scales_over_decades_and_its_run_resumes(tmp_path, mon
 
 
 def test_recipe_ensembles_average_seed_probabilities_and_apply_the_rule(tmp_path, monkeypatch):
-    import recipe_ensembles
+    from benchmarks.studies import recipe_ensembles
 
     rng = np.random.default_rng(0)
     (tmp_path / "cv-proba").mkdir()

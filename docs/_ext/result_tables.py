@@ -1,7 +1,7 @@
 """The result tables of the docs pages are the committed results, checked as the README's are.
 
 A page holds a table between ``<!-- generated: NAME -->`` and ``<!-- end generated -->``;
-``benchmarks/readme_tables.py`` writes it from ``benchmarks/results/``. When a page's table differs
+``benchmarks/report/readme_tables.py`` writes it from ``benchmarks/results/``. When a page's table differs
 from what the results give, the build warns (an error under ``-W``) and shows the results' table.
 """
 
@@ -30,7 +30,7 @@ def check_tables(app, docname: str, source: list[str]) -> None:
     new = _render(text)
     if new != text:
         logger.warning("%s: a result table differs from benchmarks/results/; run python "
-                       "benchmarks/readme_tables.py", docname, location=docname)
+                       "benchmarks/report/readme_tables.py", docname, location=docname)
         source[0] = new
 
 

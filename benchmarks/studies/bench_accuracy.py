@@ -6,28 +6,25 @@ training data only. Results go to one CSV (one row per configuration,
 dataset and seed), from which a Markdown table and a PNG plot are made.
 Finished rows are skipped when the command is run again (resumable).
 
-    python benchmarks/bench_accuracy.py --archive ../shared/uea --seeds 0 1 2 \\
+    python -m benchmarks.studies.bench_accuracy --archive ../shared/uea --seeds 0 1 2 \\
         --configs paper --out-dir benchmarks/results
-    python benchmarks/bench_accuracy.py --report-only --out-dir benchmarks/results
+    python -m benchmarks.studies.bench_accuracy --report-only --out-dir benchmarks/results
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from configs import CONFIGS, row_params  # noqa: E402
-from results_io import add_run_arguments, appending, device_label, prepare_run, read_rows  # noqa: E402
-from published import METHODS, PUBLISHED  # noqa: E402
+from benchmarks import RESULTS
+from benchmarks.cli import add_run_arguments, prepare_run
+from benchmarks.report.published import METHODS, PUBLISHED
+from benchmarks.report.results_io import appending, device_label, read_rows
+from benchmarks.studies.configs import CONFIGS, row_params
 
 FIELDS = ["config", "dataset", "seed", "accuracy", "balanced_accuracy", "fit_seconds", "epochs_run",
           "best_epoch", "device", "torch", "mlstm_fcn", "params"]
@@ -40,7 +37,7 @@ def run(args) -> None:
 
     import mlstm_fcn
     from mlstm_fcn import MLSTMFCNClassifier
-    from pack_uea_npz import load_split
+    from benchmarks.pack_uea_npz import load_split
 
     csv_path = prepare_run(args, "accuracy.csv")
     done = {(r["config"], r["dataset"], r["seed"]) for r in read_rows(csv_path)}
@@ -109,7 +106,7 @@ def report(out_dir: Path) -> str:
     (out_dir / "accuracy.md").write_text(
         "# Accuracy on UEA datasets (default train/test splits)\n\n"
         f"Device(s): {', '.join(devices)}. Published figures: Foumani et al. 2024, Table 1.\n"
-        "Reproduce: `python benchmarks/bench_accuracy.py --archive <UEA dir> --seeds 0 1 2`.\n\n"
+        "Reproduce: `python -m benchmarks.studies.bench_accuracy --archive <UEA dir> --seeds 0 1 2`.\n\n"
         + table + "\n")
     try:
         import matplotlib
@@ -140,7 +137,7 @@ def report(out_dir: Path) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_run_arguments(parser, Path(__file__).resolve().parent / "results")
+    add_run_arguments(parser, RESULTS)
     parser.add_argument("--datasets", nargs="+", default=list(PUBLISHED))
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--configs", nargs="+", default=["paper"], choices=sorted(CONFIGS))

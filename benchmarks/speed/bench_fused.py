@@ -9,7 +9,7 @@ path the clock is read once per block), set-up is the rest of its wall time. Fig
 networks x epochs per second, its ratio to k = 1, and the achieved fraction
 of the GPU's bf16 peak (model FLOPs, forward + backward = 3 x forward).
 
-    python benchmarks/bench_fused.py --archive benchmarks/data/uea12.npz --dataset BasicMotions \\
+    python -m benchmarks.speed.bench_fused --archive benchmarks/data/uea12.npz --dataset BasicMotions \\
         --ks 1 4 16 64 --out benchmarks/results/fused-gpu.json
 """
 
@@ -17,17 +17,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-sys.path.insert(0, str(HERE))
-
-from bench_speed import PEAK_BF16_TFLOPS, load, model_flops_per_sample, versions  # noqa: E402
+from benchmarks.speed.bench_speed import PEAK_BF16_TFLOPS, load, model_flops_per_sample, versions
 
 
 def fused_run(X: np.ndarray, y_idx: np.ndarray, k: int, epochs: int, device, readback: int,
@@ -81,10 +76,22 @@ def sequential_run(X: np.ndarray, y_idx: np.ndarray, k: int, warmup: int, epochs
     return seconds / epochs
 
 
-def main() -> None:
+def device_and_precision(name: str):
+    """``(torch device, autocast dtype)``: what the estimators' ``device=name, precision="auto"`` train with.
+
+    ``"auto"`` is the GPU when there is one; on a GPU with bfloat16 the networks train in bf16, else in
+    float32 (autocast None).
+    """
     import torch
 
-    from mlstm_fcn._runtime import autocast_dtype, resolve_device
+    device = torch.device("cuda" if name == "auto" and torch.cuda.is_available() else
+                          "cpu" if name == "auto" else name)
+    bf16 = device.type == "cuda" and torch.cuda.is_bf16_supported()
+    return device, (torch.bfloat16 if bf16 else None)
+
+
+def main() -> None:
+    import torch
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--archive", default=None)
@@ -101,11 +108,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    device = resolve_device(args.device)
+    device, autocast = device_and_precision(args.device)
     X, y = load(args.dataset, args.archive)
     X = np.nan_to_num(np.asarray(X, dtype=np.float32))
     _, y_idx = np.unique(y, return_inverse=True)
-    autocast = autocast_dtype("auto", device)
     rows = []
     report = {"versions": versions(), "args": vars(args), "results": rows, "complete": False}
     gpu = report["versions"].get("gpu", "")

@@ -10,7 +10,7 @@ shuffling ``DataLoader``). Per-step figures divide an epoch's seconds by its
 number of optimizer steps (ours joins a last batch of one to the one before,
 so the counts can differ by one).
 
-    python benchmarks/bench_step.py --archive ../shared/uea --threads 2 \\
+    python -m benchmarks.speed.bench_step --archive ../shared/uea --threads 2 \\
         --out benchmarks/results/step-cpu.json
 
 ``--quick`` measures BasicMotions (bundled) in one short round; ``--profile``
@@ -26,7 +26,6 @@ import json
 import platform
 import pstats
 import statistics
-import sys
 import time
 import warnings
 from pathlib import Path
@@ -34,17 +33,14 @@ from pathlib import Path
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
+from benchmarks import REPO, RESULTS
 DATASETS = ["BasicMotions", "NATOPS"]
 BATCH_SIZES = [16, 128]
 
 
 def load_train(dataset: str, archive: str | None):
     """``(X, y)``: the dataset's train split as float32 ``(n, C, T)``."""
-    from pack_uea_npz import load_split
+    from benchmarks.pack_uea_npz import load_split
 
     X, y = load_split(dataset, "train", archive)
     return np.ascontiguousarray(X, dtype=np.float32), y
@@ -65,7 +61,7 @@ def ours(X: np.ndarray, y: np.ndarray, epochs: int, batch_size: int, seed: int) 
 
 def plain(X: np.ndarray, y: np.ndarray, epochs: int, batch_size: int, seed: int) -> list[float]:
     """Seconds of each epoch of the plain loop."""
-    from plain_loop import train_plain
+    from benchmarks.speed.plain_loop import train_plain
 
     return train_plain(X, y, epochs, "cpu", batch_size=batch_size, seed=seed)["epoch_seconds"]
 
@@ -117,7 +113,7 @@ def profile(X: np.ndarray, y: np.ndarray, batch_size: int, epochs: int, top: int
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--archive", default=str(ROOT.parent / "shared" / "uea"),
+    parser.add_argument("--archive", default=str(REPO.parent / "shared" / "uea"),
                         help="UEA archive directory (BasicMotions is also bundled)")
     parser.add_argument("--datasets", nargs="+", default=DATASETS)
     parser.add_argument("--batch-sizes", nargs="+", type=int, default=BATCH_SIZES)
@@ -127,7 +123,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--threads", type=int, default=1, help="torch.set_num_threads")
     parser.add_argument("--profile", action="store_true", help="add cProfile's top functions of both loops")
     parser.add_argument("--quick", action="store_true", help="BasicMotions, one round of 2 epochs (a smoke test)")
-    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "step-cpu.json"))
+    parser.add_argument("--out", default=str(RESULTS / "step-cpu.json"))
     args = parser.parse_args(argv)
     if args.quick:
         args.datasets, args.rounds, args.epochs, args.warmup = ["BasicMotions"], 1, 2, 1

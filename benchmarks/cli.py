@@ -1,50 +1,17 @@
-"""What the accuracy, budget and selection benchmarks share: CSV rows, devices, common options."""
+"""The command line the benchmark scripts share: their common options, and the report-only scripts' ``main``."""
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import csv
-import platform
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-
-
-def read_rows(path: Path) -> list[dict]:
-    """Rows of a results CSV (none when the file does not exist yet)."""
-    if not path.exists():
-        return []
-    with path.open(newline="") as f:
-        return list(csv.DictReader(f))
-
-
-def device_label(clf) -> str:
-    """The fitted classifier's device as the results name it: the GPU's name, or the CPU's."""
-    import torch
-
-    if clf.device_.type == "cuda":
-        return torch.cuda.get_device_name(clf.device_)
-    return f"cpu ({platform.processor() or platform.machine()})"
-
-
-@contextlib.contextmanager
-def appending(path: Path, fields: list[str]) -> Iterator[tuple[csv.DictWriter, object]]:
-    """``(writer, file)`` appending rows to a results CSV, with the header when the file is new.
-
-    Rows already there stay: the benchmarks resume by skipping what they find.
-    """
-    new_file = not path.exists()
-    with path.open("a", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=fields)
-        if new_file:
-            writer.writeheader()
-        yield writer, fh
 
 
 def add_run_arguments(parser: argparse.ArgumentParser, out_dir: Path) -> None:
     """The options every benchmark run takes: data, device, CPU threads, time budget, output."""
     parser.add_argument("--archive", default=None,
-                        help="UEA archive directory, or a packed .npz (pack_uea_npz.py); default: bundled datasets")
+                        help="UEA archive directory, or a packed .npz (benchmarks.pack_uea_npz); "
+                             "default: bundled datasets")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     parser.add_argument("--time-budget", type=float, default=None, help="stop starting fits after N seconds")

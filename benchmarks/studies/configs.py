@@ -16,13 +16,9 @@ a rerun resumes them whatever the fold sizes.
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Callable
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from mlstm_fcn.presets import get_preset  # noqa: E402
+from mlstm_fcn.presets import get_preset
 
 PAPER = get_preset("paper")
 #: Part of TRAIN the validation candidates hold out.

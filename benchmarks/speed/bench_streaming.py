@@ -19,7 +19,7 @@ epoch), not the passes after training. Peak RSS is ``ru_maxrss``, which also
 counts the file's pages that the page cache maps in; ``peak_anon_mb`` (sampled
 ``RssAnon``) is the process's own memory, the part the cap bounds.
 
-    python benchmarks/bench_streaming.py --out benchmarks/results/streaming-cpu.json
+    python -m benchmarks.speed.bench_streaming --out benchmarks/results/streaming-cpu.json
 """
 
 from __future__ import annotations
@@ -39,9 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
+from benchmarks import REPO, RESULTS
 #: The network of every run: the paper's filters are slow on a 2-core CPU; the data path is what is measured.
 NETWORK = dict(filters=[8, 16, 8], kernel_sizes=[8, 5, 3], lstm_units=8, stop_when_fitted=None,
                scaling="channel")
@@ -136,8 +134,8 @@ def worker(spec: dict) -> dict:
 
 def _run_worker(spec: dict) -> dict:
     env = dict(os.environ, MALLOC_ARENA_MAX="2", OMP_NUM_THREADS=str(spec["threads"]))
-    proc = subprocess.run([sys.executable, __file__, "--worker", json.dumps(spec)], capture_output=True,
-                          text=True, env=env)
+    proc = subprocess.run([sys.executable, "-m", __spec__.name, "--worker", json.dumps(spec)], capture_output=True,
+                          text=True, env=env, cwd=REPO)
     if proc.returncode != 0:
         return {"error": proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "failed"}
     return json.loads(proc.stdout.split("RESULT", 1)[1])
@@ -161,7 +159,7 @@ def run_processes(spec: dict, processes: int, threads: int, workdir: Path) -> di
            "--X", spec["X"], "--y", spec["y"], "--out", str(out), "--backend", "gloo"]
     for k, v in params.items():
         cmd += ["--param", f"{k}={json.dumps(v)}"]
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads), PYTHONPATH=str(ROOT))
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), PYTHONPATH=str(REPO))
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if proc.returncode != 0:
@@ -182,7 +180,7 @@ def main(argv=None) -> dict:
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--device", default="cpu")
     p.add_argument("--tiny", action="store_true", help="a seconds-long run (tests)")
-    p.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "streaming-cpu.json"))
+    p.add_argument("--out", default=str(RESULTS / "streaming-cpu.json"))
     p.add_argument("--worker", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.worker:

@@ -12,19 +12,18 @@ datasets, or it cannot win whatever its missing datasets give (with accuracy
 needs a mean above its standard error). Before that it is marked
 provisional and decides nothing.
 
-    python benchmarks/recipe_choice.py [--out-dir benchmarks/results/recipe-cv]
+    python -m benchmarks.studies.recipe_choice [--out-dir benchmarks/results/recipe-cv]
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from results_io import read_rows, report_main  # noqa: E402
+from benchmarks import RESULTS
+from benchmarks.cli import report_main
+from benchmarks.report.results_io import read_rows
 
 BASELINE = "defaults"
 #: The candidates of each parameter (RULE.md: one winner per parameter, then combined).
@@ -215,7 +214,7 @@ def report(out_dir: Path) -> str:
 
 
 def main() -> None:
-    report_main(__doc__, report, Path(__file__).resolve().parent / "results" / "recipe-cv")
+    report_main(__doc__, report, RESULTS / "recipe-cv")
 
 
 if __name__ == "__main__":

@@ -22,10 +22,10 @@ train as one fused run (``MLSTMFCNClassifier.fit_many``; folds of equal size
 together), each network as its own fit would train it; ``fit_seconds`` is
 then the group's time divided by its size.
 
-    python benchmarks/select_config.py --archive ../shared/uea \\
+    python -m benchmarks.studies.select_config --archive ../shared/uea \\
         --datasets BasicMotions ERing --configs paper scaling_instance \\
         --folds 5 --seeds 0 1 2 --out-dir benchmarks/results/selection
-    python benchmarks/select_config.py --archive ../shared/uea --budgets \
+    python -m benchmarks.studies.select_config --archive ../shared/uea --budgets \
         --datasets ERing Libras --folds 3 --seeds 0 --out-dir benchmarks/results/budgets
 """
 
@@ -35,19 +35,17 @@ import argparse
 import json
 import math
 import os
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from budgets import (BUDGETS, MAX_EPOCHS, budget_names, fit_with_snapshots, longest,  # noqa: E402
-                     score_snapshots, with_capped)
-from configs import CONFIGS, resolve, row_params  # noqa: E402
-from results_io import add_run_arguments, appending, device_label, prepare_run, read_rows  # noqa: E402
+from benchmarks import RESULTS
+from benchmarks.cli import add_run_arguments, prepare_run
+from benchmarks.report.results_io import appending, device_label, read_rows
+from benchmarks.studies.budgets import (BUDGETS, MAX_EPOCHS, budget_names, fit_with_snapshots, longest,
+                                        score_snapshots, with_capped)
+from benchmarks.studies.configs import CONFIGS, resolve, row_params
 
 FIELDS = ["config", "dataset", "fold", "folds", "seed", "accuracy", "balanced_accuracy", "log_loss",
           "n_fit", "n_held_out", "fit_seconds", "epochs_run", "batch_size", "optimizer_steps", "load_average",
@@ -79,7 +77,7 @@ def run(args) -> None:
 
     import mlstm_fcn
     from mlstm_fcn import MLSTMFCNClassifier
-    from pack_uea_npz import load_split
+    from benchmarks.pack_uea_npz import load_split
 
     csv_path = prepare_run(args, "cv.csv")
     out = csv_path.parent
@@ -231,7 +229,7 @@ def run_budgets(args) -> None:
     from tqdm.auto import tqdm
 
     import mlstm_fcn
-    from pack_uea_npz import load_split
+    from benchmarks.pack_uea_npz import load_split
     from mlstm_fcn.presets import get_preset
 
     csv_path = prepare_run(args, "budgets-cv.csv")
@@ -340,7 +338,7 @@ def report_budgets(out: Path) -> str:
         lines.append(f"| {d} | " + " | ".join(f"{acc(d, b, 'recomputed'):.4f}" for b in budgets) + " |")
     text = ("# Training budgets by cross-validation on TRAIN splits\n\n"
             "Stratified k-fold CV inside each dataset's TRAIN split (the TEST split is never read); paper "
-            "protocol, each budget read off one run per fold and seed (`benchmarks/budgets.py`), accuracy "
+            "protocol, each budget read off one run per fold and seed (`benchmarks/studies/budgets.py`), accuracy "
             "pooled over folds, with BatchNorm statistics recomputed on the fold's training part (and, for "
             "comparison, the running statistics). "
             f"Datasets with every fold done: {len(datasets)} ({', '.join(datasets)}); seeds "
@@ -498,7 +496,7 @@ def report(out: Path) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_run_arguments(parser, Path(__file__).resolve().parent / "results" / "selection")
+    add_run_arguments(parser, RESULTS / "selection")
     parser.add_argument("--datasets", nargs="+", default=["BasicMotions"])
     parser.add_argument("--configs", nargs="+", default=["paper"], choices=list(CONFIGS))
     parser.add_argument("--folds", type=int, default=5)

@@ -6,8 +6,8 @@ Each table stands in README.md or a page under docs/ between ``<!-- generated: N
 and the results disagree (``tests/test_readme_tables.py`` runs it; the docs
 build checks its pages too).
 
-    python benchmarks/readme_tables.py          # rewrite the tables
-    python benchmarks/readme_tables.py --check  # do the pages and the results agree?
+    python -m benchmarks.report.readme_tables          # rewrite the tables
+    python -m benchmarks.report.readme_tables --check  # do the pages and the results agree?
 """
 
 from __future__ import annotations
@@ -20,15 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+from benchmarks import REPO, RESULTS
+from benchmarks.report.published import PUBLISHED
+from benchmarks.report.results_io import read_rows
 
-from published import PUBLISHED  # noqa: E402
-from results_io import read_rows  # noqa: E402
-
-RESULTS = HERE / "results"
-README = HERE.parent / "README.md"
-DOCS = HERE.parent / "docs"
+README = REPO / "README.md"
+DOCS = REPO / "docs"
 
 #: What each method of bench_speed.py is called in the speed table.
 SPEED_LABELS = {
@@ -73,7 +70,7 @@ def paper_on_the_cpu(results: Path = RESULTS) -> dict[str, dict[str, float]]:
     fits; ``paper-cpu/accuracy.csv`` adds the seeds it lacks. CPU fits are deterministic, so a
     dataset and seed in both must agree to the digit (ERing, seed 0, is run in both to show it).
     """
-    from bench_budgets import paper_protocol_accuracy
+    from benchmarks.studies.bench_budgets import paper_protocol_accuracy
 
     out = paper_protocol_accuracy(read_rows(results / "budgets" / "budgets.csv"))
     for r in read_rows(results / "paper-cpu" / "accuracy.csv"):
@@ -98,7 +95,7 @@ def _device(rows: list[dict], config: str) -> str:
 
 def accuracy_table(results: Path = RESULTS) -> str:
     """Test accuracy per dataset (mean ± sd over seeds) of the defaults and the paper preset, beside peers."""
-    from published import ANCHORS, METHODS
+    from benchmarks.report.published import ANCHORS, METHODS
 
     rows = read_rows(results / "accuracy.csv")
     paper = _per_dataset(rows, PAPER_CONFIG)
@@ -244,28 +241,28 @@ def speed_table(results: Path = RESULTS) -> str:
 
 def budgets_table(results: Path = RESULTS) -> str:
     """Accuracy against training time: the time-to-accuracy benchmark's summary."""
-    from bench_budgets import summary_table
+    from benchmarks.studies.bench_budgets import summary_table
 
     return summary_table(read_rows(results / "budgets" / "budgets.csv"))
 
 
 def budgets_defaults(results: Path = RESULTS) -> str:
     """The defaults' accuracy and time against the paper protocol's, in the same runs."""
-    from bench_budgets import defaults_sentence
+    from benchmarks.studies.bench_budgets import defaults_sentence
 
     return defaults_sentence(read_rows(results / "budgets" / "budgets.csv"))
 
 
 def budgets_cv_table(results: Path = RESULTS) -> str:
     """The CV ranking of the training budgets (TRAIN splits only)."""
-    from select_config import budgets_cv_summary
+    from benchmarks.studies.select_config import budgets_cv_summary
 
     return budgets_cv_summary(read_rows(results / "budgets" / "budgets-cv.csv"))
 
 
 def regression_table(results: Path = RESULTS) -> str:
     """Test RMSE of the regressor beside baselines and published figures."""
-    from bench_regression import summary_table
+    from benchmarks.studies.bench_regression import summary_table
 
     return summary_table(read_rows(results / "regression" / "regression.csv"))
 
@@ -328,7 +325,7 @@ def step_table(results: Path = RESULTS) -> str:
 
 def recipe_table(results: Path = RESULTS) -> str:
     """The recipe study's comparison with the defaults it started from, and its choice (``recipe_choice.py``)."""
-    from recipe_choice import summary
+    from benchmarks.studies.recipe_choice import summary
 
     status, comparison, choice = summary(read_rows(results / "recipe-cv" / "cv.csv"))
     return f"{status}\n\n{comparison}\n\nChoice per parameter:\n\n{choice}"
@@ -336,7 +333,7 @@ def recipe_table(results: Path = RESULTS) -> str:
 
 def train_on_table(results: Path = RESULTS) -> str:
     """RULE.md's amendment: going on past 100 epochs while still learning, against the cap (``recipe_choice.py``)."""
-    from recipe_choice import train_on_verdict
+    from benchmarks.studies.recipe_choice import train_on_verdict
 
     return train_on_verdict(read_rows(results / "recipe-cv" / "cv.csv"),
                             read_rows(results / "hard-case" / "hard_case.csv"))[1]
@@ -344,7 +341,7 @@ def train_on_table(results: Path = RESULTS) -> str:
 
 def ensembles_table(results: Path = RESULTS) -> str:
     """CV accuracy of 1, 2 and 3 networks of the recipe study's choice, and the rule's verdict."""
-    from recipe_ensembles import summary
+    from benchmarks.studies.recipe_ensembles import summary
 
     return summary(results / "recipe-cv")[1]
 
@@ -361,7 +358,7 @@ def hard_case_table(results: Path = RESULTS) -> str:
 
 def regression_cv_table(results: Path = RESULTS) -> str:
     """How long the regressor trains: the CV choice inside the TRAIN splits (``select_regression.py``)."""
-    from select_regression import choice_summary
+    from benchmarks.studies.select_regression import choice_summary
 
     return choice_summary(read_rows(results / "regression-cv" / "cv.csv"))
 
@@ -400,12 +397,12 @@ def main() -> int:
         text = page.read_text()
         new = render(text)
         if new != text:
-            stale.append(page.relative_to(HERE.parent))
+            stale.append(page.relative_to(REPO))
             if not args.check:
                 page.write_text(new)
     if args.check and stale:
         print(f"result tables differ from benchmarks/results/ in {', '.join(map(str, stale))}: run "
-              "python benchmarks/readme_tables.py", file=sys.stderr)
+              "python -m benchmarks.report.readme_tables", file=sys.stderr)
         return 1
     return 0
 

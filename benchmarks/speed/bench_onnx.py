@@ -9,7 +9,7 @@ BasicMotions test series: one series at a time (latency) and 1,024 at once
 both use the same number of CPU threads. The load of the machine at the time
 is recorded beside them.
 
-    python benchmarks/bench_onnx.py --out-dir benchmarks/results
+    python -m benchmarks.speed.bench_onnx --out-dir benchmarks/results
 
 writes ``onnx-cpu.json``; ``--tiny`` (a small network, few repeats) only
 checks that the script runs.
@@ -21,19 +21,16 @@ import argparse
 import json
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from bench_speed import versions  # noqa: E402
-from results_io import device_label, prepare_run  # noqa: E402
+from benchmarks import RESULTS
+from benchmarks.cli import prepare_run
+from benchmarks.report.results_io import device_label
+from benchmarks.speed.bench_speed import versions
 
 BATCHES = (1, 1024)
 TINY = dict(filters=(8, 8, 8), kernel_sizes=(3, 3, 3), se_reduction=4, lstm_units=4)
@@ -71,7 +68,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--repeats", type=int, default=30, help="timed calls per figure")
     parser.add_argument("--warmup", type=int, default=3, help="untimed calls first")
     parser.add_argument("--tiny", action="store_true", help="small network and 2 repeats: a check that it runs")
-    parser.add_argument("--out-dir", default=str(ROOT / "benchmarks" / "results"))
+    parser.add_argument("--out-dir", default=str(RESULTS))
     parser.add_argument("--name", default="onnx-cpu.json", help="results file in --out-dir")
     args = parser.parse_args(argv)
     if args.tiny:

@@ -7,22 +7,21 @@ probabilities of k seeds averaged fold by fold (as ``n_estimators=k`` averages
 its members), the mean over every choice of k of the seeds run; 1 network is
 the mean over single seeds. Writes ``ensembles.md`` beside ``cv.csv``.
 
-    python benchmarks/recipe_ensembles.py [--out-dir benchmarks/results/recipe-cv]
+    python -m benchmarks.studies.recipe_ensembles [--out-dir benchmarks/results/recipe-cv]
 """
 
 from __future__ import annotations
 
 import itertools
-import sys
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from recipe_choice import choose  # noqa: E402
-from results_io import read_rows, report_main  # noqa: E402
-from select_config import seed_ensemble_accuracy  # noqa: E402
+from benchmarks import RESULTS
+from benchmarks.cli import report_main
+from benchmarks.report.results_io import read_rows
+from benchmarks.studies.recipe_choice import choose
+from benchmarks.studies.select_config import seed_ensemble_accuracy
 
 #: Ensemble sizes compared.
 SIZES = (1, 2, 3)
@@ -81,7 +80,7 @@ def report(out: Path) -> str:
 
 
 def main() -> None:
-    report_main(__doc__, report, Path(__file__).resolve().parent / "results" / "recipe-cv")
+    report_main(__doc__, report, RESULTS / "recipe-cv")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ defaults; ridge with cross-validated alpha). Published figures
 (:mod:`published_regression`) are printed beside them. Results go to
 ``results/regression/regression.csv``; a run resumes, skipping rows it has.
 
-    python benchmarks/bench_regression.py --seeds 0 1 2 --threads 2
+    python -m benchmarks.studies.bench_regression --seeds 0 1 2 --threads 2
 """
 
 from __future__ import annotations
@@ -17,14 +17,13 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from published_regression import PUBLISHED_RMSE  # noqa: E402
-from results_io import add_run_arguments, appending, device_label, prepare_run, read_rows  # noqa: E402
+from benchmarks import RESULTS
+from benchmarks.cli import add_run_arguments, prepare_run
+from benchmarks.report.published_regression import PUBLISHED_RMSE
+from benchmarks.report.results_io import appending, device_label, read_rows
 
 FIELDS = ["dataset", "method", "seed", "epochs", "rmse", "mae", "r2", "fit_seconds", "device"]
 DATASETS = ("Tecator", "Covid3Month")
@@ -85,7 +84,7 @@ def main(argv=None) -> int:
     parser.add_argument("--datasets", nargs="+", default=list(DATASETS))
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
     parser.add_argument("--epochs", type=int, default=None, help="training epochs (default: the regressor's)")
-    add_run_arguments(parser, Path(__file__).resolve().parent / "results")
+    add_run_arguments(parser, RESULTS)
     args = parser.parse_args(argv)
     out = prepare_run(args, "regression")
     out.mkdir(exist_ok=True)

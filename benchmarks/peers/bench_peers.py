@@ -11,7 +11,7 @@ aeon is not a dependency of mlstm-fcn: it lives in the ``peers`` extra and,
 as it may want another scikit-learn than ``constraints.txt`` pins, in a venv
 of its own (``docs/peers-setup.md``):
 
-    OMP_NUM_THREADS=1 /work/peers-venv/bin/python benchmarks/bench_peers.py \\
+    OMP_NUM_THREADS=1 /work/peers-venv/bin/python -m benchmarks.peers.bench_peers \\
         --archive ../shared/uea --seeds 0 1 2
 
 MultiRocket and Hydra convolve with kernels of length 9, and MultiRocket also
@@ -34,21 +34,16 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(HERE))
+from benchmarks import RESULTS
+from benchmarks.report.published import PUBLISHED
+from benchmarks.report.results_io import appending, read_rows
 
-from published import PUBLISHED  # noqa: E402
-from results_io import appending, read_rows  # noqa: E402
-
-OUT = HERE / "results" / "peers" / "peers.csv"
+OUT = RESULTS / "peers" / "peers.csv"
 #: The shortest series aeon 1.6.0's MultiRocket-Hydra fits (kernels of 9 on the first differences too).
 MIN_LENGTH = 10
 FIELDS = ["method", "dataset", "seed", "accuracy", "fit_seconds", "predict_seconds", "n_train", "n_test",
@@ -131,7 +126,7 @@ def versions() -> dict:
 
 def run(archive, datasets, seeds, method: str, n_jobs: int, out: Path) -> list[dict]:
     """Fit and score what ``out`` lacks; returns the rows written now."""
-    from pack_uea_npz import load_split
+    from benchmarks.pack_uea_npz import load_split
 
     out.parent.mkdir(parents=True, exist_ok=True)
     done = {(r["method"], r["dataset"], r["seed"]) for r in read_rows(out)}

@@ -4,7 +4,7 @@ Each (method, dataset) runs in its own subprocess so that peak memory (RSS,
 GPU max allocated) belongs to that run alone. Seconds per epoch are the
 median over the epochs after warm-up.
 
-    python benchmarks/bench_speed.py --archive ../shared/uea \\
+    python -m benchmarks.speed.bench_speed --archive ../shared/uea \\
         --datasets BasicMotions ArticularyWordRecognition --synthetic 20000x200x100 \\
         --out benchmarks/results/speed-cpu.json
 
@@ -34,10 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
+from benchmarks import REPO
 METHODS = ["mlstm_fcn", "mlstm_fcn_fp32", "mlstm_fcn_nograph", "mlstm_fcn_fused", "plain_loop", "sktime_lstmfcn_torch",
            "sktime_lstmfcn_tf", "tsai_mlstm_fcn"]
 DEFAULT_METHODS = ["mlstm_fcn", "plain_loop", "sktime_lstmfcn_torch", "sktime_lstmfcn_tf", "tsai_mlstm_fcn"]
@@ -59,7 +56,7 @@ def load(dataset: str, archive: str | None, seed: int = 0):
         X = rng.standard_normal((n, c, t), dtype=np.float32)
         X[np.arange(n), y % c, :] += 1.0  # learnable, so the loss moves
         return X, y
-    from pack_uea_npz import load_split
+    from benchmarks.pack_uea_npz import load_split
 
     return load_split(dataset, "train", archive)
 
@@ -108,7 +105,7 @@ def worker(method: str, dataset: str, archive: str | None, epochs: int, warmup: 
                    setup_seconds=fit_seconds - float(ends[-1]), used_cuda_graph=clf.used_cuda_graph_)
         predict = clf.predict_proba
     elif method == "plain_loop":
-        from plain_loop import predict_plain, train_plain
+        from benchmarks.speed.plain_loop import predict_plain, train_plain
 
         start = time.perf_counter()
         res = train_plain(X, y, total, dev)
@@ -267,8 +264,8 @@ def available(method: str, python: str | None = None) -> str | None:
     python = python or sys.executable
     if (method, python) not in _AVAILABLE:
         try:
-            proc = subprocess.run([python, __file__, "--available", method], capture_output=True, text=True,
-                                  timeout=600, check=False)
+            proc = subprocess.run([python, "-m", __spec__.name, "--available", method], capture_output=True, text=True,
+                                  timeout=600, check=False, cwd=REPO)
             lines = proc.stdout.strip().splitlines()
             if proc.returncode == 0 and lines:
                 why = json.loads(lines[-1])["why"]
@@ -296,7 +293,7 @@ def versions() -> dict:
             "machine": platform.machine(), "cpu_count": __import__("os").cpu_count(),
             "torch_threads": torch.get_num_threads()}
     try:
-        info["commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+        info["commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
                                         text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         info["commit"] = "unknown"
@@ -350,12 +347,12 @@ def main() -> None:
             if why:
                 skipped.append({"method": method, "dataset": dataset, "reason": why})
                 continue
-            cmd = [python, __file__, "--worker", method, dataset, "--epochs", str(args.epochs),
+            cmd = [python, "-m", __spec__.name, "--worker", method, dataset, "--epochs", str(args.epochs),
                    "--warmup", str(args.warmup), "--device", args.device]
             if args.archive:
                 cmd += ["--archive", args.archive]
             try:
-                proc = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout, check=False)
+                proc = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout, check=False, cwd=REPO)
             except subprocess.TimeoutExpired:
                 skipped.append({"method": method, "dataset": dataset, "reason": f"over {args.timeout} s"})
                 print(f"{dataset:28s} {method:22s} TIMEOUT after {args.timeout} s", flush=True)

@@ -6,9 +6,9 @@
 # 7,494 series, beside the rest) append to the same file, each row written whole. CONFIGS="..." runs
 # other candidates (RULE.md's amendment: CONFIGS=d_train_on).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 ARCHIVE=${ARCHIVE:-../shared/uea}
-exec .venv/bin/python benchmarks/select_config.py --archive "$ARCHIVE" --device cpu --threads 1 \
+exec .venv/bin/python -m benchmarks.studies.select_config --archive "$ARCHIVE" --device cpu --threads 1 \
   --folds 3 --seeds 0 1 --fused off --out-dir benchmarks/results/recipe-cv \
   --datasets ${DATASETS:-BasicMotions ERing Libras RacketSports AtrialFibrillation NATOPS Epilepsy JapaneseVowels \
              ArticularyWordRecognition FingerMovements StandWalkJump PenDigits} \

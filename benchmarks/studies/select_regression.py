@@ -8,26 +8,24 @@ the held-out fold (RMSE, MAE, R²). The TEST split is never read. Rows go to
 ``cv.csv``, resumable; ``selection.md`` gives each candidate's CV RMSE
 relative to the defaults', per dataset and on average.
 
-    python benchmarks/select_regression.py --folds 3 --seeds 0 --threads 1
+    python -m benchmarks.studies.select_regression --folds 3 --seeds 0 --threads 1
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from bench_regression import DATASETS, scores  # noqa: E402
-from configs import REGRESSION_CONFIGS, resolve  # noqa: E402
-from results_io import add_run_arguments, appending, device_label, prepare_run, read_rows  # noqa: E402
-from select_config import params_json  # noqa: E402
+from benchmarks import RESULTS
+from benchmarks.cli import add_run_arguments, prepare_run
+from benchmarks.report.results_io import appending, device_label, read_rows
+from benchmarks.studies.bench_regression import DATASETS, scores
+from benchmarks.studies.configs import REGRESSION_CONFIGS, resolve
+from benchmarks.studies.select_config import params_json
 
 FIELDS = ["config", "dataset", "fold", "folds", "seed", "rmse", "mae", "r2", "n_fit", "n_held_out", "fit_seconds",
           "epochs_run", "converged", "load_average", "device", "params"]
@@ -155,7 +153,7 @@ def report(out: Path) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_run_arguments(parser, Path(__file__).resolve().parent / "results" / "regression-cv")
+    add_run_arguments(parser, RESULTS / "regression-cv")
     parser.add_argument("--datasets", nargs="+", default=list(DATASETS))
     parser.add_argument("--configs", nargs="+", default=list(REGRESSION_CONFIGS), choices=list(REGRESSION_CONFIGS))
     parser.add_argument("--folds", type=int, default=3)

@@ -13,7 +13,7 @@ training part and scored on a held-out part drawn from the same generator
 epochs run, whether the fit converged (``converged_``), the returned model's
 training accuracy and the fit time with the machine's load beside it.
 
-    python benchmarks/hard_case.py --configs defaults d_plateau d_steps --threads 1
+    python -m benchmarks.studies.hard_case --configs defaults d_plateau d_steps --threads 1
 """
 
 from __future__ import annotations
@@ -21,17 +21,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from configs import CONFIGS, resolve, row_params  # noqa: E402
-from results_io import add_run_arguments, appending, device_label, prepare_run, read_rows  # noqa: E402
+from benchmarks import RESULTS
+from benchmarks.cli import add_run_arguments, prepare_run
+from benchmarks.report.results_io import appending, device_label, read_rows
+from benchmarks.studies.configs import CONFIGS, resolve, row_params
 
 FIELDS = ["config", "seed", "n_train", "n_classes", "test_accuracy", "train_accuracy", "epochs_run", "converged",
           "fit_seconds", "load_average", "device", "params"]
@@ -100,7 +98,7 @@ def run(args) -> Path:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_run_arguments(parser, Path(__file__).resolve().parent / "results" / "hard-case")
+    add_run_arguments(parser, RESULTS / "hard-case")
     parser.add_argument("--configs", nargs="+", default=["defaults", "d_plateau"], choices=list(CONFIGS))
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
     parser.add_argument("--n-train", type=int, default=2000)

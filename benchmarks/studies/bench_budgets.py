@@ -9,26 +9,24 @@ split. Rows go to ``budgets.csv`` (resumable: finished dataset/seed pairs
 are skipped; ``--time-budget`` stops starting new ones), and ``budgets.md``
 / ``budgets.png`` report accuracy against training time.
 
-    python benchmarks/bench_budgets.py --archive ../shared/uea --seeds 0 \\
+    python -m benchmarks.studies.bench_budgets --archive ../shared/uea --seeds 0 \\
         --out-dir benchmarks/results/budgets --time-budget 3600
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from budgets import (BUDGETS, MAX_EPOCHS, budget_names, fit_with_snapshots, n_batches,  # noqa: E402
-                     score_snapshots, with_capped)
-from published import PUBLISHED  # noqa: E402
-from results_io import add_run_arguments, appending, device_label, prepare_run, read_rows  # noqa: E402
+from benchmarks import RESULTS
+from benchmarks.cli import add_run_arguments, prepare_run
+from benchmarks.report.published import PUBLISHED
+from benchmarks.report.results_io import appending, device_label, read_rows
+from benchmarks.studies.budgets import (BUDGETS, MAX_EPOCHS, budget_names, fit_with_snapshots, n_batches,
+                                        score_snapshots, with_capped)
 
 FIELDS = ["dataset", "seed", "budget", "statistics", "stop_epoch", "best_epoch", "accuracy", "train_accuracy",
           "train_seconds", "recompute_seconds", "n_train", "batches_per_epoch", "device", "torch", "mlstm_fcn"]
@@ -153,10 +151,10 @@ def report(out: Path) -> str:
     text = ("# Time to accuracy: training budgets, running vs recomputed BatchNorm statistics\n\n"
             f"Paper protocol, TEST split, {len(t.datasets)} datasets, seeds {seeds} ({runs} runs), "
             f"device(s): {', '.join(devices)}. Every budget is read off one 500-epoch run per dataset and "
-            "seed (`benchmarks/budgets.py`); training time is the run's time at the budget's stopping epoch "
+            "seed (`benchmarks/studies/budgets.py`); training time is the run's time at the budget's stopping epoch "
             "plus the recomputation. "
             f"Paper protocol (e500, running statistics): mean accuracy {paper_running:.4f}.\n"
-            "Reproduce: `python benchmarks/bench_budgets.py --archive <UEA dir> --seeds 0`.\n\n"
+            "Reproduce: `python -m benchmarks.studies.bench_budgets --archive <UEA dir> --seeds 0`.\n\n"
             "## Accuracy against training time\n\n" + summary + "\n\n"
             "## Per dataset (test accuracy, running / recomputed)\n\n" + "\n".join(per) + "\n\n"
             "## Stopping epoch per dataset\n\n" + "\n".join(stops) + "\n")
@@ -207,7 +205,7 @@ def _plot(path: Path, points) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_run_arguments(parser, Path(__file__).resolve().parent / "results" / "budgets")
+    add_run_arguments(parser, RESULTS / "budgets")
     parser.add_argument("--datasets", nargs="+", default=BY_COST)
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
     parser.add_argument("--max-epochs", type=int, default=MAX_EPOCHS, help="length of each run (tests: a few)")
