@@ -11,6 +11,7 @@ import pytest
 from benchmarks import RESULTS
 from benchmarks.studies import select_config
 from benchmarks.studies.configs import CONFIGS, DEFAULTS_D05B3EC, ONE_RULE, resolve
+from benchmarks.studies.seed_ensembles import seed_ensemble_accuracy
 from mlstm_fcn import MLSTMFCNClassifier
 from mlstm_fcn.presets import get_preset
 
@@ -113,7 +114,7 @@ def test_selection_reads_only_training_data_and_reports(tmp_path, monkeypatch, s
     assert {int(r["n_fit"]) + int(r["n_held_out"]) for r in rows} == {40}  # BasicMotions TRAIN only
     text = (tmp_path / "selection.md").read_text()
     assert "seed ens." in text and "Ranking by mean CV accuracy" in text
-    ens = select_config.seed_ensemble_accuracy(tmp_path, rows, "tiny", "BasicMotions")
+    ens = seed_ensemble_accuracy(tmp_path, rows, "tiny", "BasicMotions")
     # The same figure by hand: average the two seeds' held-out probabilities fold by fold.
     correct = total = 0
     for fold in (0, 1):
@@ -126,9 +127,18 @@ def test_selection_reads_only_training_data_and_reports(tmp_path, monkeypatch, s
     select_config.main()
     with (tmp_path / "cv.csv").open() as f:
         assert len(list(csv.DictReader(f))) == 8
-    # Without the probability files (cv.csv copied alone) the report still works, without seed ensembles.
+    # Without the probability files (a checkout: they are not committed) the report reads the counts
+    # it recorded, and writes the same text.
+    recorded = (tmp_path / "seed-ensembles.csv").read_text()
+    assert recorded.splitlines()[0] == "config,dataset,seeds,folds,correct,total"
+    assert f"tiny,BasicMotions,0 1,2,{correct},{total}" in recorded.splitlines()
     shutil.rmtree(tmp_path / "cv-proba")
-    assert select_config.seed_ensemble_accuracy(tmp_path, rows, "tiny", "BasicMotions") is None
+    assert seed_ensemble_accuracy(tmp_path, rows, "tiny", "BasicMotions") == pytest.approx(correct / total)
+    assert select_config.report(tmp_path) == text
+    assert (tmp_path / "seed-ensembles.csv").read_text() == recorded
+    # cv.csv copied alone: the report still works, without seed ensembles.
+    (tmp_path / "seed-ensembles.csv").unlink()
+    assert seed_ensemble_accuracy(tmp_path, rows, "tiny", "BasicMotions") is None
     again = select_config.report(tmp_path)
     assert "Ranking by mean CV accuracy: tiny" in again and "(seed ens." not in again
 
@@ -167,7 +177,7 @@ def test_a_rule_that_resolves_to_another_candidates_fit_reuses_its_row_and_equal
 
 def test_seed_ensemble_needs_two_seeds(tmp_path):
     rows = [{"config": "c", "dataset": "d", "fold": "0", "folds": "1", "seed": "0"}]
-    assert select_config.seed_ensemble_accuracy(tmp_path, rows, "c", "d") is None
+    assert seed_ensemble_accuracy(tmp_path, rows, "c", "d") is None
 
 
 def _rows(config, seeds_folds, acc):
@@ -427,7 +437,7 @@ def test_hard_case_spreads_scales_over_decades_and_its_run_resumes(tmp_path, mon
 
 
 def test_recipe_ensembles_average_seed_probabilities_and_apply_the_rule(tmp_path, monkeypatch):
-    from benchmarks.studies import recipe_ensembles
+    from benchmarks.studies import recipe_ensembles, seed_ensembles
 
     rng = np.random.default_rng(0)
     (tmp_path / "cv-proba").mkdir()
@@ -445,6 +455,11 @@ def test_recipe_ensembles_average_seed_probabilities_and_apply_the_rule(tmp_path
     table = recipe_ensembles.ensemble_table(tmp_path, rows, "c")
     for d, (single, triple) in expected.items():
         assert table[d][1] == pytest.approx(single) and table[d][3] == pytest.approx(triple)
+    # Recorded, the counts give the same table without the probability files.
+    seed_ensembles.record(tmp_path, rows)
+    shutil.move(tmp_path / "cv-proba", tmp_path / "elsewhere")
+    assert recipe_ensembles.ensemble_table(tmp_path, rows, "c") == table
+    shutil.move(tmp_path / "elsewhere", tmp_path / "cv-proba")
     # A dataset missing the third seed is left out.
     table = recipe_ensembles.ensemble_table(tmp_path, [r for r in rows if (r["dataset"], r["seed"]) != ("D2", "2")], "c")
     assert set(table) == {"D0", "D1"}

@@ -21,7 +21,7 @@ from benchmarks import RESULTS
 from benchmarks.cli import report_main
 from benchmarks.report.results_io import read_rows
 from benchmarks.studies.recipe_choice import choose
-from benchmarks.studies.select_config import seed_ensemble_accuracy
+from benchmarks.studies.seed_ensembles import seed_ensemble_accuracy
 
 #: Ensemble sizes compared.
 SIZES = (1, 2, 3)

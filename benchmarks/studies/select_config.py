@@ -11,11 +11,12 @@ the paper protocol per dataset, fold and seed, every budget read off it and
 scored on the held-out fold with running and with recomputed BatchNorm
 statistics; rows go to ``budgets-cv.csv`` and the ranking to ``budgets-cv.md``. Rows go to ``cv.csv``
 (resumable: finished rows are skipped on rerun), held-out probabilities to
-``cv-proba/``, and ``selection.md`` ranks the configurations by their mean
+``cv-proba/`` (not committed), and ``selection.md`` ranks the configurations by their mean
 CV accuracy over the datasets. With several seeds the report also gives the
 CV accuracy of the seed ensemble (probabilities averaged over seeds, fold
 by fold), which estimates what ``n_estimators`` = number of seeds would give
-without training it again.
+without training it again; its counts are kept in ``seed-ensembles.csv``
+(``seed_ensembles.py``), so that the report regenerates without the probabilities.
 
 With ``--fused on`` (``auto``: on CUDA) the folds and seeds of a configuration
 train as one fused run (``MLSTMFCNClassifier.fit_many``; folds of equal size
@@ -46,6 +47,7 @@ from benchmarks.report.results_io import appending, device_label, read_rows
 from benchmarks.studies.budgets import (BUDGETS, MAX_EPOCHS, budget_names, fit_with_snapshots, longest,
                                         score_snapshots, with_capped)
 from benchmarks.studies.configs import CONFIGS, resolve, row_params
+from benchmarks.studies.seed_ensembles import PROBA_DIR, proba_path, record, seed_ensemble_accuracy
 
 FIELDS = ["config", "dataset", "fold", "folds", "seed", "accuracy", "balanced_accuracy", "log_loss",
           "n_fit", "n_held_out", "fit_seconds", "epochs_run", "batch_size", "optimizer_steps", "load_average",
@@ -66,10 +68,6 @@ def fold_indices(y: np.ndarray, folds: int, seed: int = 0) -> tuple[int, list[tu
     return k, list(splitter.split(np.zeros(len(y)), y))
 
 
-def _proba_path(out: Path, config: str, dataset: str, fold: int, seed: int) -> Path:
-    return out / "cv-proba" / f"{config}__{dataset}__f{fold}__s{seed}.npz"
-
-
 def run(args) -> None:
     import torch
     from sklearn.metrics import accuracy_score, balanced_accuracy_score, log_loss
@@ -81,7 +79,7 @@ def run(args) -> None:
 
     csv_path = prepare_run(args, "cv.csv")
     out = csv_path.parent
-    (out / "cv-proba").mkdir(parents=True, exist_ok=True)
+    (out / PROBA_DIR).mkdir(parents=True, exist_ok=True)
     rows = read_rows(csv_path)
     done = {(r["config"], r["dataset"], r["fold"], r["seed"]) for r in rows}
     train = {d: load_split(d, "train", args.archive) for d in args.datasets}  # never "test"
@@ -140,7 +138,7 @@ def run(args) -> None:
                 fit_idx, held_idx = folds[fold]
                 proba = clf.predict_proba(_take(X, held_idx))
                 pred = clf.classes_[proba.argmax(axis=1)]
-                np.savez_compressed(_proba_path(out, config, dataset, fold, seed), proba=proba,
+                np.savez_compressed(proba_path(out, config, dataset, fold, seed), proba=proba,
                                     classes=clf.classes_, y=y[held_idx], idx=held_idx)
                 writer.writerow({
                     "config": config, "dataset": dataset, "fold": fold, "folds": k, "seed": seed,
@@ -181,9 +179,9 @@ def same_fit(rows: list[dict], config: str, dataset: str, fold: int, seed: int, 
 def reused_row(out: Path, twin: dict, config: str, params: dict) -> dict:
     """``twin``'s row under ``config`` (its own rule in ``params``), its probabilities copied, noted in reused.tsv."""
     fold, seed = int(twin["fold"]), int(twin["seed"])
-    source = _proba_path(out, twin["config"], twin["dataset"], fold, seed)
+    source = proba_path(out, twin["config"], twin["dataset"], fold, seed)
     if source.exists():
-        _proba_path(out, config, twin["dataset"], fold, seed).write_bytes(source.read_bytes())
+        proba_path(out, config, twin["dataset"], fold, seed).write_bytes(source.read_bytes())
     log = out / "reused.tsv"
     with log.open("a") as fh:
         if fh.tell() == 0:
@@ -372,35 +370,6 @@ def _take(X, idx: np.ndarray):
     return [X[i] for i in idx]
 
 
-def seed_ensemble_accuracy(out: Path, rows: list[dict], config: str, dataset: str,
-                           seeds: list[int] | None = None, least: int = 2) -> float | None:
-    """CV accuracy of the probabilities averaged over ``seeds`` (default: every seed run on every fold).
-
-    None when fewer than ``least`` such seeds, or one of ``seeds``, lack a fold.
-    """
-    mine = [r for r in rows if r["config"] == config and r["dataset"] == dataset]
-    if not mine:
-        return None
-    folds = sorted({int(r["fold"]) for r in mine})
-    complete = sorted(set.intersection(*({int(r["seed"]) for r in mine if int(r["fold"]) == f} for f in folds)))
-    if seeds is not None and not set(seeds) <= set(complete):
-        return None
-    seeds = complete if seeds is None else sorted(seeds)
-    if len(seeds) < least or len(folds) != int(mine[0]["folds"]):
-        return None
-    paths = [[_proba_path(out, config, dataset, f, s) for s in seeds] for f in folds]
-    if not all(p.exists() for row in paths for p in row):  # a results folder copied without cv-proba/
-        return None
-    correct = total = 0
-    for f, fold_paths in zip(folds, paths):
-        parts = [np.load(p, allow_pickle=False) for p in fold_paths]
-        mean = np.mean([p["proba"] for p in parts], axis=0)
-        y, classes = parts[0]["y"], parts[0]["classes"]
-        correct += int((classes[mean.argmax(axis=1)] == y).sum())
-        total += len(y)
-    return correct / total
-
-
 def cv_table(rows: list[dict]) -> tuple[list[str], list[str], dict, dict]:
     """Configurations, datasets, CV accuracy ``table[c][d]`` (None: unfinished) and means over common datasets.
 
@@ -452,6 +421,7 @@ def choose_config(rows: list[dict], default: str = "paper") -> tuple[str, dict]:
 def report(out: Path) -> str:
     """Write ``selection.md`` from ``cv.csv``: mean CV accuracy per dataset and configuration."""
     rows = read_rows(out / "cv.csv")
+    record(out, rows)  # the seed ensembles' counts, from the probability dumps of this checkout's runs
     configs, datasets, table, means = cv_table(rows)
     started = [c for c in configs if any(table[c][d] is not None for d in datasets)]
     common = [d for d in datasets if all(table[c][d] is not None for c in started)]
