@@ -2,11 +2,13 @@
 #   make demo   - create .venv, install, train and evaluate MLSTM-FCN on bundled BasicMotions
 #   make test   - create .venv, install with test tools, run the test suite
 #   make docs   - create .venv, install with the docs tools, build the site into docs/_build/html
+#   make tables - rewrite the result tables of README.md and docs/ from benchmarks/results/
+#   (each benchmark runs as python -m benchmarks.<group>.<script>: benchmarks/README.md)
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup demo test docs clean
+.PHONY: setup demo test docs tables clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +37,9 @@ docs: $(VENV)/.installed-docs
 	$(VENV)/bin/sphinx-build $(SPHINXOPTS) -b html -d docs/_build/doctrees docs docs/_build/html
 	$(VENV)/bin/sphinx-build $(SPHINXOPTS) -b doctest -d docs/_build/doctrees docs docs/_build/doctest
 	@echo "HTML: docs/_build/html/index.html"
+
+tables: setup
+	$(PY) -m benchmarks.report.readme_tables
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache docs/_build docs/auto_examples docs/api/generated
