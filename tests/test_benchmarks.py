@@ -258,7 +258,7 @@ def test_the_defaults_are_the_budget_the_cv_chose():
     clf = MLSTMFCNClassifier()
     assert budgets.BUDGETS[rule].kind == "fitted" and clf.stop_when_fitted == budgets.BUDGETS[rule].value
     # The cap it chose is where a fit now may stop; past it, a fit goes on only while still learning
-    # (issue 21: recipe-cv/RULE.md's amendment).
+    # (recipe-cv/RULE.md's amendment).
     assert clf.min_epochs == budgets.BUDGETS[cap].value and clf.bn_statistics == "recompute"
 
 

@@ -1,4 +1,5 @@
-"""Issue 24's smaller items: warnings at the user's line through scikit-learn, readable messages."""
+"""What users read: warnings that point at their own line (through scikit-learn too), plain values in
+error messages, the extra to install when sktime is missing."""
 
 import warnings
 
@@ -55,16 +56,3 @@ def test_the_sktime_adapters_name_the_extra_when_sktime_is_missing():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert "pip install 'mlstm-fcn[sktime]'" in out.stdout
 
-
-def test_start_up_imports_neither_torch_nor_scikit_learn():
-    # What makes `mlstm-fcn --help` and `import mlstm_fcn` take seconds; measured in the issue's notes.
-    import subprocess
-    import sys
-
-    code = ("import sys, mlstm_fcn; from mlstm_fcn.cli import build_parser; build_parser(); "
-            "print(*[m in sys.modules for m in ('torch', 'sklearn', 'scipy', 'sktime')])")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
-    assert out.stdout.split() == ["False"] * 4
-    code = "import sys, mlstm_fcn; mlstm_fcn.MLSTMFCNClassifier; print('torch' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
-    assert out.stdout.split() == ["True"]  # the estimator, loaded on first use
