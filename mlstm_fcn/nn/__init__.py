@@ -2,12 +2,12 @@
 
 from .ensemble import MLSTMFCNEnsemble, build_network
 from .fcn import ConvBlock, FCNBranch
-from .lstm import AttentionLSTM, AttentionLSTMBranch, LSTMBranch
-from .masking import MaskedBatchNorm1d, lengths_to_mask, masked_mean
+from .lstm import AttentionLSTM
+from .masking import MaskedBatchNorm1d
 from .network import MLSTMFCN
 from .se import SqueezeExcite1d
 
 __all__ = [
-    "MLSTMFCN", "MLSTMFCNEnsemble", "build_network", "SqueezeExcite1d", "FCNBranch", "ConvBlock", "LSTMBranch", "AttentionLSTM",
-    "AttentionLSTMBranch", "MaskedBatchNorm1d", "lengths_to_mask", "masked_mean",
+    "MLSTMFCN", "MLSTMFCNEnsemble", "build_network", "SqueezeExcite1d", "FCNBranch", "ConvBlock", "AttentionLSTM",
+    "MaskedBatchNorm1d",
 ]
