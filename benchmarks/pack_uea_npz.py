@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks import REPO
+
 #: Where the packed set goes by default (ignored by git: carried to the GPU machine, not committed).
 DEFAULT_OUT = REPO / "benchmarks" / "data" / "uea12.npz"
 #: The packed set must travel with the working tree to the GPU machine (64 MiB in all).

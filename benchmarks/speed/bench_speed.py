@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks import REPO
+
 METHODS = ["mlstm_fcn", "mlstm_fcn_fp32", "mlstm_fcn_nograph", "mlstm_fcn_fused", "plain_loop", "sktime_lstmfcn_torch",
            "sktime_lstmfcn_tf", "tsai_mlstm_fcn"]
 DEFAULT_METHODS = ["mlstm_fcn", "plain_loop", "sktime_lstmfcn_torch", "sktime_lstmfcn_tf", "tsai_mlstm_fcn"]

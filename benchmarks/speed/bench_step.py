@@ -34,6 +34,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from benchmarks import REPO, RESULTS
+
 DATASETS = ["BasicMotions", "NATOPS"]
 BATCH_SIZES = [16, 128]
 

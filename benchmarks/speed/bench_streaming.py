@@ -40,6 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks import REPO, RESULTS
+
 #: The network of every run: the paper's filters are slow on a 2-core CPU; the data path is what is measured.
 NETWORK = dict(filters=[8, 16, 8], kernel_sizes=[8, 5, 3], lstm_units=8, stop_when_fitted=None,
                scaling="channel")
