@@ -4,6 +4,8 @@
 #   make docs   - create .venv-docs with the docs extra alone (as the documentation host does), build
 #                 the site into docs/_build/html
 #   make package-check - build sdist and wheel, twine check, install the wheel in a fresh venv and use it
+#   make tables - rewrite the result tables of README.md and docs/ from benchmarks/results/
+#   (each benchmark runs as python -m benchmarks.<group>.<script>: benchmarks/README.md)
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -11,7 +13,7 @@ PY := $(VENV)/bin/python
 # documentation host installs (.readthedocs.yaml), so that a build passing here passes there.
 DOCS_VENV ?= .venv-docs
 
-.PHONY: setup demo test docs package-check clean
+.PHONY: setup demo test docs package-check tables clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +48,9 @@ docs: $(DOCS_VENV)/.installed
 # only fits, predicts, saves and loads from outside the checkout (.ci/check_package.sh).
 package-check: setup
 	PY=$(abspath $(PY)) .ci/check_package.sh
+
+tables: setup
+	$(PY) -m benchmarks.report.readme_tables
 
 clean:
 	rm -rf $(VENV) $(DOCS_VENV) build *.egg-info .pytest_cache docs/_build docs/auto_examples docs/api/generated

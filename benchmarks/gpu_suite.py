@@ -4,26 +4,26 @@ The one command of a session that is lent the GPU machine (the data packed
 here first, since that machine has no sktime; the package is put on
 ``PYTHONPATH``, nothing installed):
 
-    python benchmarks/pack_uea_npz.py --archive ../shared/uea      # here: benchmarks/data/uea12.npz
+    python -m benchmarks.pack_uea_npz --archive ../shared/uea      # here: benchmarks/data/uea12.npz
     # then the device tool's `run`, carry ["benchmarks/data/uea12.npz"], timeout_s 600:
-    PYTHONPATH=$PWD PYTHONUNBUFFERED=1 python3 benchmarks/gpu_suite.py --budget 540; cp -r benchmarks/results $OUT/
+    PYTHONPATH=$PWD PYTHONUNBUFFERED=1 python3 -m benchmarks.gpu_suite --budget 540; cp -r benchmarks/results $OUT/
 
 then copy the fetched ``results/`` over ``benchmarks/results/`` here, run
-``python benchmarks/readme_tables.py`` (the tables of README.md and docs/) and commit them. A rerun with the same ``--out-dir`` resumes: steps
-done are skipped, a step cut short continues (the CV and accuracy
+``python -m benchmarks.report.readme_tables`` (the tables of README.md and docs/) and commit them. A rerun with
+the same ``--out-dir`` resumes: steps done are skipped, a step cut short continues (the CV and accuracy
 benchmarks skip the rows they find).
 
 Steps, in order, each with a share of the budget (what a step leaves unused
 goes to the next ones) and killed at its time box: GPU tests
-(``pytest -m gpu``), speed (``bench_speed.py``: ours graphed and eager, the
+(``pytest -m gpu``), speed (``speed/bench_speed.py``: ours graphed and eager, the
 one network through the fused path (epochs per replay), the plain loop,
 sktime's LSTM-FCN when importable; BasicMotions,
 ArticularyWordRecognition, a synthetic set), set-up cost
-(``bench_setup.py``), fused throughput (``bench_fused.py``, k = 1, 4, 16,
-64), resident against streamed training sets (``bench_streaming.py``), the CV selection on the TRAIN splits with fused folds and seeds
-(``select_config.py``), the test-split accuracy of the chosen configuration
-beside the paper preset (``bench_accuracy.py``, 3 seeds), and the README
-tables (``readme_tables.py``, only when writing to ``benchmarks/results``).
+(``speed/bench_setup.py``), fused throughput (``speed/bench_fused.py``, k = 1, 4, 16,
+64), resident against streamed training sets (``speed/bench_streaming.py``), the CV selection on the TRAIN
+splits with fused folds and seeds (``studies/select_config.py``), the test-split accuracy of the chosen
+configuration beside the paper preset (``studies/bench_accuracy.py``, 3 seeds), and the README
+tables (``report/readme_tables.py``, only when writing to ``benchmarks/results``).
 ``suite-state.json`` in the output folder records each step (done, partial,
 failed, left for lack of budget, seconds, log); ``suite-report.md`` sums up,
 device named. ``--smoke`` runs every step tiny (one dataset, a few epochs)
@@ -42,20 +42,17 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-sys.path.insert(0, str(HERE))
+from benchmarks import REPO, RESULTS
+from benchmarks.pack_uea_npz import DEFAULT_OUT as PACKED
 
-from pack_uea_npz import DEFAULT_OUT as PACKED  # noqa: E402
-
-#: The issue's shared datasets (benchmarks/published.py), in the packed file.
+#: The issue's shared datasets (benchmarks/report/published.py), in the packed file.
 DATASETS = ["ArticularyWordRecognition", "AtrialFibrillation", "BasicMotions", "ERing", "Epilepsy",
             "FingerMovements", "JapaneseVowels", "Libras", "NATOPS", "PenDigits", "RacketSports", "StandWalkJump"]
 #: The CV's order: smallest TRAIN splits first, so that a time box cut short still compares
 #: every candidate on the datasets it reached (PenDigits, 7494 series, last).
 CV_DATASETS = ["StandWalkJump", "AtrialFibrillation", "ERing", "BasicMotions", "Epilepsy", "RacketSports", "Libras",
                "NATOPS", "JapaneseVowels", "ArticularyWordRecognition", "FingerMovements", "PenDigits"]
-#: Candidates of the CV on the GPU (benchmarks/configs.py), the paper protocol first.
+#: Candidates of the CV on the GPU (benchmarks/studies/configs.py), the paper protocol first.
 CV_CONFIGS = ["paper", "valsplit", "valsplit_es", "valsplit_instance", "scaling_instance", "valsplit1000",
               "valsplit2000_es", "ensemble5_valsplit"]
 #: Seconds kept back from every time box for the step's own wrap-up (reports, files).
@@ -99,7 +96,7 @@ def steps(args, out: Path, dev: str) -> list[Step]:
     datasets = ["BasicMotions"] if smoke else CV_DATASETS
     # The files with GPU tests only: collecting the others would import what the machine lacks (dask, sktime).
     tests = ["tests/test_fused.py"] if smoke else sorted(
-        str(p.relative_to(ROOT)) for p in (ROOT / "tests").glob("test_*.py") if "mark.gpu" in p.read_text())
+        str(p.relative_to(REPO)) for p in (REPO / "tests").glob("test_*.py") if "mark.gpu" in p.read_text())
     s = slug(dev)
     # On a CPU (the smoke run) the speed file must not take the name of the committed CPU figures.
     speed_file = f"speed-gpu-{s}.json" if s != "cpu" else "speed-suite-cpu.json"
@@ -109,48 +106,48 @@ def steps(args, out: Path, dev: str) -> list[Step]:
     return [
         # packed_data_plugin: the tests' load_uea reads the packed file where sktime is missing.
         Step("gpu_tests", 0.13, [py, "-m", "pytest", "-m", "gpu", "-q", "-p", "no:cacheprovider",
-                                 "-p", "packed_data_plugin", *tests,
+                                 "-p", "benchmarks.packed_data_plugin", *tests,
                                  "--junitxml", str(out / "gpu-tests.xml")]),
-        Step("speed", 0.12, [py, str(HERE / "bench_speed.py"), "--archive", data, *speed_data,
+        Step("speed", 0.12, [py, "-m", "benchmarks.speed.bench_speed", "--archive", data, *speed_data,
                              "--methods", "mlstm_fcn", "mlstm_fcn_fused", *([] if smoke else ["mlstm_fcn_nograph"]),
                              "plain_loop",
                              "sktime_lstmfcn_torch", "--epochs", *(one or ["20"]), "--warmup", *(one or ["3"]),
                              "--timeout", "60", "--out", str(out / speed_file)]),
-        Step("setup", 0.05, [py, str(HERE / "bench_setup.py"), "--archive", data, "--datasets",
+        Step("setup", 0.05, [py, "-m", "benchmarks.speed.bench_setup", "--archive", data, "--datasets",
                              *(["BasicMotions", "BasicMotions"] if smoke else ["BasicMotions", "ERing"]),
                              "--epochs", *(one or ["500"]), "--out", str(out / f"setup-{s}.json")]),
-        Step("fused", 0.07, [py, str(HERE / "bench_fused.py"), "--archive", data, "--ks",
+        Step("fused", 0.07, [py, "-m", "benchmarks.speed.bench_fused", "--archive", data, "--ks",
                              *(["1", "2"] if smoke else ["1", "4", "16", "64"]),
                              "--epochs", *(one or ["100"]), "--warmup", *(one or ["25"]),
                              "--readback", *(one or ["25"]), "--out", str(out / f"fused-{s}.json")]),
         # The synthetic set: is the GPU's arithmetic busy (fraction of the bf16 peak), fused or not?
-        Step("fused_synthetic", 0.03, [py, str(HERE / "bench_fused.py"), "--dataset",
+        Step("fused_synthetic", 0.03, [py, "-m", "benchmarks.speed.bench_fused", "--dataset",
                                        "200x3x20" if smoke else "20000x200x100", "--ks", "1", "2" if smoke else "4",
                                        "--epochs", *(one or ["3"]), "--warmup", "1", "--readback", "1",
                                        "--out", str(out / f"fused-synthetic-{s}.json")]),
         # Resident against streamed training sets on the GPU (and the CPU runs beside them).
-        Step("streaming", 0.05, [py, str(HERE / "bench_streaming.py"),
+        Step("streaming", 0.05, [py, "-m", "benchmarks.speed.bench_streaming",
                                  *(["--tiny", "--device", "cpu"] if smoke else ["--device", "cuda"]),
                                  "--out", str(out / streaming_file)]),
-        Step("cv", 0.35, [py, str(HERE / "select_config.py"), "--archive", data, "--datasets", *datasets,
+        Step("cv", 0.35, [py, "-m", "benchmarks.studies.select_config", "--archive", data, "--datasets", *datasets,
                           "--configs", *(["paper", "valsplit"] if smoke else CV_CONFIGS),
                           "--folds", "2" if smoke else "3", "--seeds", "0",
                           "--fused", "on" if smoke else "auto", *(["--epochs", "1"] if smoke else []),
                           "--out-dir", str(out / "selection")], budget_flag="--time-budget"),
         Step("accuracy", 0.18, [], budget_flag="--time-budget"),  # command made once the CV has chosen
-        Step("readme", 0.02, [py, str(HERE / "readme_tables.py")]),
+        Step("readme", 0.02, [py, "-m", "benchmarks.report.readme_tables"]),
     ]
 
 
 def accuracy_command(args, out: Path) -> tuple[list[str], str]:
     """The test-split run of the configuration the CV chose, beside the paper preset (3 seeds)."""
-    from results_io import read_rows
-    from select_config import choose_config
+    from benchmarks.report.results_io import read_rows
+    from benchmarks.studies.select_config import choose_config
 
     chosen, _ = choose_config(read_rows(out / "selection" / "cv.csv"))
     configs = ["paper"] if chosen == "paper" else [chosen, "paper"]
     datasets = ["BasicMotions"] if args.smoke else DATASETS
-    cmd = [sys.executable, str(HERE / "bench_accuracy.py"), "--archive", str(args.data), "--datasets", *datasets,
+    cmd = [sys.executable, "-m", "benchmarks.studies.bench_accuracy", "--archive", str(args.data), "--datasets", *datasets,
            "--configs", *configs, "--seeds", *(["0"] if args.smoke else ["0", "1", "2"]),
            *(["--epochs", "1"] if args.smoke else []), "--out-dir", str(out / "accuracy")]
     return cmd, chosen
@@ -175,7 +172,7 @@ def run_step(step: Step, box: float, log: Path, env: dict) -> tuple[str, int | N
     with log.open("a") as fh:
         fh.write(f"$ {' '.join(cmd)}\n")
         fh.flush()
-        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, cwd=ROOT, env=env,
+        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, cwd=REPO, env=env,
                                 start_new_session=True)
         try:
             rc = proc.wait(timeout=max(box, 1.0))
@@ -240,8 +237,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget", type=float, default=540.0, help="seconds for the whole suite")
     parser.add_argument("--smoke", action="store_true", help="every step tiny (CI on a CPU)")
-    parser.add_argument("--data", default=str(PACKED), help="the packed datasets (pack_uea_npz.py)")
-    parser.add_argument("--out-dir", default=str(HERE / "results"))
+    parser.add_argument("--data", default=str(PACKED), help="the packed datasets (benchmarks.pack_uea_npz)")
+    parser.add_argument("--out-dir", default=str(RESULTS))
     parser.add_argument("--only", nargs="*", default=None, help="run only these steps")
     args = parser.parse_args()
     started = time.perf_counter()
@@ -252,12 +249,12 @@ def main() -> int:
     dev = device_name()
     state.update(device=dev, budget=args.budget, smoke=args.smoke, runs=state.get("runs", 0) + 1)
     if not Path(args.data).exists():
-        print(f"[suite] no packed data at {args.data}: run benchmarks/pack_uea_npz.py first", flush=True)
+        print(f"[suite] no packed data at {args.data}: run python -m benchmarks.pack_uea_npz first", flush=True)
         return 2
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(HERE), os.environ.get("PYTHONPATH", "")]),
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
            "MLSTM_FCN_PACKED": str(Path(args.data).resolve())}
     plan = [s for s in steps(args, out, dev) if args.only is None or s.name in args.only]
-    if out != (HERE / "results").resolve():
+    if out != RESULTS.resolve():
         plan = [s for s in plan if s.name != "readme"]  # the README reads benchmarks/results only
         state["steps"].pop("readme", None)
     total_share = sum(s.share for s in plan if state["steps"].get(s.name, {}).get("status") != "done")

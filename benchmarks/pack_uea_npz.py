@@ -8,7 +8,7 @@ unequal-length series padded with trailing NaN, which the estimator reads as
 unequal lengths) and ``<name>/<split>/y`` (labels as unicode strings), and
 no pickled objects.
 
-    python benchmarks/pack_uea_npz.py --archive ../shared/uea --out benchmarks/data/uea12.npz
+    python -m benchmarks.pack_uea_npz --archive ../shared/uea --out benchmarks/data/uea12.npz
 
 Benchmarks take the file wherever they take an archive folder
 (``--archive benchmarks/data/uea12.npz``): :func:`load_split` reads either.
@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import argparse
 import csv
-import sys
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchmarks import REPO
+
 #: Where the packed set goes by default (ignored by git: carried to the GPU machine, not committed).
-DEFAULT_OUT = ROOT / "benchmarks" / "data" / "uea12.npz"
+DEFAULT_OUT = REPO / "benchmarks" / "data" / "uea12.npz"
 #: The packed set must travel with the working tree to the GPU machine (64 MiB in all).
 MAX_BYTES = 50 * 2**20
 
@@ -49,7 +49,6 @@ def pack(archive: Path, out: Path, names: list[str] | None = None) -> dict:
     SystemExit
         When the file would exceed :data:`MAX_BYTES`.
     """
-    sys.path.insert(0, str(ROOT))
     from mlstm_fcn.datasets import load_uea
 
     names = names or manifest_names(archive)
@@ -87,7 +86,6 @@ def load_split(name: str, split: str, archive: str | Path | None) -> tuple[np.nd
     """``(X, y)`` from a packed ``.npz`` (no sktime needed) or, otherwise, through ``load_uea``."""
     if archive is not None and str(archive).endswith(".npz"):
         return load_packed(archive, name, split)
-    sys.path.insert(0, str(ROOT))
     from mlstm_fcn.datasets import load_uea
 
     return load_uea(name, split, data_dir=archive)

@@ -2,8 +2,8 @@
 
 The GPU tests load bundled datasets with :func:`mlstm_fcn.datasets.load_uea`,
 whose ``.ts`` parser is sktime's; the GPU machine has no sktime. Loaded with
-``-p packed_data_plugin`` (``benchmarks/`` on ``PYTHONPATH``) and
-``MLSTM_FCN_PACKED`` naming a file of ``pack_uea_npz.py``, it makes
+``-p benchmarks.packed_data_plugin`` (the repository on ``PYTHONPATH``) and
+``MLSTM_FCN_PACKED`` naming a file of ``benchmarks.pack_uea_npz``, it makes
 ``load_uea`` read that file instead, before any test module imports it. With
 sktime installed, or without the variable, it changes nothing.
 """
@@ -28,7 +28,7 @@ def install() -> None:
     except ImportError:
         pass
     import mlstm_fcn.datasets as datasets
-    from pack_uea_npz import load_packed
+    from benchmarks.pack_uea_npz import load_packed
 
     original = datasets.load_uea
 

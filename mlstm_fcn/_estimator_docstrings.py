@@ -22,7 +22,7 @@ BatchNorm statistics were chosen by cross-validation on TRAIN splits
 (``benchmarks/results/budgets/`` and ``recipe-cv/``), where longer
 rules did no better on the 12 shared sets; going on past them while the
 network is still learning keeps a network that 100 epochs cannot fit
-from being stopped there (``benchmarks/hard_case.py``)."""
+from being stopped there (``benchmarks/studies/hard_case.py``)."""
 
 _CLASSIFIER_FITTED_STOP = """; an epoch of the last window that
 classifies every training series right stops it too, at or past

@@ -1,16 +1,11 @@
-"""benchmarks/bench_peers.py: padding for aeon, resumable rows (a stub estimator: aeon is no dependency)."""
+"""benchmarks/peers/bench_peers.py: padding for aeon, resumable rows (a stub estimator: aeon is no dependency)."""
 
 import csv
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "benchmarks"))
-
-import bench_peers  # noqa: E402
+from benchmarks.peers import bench_peers
 
 
 class NearestCentroid:

@@ -4,19 +4,16 @@ import csv
 import json
 import shutil
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "benchmarks"))
-
-import select_config  # noqa: E402
-from configs import CONFIGS, DEFAULTS_D05B3EC, ONE_RULE, resolve  # noqa: E402
-
-from mlstm_fcn import MLSTMFCNClassifier  # noqa: E402
-from mlstm_fcn.presets import get_preset  # noqa: E402
+from benchmarks import RESULTS
+from benchmarks.studies import select_config
+from benchmarks.studies.configs import CONFIGS, DEFAULTS_D05B3EC, ONE_RULE, resolve
+from benchmarks.studies.seed_ensembles import seed_ensemble_accuracy
+from mlstm_fcn import MLSTMFCNClassifier
+from mlstm_fcn.presets import get_preset
 
 
 def test_configs_are_valid_estimator_parameters_around_the_paper_preset():
@@ -48,9 +45,9 @@ def test_the_defaults_root_is_where_the_recipe_study_started_and_rules_resolve_p
 
 
 def test_the_estimators_defaults_are_what_the_recipe_study_chose():
-    import recipe_choice
+    from benchmarks.studies import recipe_choice
 
-    rows = select_config.read_rows(Path(select_config.__file__).parent / "results" / "recipe-cv" / "cv.csv")
+    rows = select_config.read_rows(RESULTS / "recipe-cv" / "cv.csv")
     choice = recipe_choice.choose(rows)
     assert choice == {"batch size": "d_batch16", "how long to train": None, "input scaling": None,
                       "class weights": None}
@@ -63,12 +60,12 @@ def test_the_estimators_defaults_are_what_the_recipe_study_chose():
 
 
 def test_the_regressors_training_length_is_what_its_study_chose():
-    import select_regression
-    from configs import REGRESSION_CONFIGS
+    from benchmarks.studies import select_regression
+    from benchmarks.studies.configs import REGRESSION_CONFIGS
 
     from mlstm_fcn import MLSTMFCNRegressor
 
-    rows = select_regression.read_rows(Path(select_regression.__file__).parent / "results" / "regression-cv" /
+    rows = select_regression.read_rows(RESULTS / "regression-cv" /
                                        "cv.csv")
     chosen, _ = select_regression.choose(rows)
     for name, value in {"batch_size": 128, "early_stopping": None, **REGRESSION_CONFIGS[chosen]}.items():
@@ -117,7 +114,7 @@ def test_selection_reads_only_training_data_and_reports(tmp_path, monkeypatch, s
     assert {int(r["n_fit"]) + int(r["n_held_out"]) for r in rows} == {40}  # BasicMotions TRAIN only
     text = (tmp_path / "selection.md").read_text()
     assert "seed ens." in text and "Ranking by mean CV accuracy" in text
-    ens = select_config.seed_ensemble_accuracy(tmp_path, rows, "tiny", "BasicMotions")
+    ens = seed_ensemble_accuracy(tmp_path, rows, "tiny", "BasicMotions")
     # The same figure by hand: average the two seeds' held-out probabilities fold by fold.
     correct = total = 0
     for fold in (0, 1):
@@ -130,9 +127,18 @@ def test_selection_reads_only_training_data_and_reports(tmp_path, monkeypatch, s
     select_config.main()
     with (tmp_path / "cv.csv").open() as f:
         assert len(list(csv.DictReader(f))) == 8
-    # Without the probability files (cv.csv copied alone) the report still works, without seed ensembles.
+    # Without the probability files (a checkout: they are not committed) the report reads the counts
+    # it recorded, and writes the same text.
+    recorded = (tmp_path / "seed-ensembles.csv").read_text()
+    assert recorded.splitlines()[0] == "config,dataset,seeds,folds,correct,total"
+    assert f"tiny,BasicMotions,0 1,2,{correct},{total}" in recorded.splitlines()
     shutil.rmtree(tmp_path / "cv-proba")
-    assert select_config.seed_ensemble_accuracy(tmp_path, rows, "tiny", "BasicMotions") is None
+    assert seed_ensemble_accuracy(tmp_path, rows, "tiny", "BasicMotions") == pytest.approx(correct / total)
+    assert select_config.report(tmp_path) == text
+    assert (tmp_path / "seed-ensembles.csv").read_text() == recorded
+    # cv.csv copied alone: the report still works, without seed ensembles.
+    (tmp_path / "seed-ensembles.csv").unlink()
+    assert seed_ensemble_accuracy(tmp_path, rows, "tiny", "BasicMotions") is None
     again = select_config.report(tmp_path)
     assert "Ranking by mean CV accuracy: tiny" in again and "(seed ens." not in again
 
@@ -171,7 +177,7 @@ def test_a_rule_that_resolves_to_another_candidates_fit_reuses_its_row_and_equal
 
 def test_seed_ensemble_needs_two_seeds(tmp_path):
     rows = [{"config": "c", "dataset": "d", "fold": "0", "folds": "1", "seed": "0"}]
-    assert select_config.seed_ensemble_accuracy(tmp_path, rows, "c", "d") is None
+    assert seed_ensemble_accuracy(tmp_path, rows, "c", "d") is None
 
 
 def _rows(config, seeds_folds, acc):
@@ -205,7 +211,7 @@ def test_rerun_with_other_folds_is_refused(tmp_path, monkeypatch):
 def test_budget_benchmark_and_budget_cv(tmp_path, monkeypatch):
     # Every budget read off one short run (55 epochs here): rows for running and recomputed statistics,
     # stopping where each budget says; the CV reads TRAIN splits only and chooses a budget.
-    import bench_budgets
+    from benchmarks.studies import bench_budgets
     import mlstm_fcn.datasets as datasets
 
     monkeypatch.setattr(sys, "argv", ["bench_budgets.py", "--datasets", "BasicMotions", "--max-epochs", "55",
@@ -241,11 +247,11 @@ def test_budget_benchmark_and_budget_cv(tmp_path, monkeypatch):
 
 def test_the_defaults_are_the_budget_the_cv_chose():
     # The committed CV (TRAIN splits only) chooses a budget; the estimator's defaults train exactly it.
-    import bench_budgets
-    import budgets
-    from results_io import read_rows
+    from benchmarks.studies import bench_budgets
+    from benchmarks.studies import budgets
+    from benchmarks.report.results_io import read_rows
 
-    rows = read_rows(ROOT / "benchmarks" / "results" / "budgets" / "budgets-cv.csv")
+    rows = read_rows(RESULTS / "budgets" / "budgets-cv.csv")
     chosen, _ = select_config.choose_budget(rows)
     assert chosen == bench_budgets.DEFAULT
     rule, cap = budgets.CAPPED[chosen]
@@ -257,7 +263,7 @@ def test_the_defaults_are_the_budget_the_cv_chose():
 
 
 def test_regression_selection_reads_only_training_data_resumes_and_reports(tmp_path, monkeypatch, splits_read):
-    import select_regression
+    from benchmarks.studies import select_regression
 
     splits = splits_read
     tiny = {"filters": (4, 4, 4), "kernel_sizes": (3, 3, 3), "se_reduction": 2, "lstm_units": 2}
@@ -277,7 +283,7 @@ def test_regression_selection_reads_only_training_data_resumes_and_reports(tmp_p
 
 
 def test_regression_choice_applies_its_written_rule():
-    import select_regression
+    from benchmarks.studies import select_regression
 
     def rows(config, rmses, seconds=1.0):
         return [{"config": config, "dataset": "D", "fold": str(i), "seed": "0", "rmse": str(v),
@@ -305,7 +311,7 @@ def _recipe_rows(scores: dict[str, list[float]], seconds: dict[str, float] | Non
 
 
 def test_recipe_choice_applies_the_written_rule():
-    import recipe_choice
+    from benchmarks.studies import recipe_choice
 
     base = [0.80, 0.70, 0.90, 0.60]
     rows = _recipe_rows({
@@ -328,7 +334,7 @@ def test_recipe_choice_applies_the_written_rule():
 def test_recipe_report_is_provisional_until_every_candidate_has_all_twelve_sets(tmp_path):
     import csv
 
-    import recipe_choice
+    from benchmarks.studies import recipe_choice
 
     rows = _recipe_rows({"defaults": [0.8, 0.7], "d_batch16": [0.9, 0.8]})
     with (tmp_path / "cv.csv").open("w", newline="") as f:
@@ -340,7 +346,7 @@ def test_recipe_report_is_provisional_until_every_candidate_has_all_twelve_sets(
 
 
 def test_a_candidate_missing_datasets_is_decided_only_when_no_result_there_could_make_it_win():
-    import recipe_choice
+    from benchmarks.studies import recipe_choice
 
     base = [0.80 + 0.01 * i for i in range(12)]
     table = recipe_choice.per_dataset(_recipe_rows({
@@ -360,7 +366,7 @@ def _hard_rows(pairs):
 
 
 def test_the_amendment_adopts_going_on_unless_the_cv_or_the_constructed_case_says_otherwise():
-    import recipe_choice
+    from benchmarks.studies import recipe_choice
 
     base = [0.80 + 0.01 * i for i in range(12)]
     same = _recipe_rows({"d_batch16": base, "d_train_on": base})
@@ -385,7 +391,7 @@ def test_the_amendment_adopts_going_on_unless_the_cv_or_the_constructed_case_say
 def test_step_benchmark_quick_mode_writes_per_epoch_and_per_step_figures(tmp_path):
     import json
 
-    import bench_step
+    from benchmarks.speed import bench_step
 
     out = tmp_path / "step.json"
     report = bench_step.main(["--quick", "--threads", "1", "--out", str(out)])
@@ -408,7 +414,7 @@ def test_step_benchmark_quick_mode_writes_per_epoch_and_per_step_figures(tmp_pat
 
 
 def test_hard_case_spreads_scales_over_decades_and_its_run_resumes(tmp_path, monkeypatch):
-    import hard_case
+    from benchmarks.studies import hard_case
 
     X, y, X_test, y_test = hard_case.make_problem(400, 100, n_classes=5, seed=0)
     assert X.shape == (400, 3, 24) and X_test.shape == (100, 3, 24) and set(y) == set(range(5))
@@ -431,7 +437,7 @@ def test_hard_case_spreads_scales_over_decades_and_its_run_resumes(tmp_path, mon
 
 
 def test_recipe_ensembles_average_seed_probabilities_and_apply_the_rule(tmp_path, monkeypatch):
-    import recipe_ensembles
+    from benchmarks.studies import recipe_ensembles, seed_ensembles
 
     rng = np.random.default_rng(0)
     (tmp_path / "cv-proba").mkdir()
@@ -449,6 +455,11 @@ def test_recipe_ensembles_average_seed_probabilities_and_apply_the_rule(tmp_path
     table = recipe_ensembles.ensemble_table(tmp_path, rows, "c")
     for d, (single, triple) in expected.items():
         assert table[d][1] == pytest.approx(single) and table[d][3] == pytest.approx(triple)
+    # Recorded, the counts give the same table without the probability files.
+    seed_ensembles.record(tmp_path, rows)
+    shutil.move(tmp_path / "cv-proba", tmp_path / "elsewhere")
+    assert recipe_ensembles.ensemble_table(tmp_path, rows, "c") == table
+    shutil.move(tmp_path / "elsewhere", tmp_path / "cv-proba")
     # A dataset missing the third seed is left out.
     table = recipe_ensembles.ensemble_table(tmp_path, [r for r in rows if (r["dataset"], r["seed"]) != ("D2", "2")], "c")
     assert set(table) == {"D0", "D1"}
@@ -456,7 +467,7 @@ def test_recipe_ensembles_average_seed_probabilities_and_apply_the_rule(tmp_path
 
 @pytest.mark.slow
 def test_threads_benchmark_quick_mode_measures_both_settings_in_every_situation(tmp_path):
-    import bench_threads
+    from benchmarks.speed import bench_threads
     import joblib
     import torch
 
@@ -477,7 +488,7 @@ def test_threads_benchmark_quick_mode_measures_both_settings_in_every_situation(
 
 @pytest.mark.slow
 def test_compile_benchmark_quick_mode_compares_each_variant_with_eager(tmp_path):
-    import bench_compile
+    from benchmarks.speed import bench_compile
 
     out = tmp_path / "compile.json"
     report = bench_compile.main(["--quick", "--variants", "eager", "flush-denormal", "--batch-sizes", "16",

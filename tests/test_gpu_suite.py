@@ -10,12 +10,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH = ROOT / "benchmarks"
-sys.path.insert(0, str(BENCH))
 
-from pack_uea_npz import load_packed, pack  # noqa: E402
-
-from mlstm_fcn.datasets import BUNDLED_DIR, load_uea  # noqa: E402
+from benchmarks.pack_uea_npz import load_packed, pack
+from mlstm_fcn.datasets import BUNDLED_DIR, load_uea
 
 
 @pytest.fixture(scope="module")
@@ -46,9 +43,8 @@ def test_packed_data_is_the_archive_and_loads_without_sktime(packed, tmp_path):
             assert yp.tolist() == np.asarray(y).astype(str).tolist()
     code = ("import sys\n"
             "try:\n    import sktime\nexcept ImportError:\n    pass\nelse:\n    raise SystemExit('blocker failed')\n"
-            f"sys.path.insert(0, {str(BENCH)!r})\n"
             "import mlstm_fcn, mlstm_fcn.training.fused, mlstm_fcn.nn.fused\n"
-            "from pack_uea_npz import load_split\n"
+            "from benchmarks.pack_uea_npz import load_split\n"
             "from mlstm_fcn import MLSTMFCNClassifier\n"
             f"X, y = load_split('JapaneseVowels', 'train', {str(packed)!r})\n"
             "clf = MLSTMFCNClassifier(epochs=1, filters=(4, 4, 4), kernel_sizes=(3, 3, 3), se_reduction=2,\n"
@@ -69,7 +65,7 @@ HANG = 3600
 
 
 def _suite(args: list[str], env: dict, timeout: float = 900) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(BENCH / "gpu_suite.py"), "--smoke", *args], env=env, cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "benchmarks.gpu_suite", "--smoke", *args], env=env, cwd=ROOT,
                           capture_output=True, text=True, timeout=timeout)
 
 
@@ -148,9 +144,8 @@ def test_gpu_tests_read_packed_data_where_sktime_is_missing(tmp_path):
         "    X, y = load_uea('Tiny', split='test')\n"
         "    assert X.shape == (370, 12, 29) and len(y) == 370\n")
     env = {**_no_sktime_env(tmp_path), "MLSTM_FCN_PACKED": str(packed), "MLSTM_FCN_DATA": str(tmp_path / "none")}
-    env["PYTHONPATH"] += os.pathsep + str(BENCH)
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tests)]
-    proc = subprocess.run(cmd[:-1] + ["-p", "packed_data_plugin", str(tests)], env=env, cwd=tmp_path,
+    proc = subprocess.run(cmd[:-1] + ["-p", "benchmarks.packed_data_plugin", str(tests)], env=env, cwd=tmp_path,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-2000:]
     without = subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)

@@ -212,11 +212,10 @@ def test_cli_export(tmp_path, capsys):
 
 
 # ----------------------------------------------------------------- benchmark
-def test_benchmark_runs_in_tiny_mode(tmp_path, monkeypatch):
-    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
-    import bench_onnx
-
+def test_benchmark_runs_in_tiny_mode(tmp_path):
     import torch
+
+    from benchmarks.speed import bench_onnx
 
     report = bench_onnx.main(["--tiny", "--out-dir", str(tmp_path)])
     saved = json.loads((tmp_path / "onnx-cpu.json").read_text())

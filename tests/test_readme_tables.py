@@ -1,12 +1,8 @@
 """The result tables of the README and the docs pages are the committed results, not figures typed by hand."""
 
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "benchmarks"))
-
-import readme_tables  # noqa: E402
+from benchmarks.report import readme_tables
 
 
 def test_readme_tables_match_the_committed_results():
@@ -17,7 +13,7 @@ def test_readme_tables_match_the_committed_results():
         assert f"<!-- generated: {name} -->" in shown, name
     for page in pages:
         text = page.read_text()
-        assert readme_tables.render(text) == text, f"{page} is out of date: run python benchmarks/readme_tables.py"
+        assert readme_tables.render(text) == text, f"{page} is out of date: run python -m benchmarks.report.readme_tables"
 
 
 def test_a_changed_figure_is_caught(tmp_path):

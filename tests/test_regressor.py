@@ -168,11 +168,8 @@ def test_cli_task_option_overrides_what_the_data_says(capsys, tmp_path):
 
 def test_regression_benchmark_runs_and_resumes(tmp_path):
     import csv
-    import sys
-    from pathlib import Path
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-    import bench_regression
+    from benchmarks.studies import bench_regression
 
     argv = ["--datasets", "Covid3Month", "--epochs", "2", "--device", "cpu", "--out-dir", str(tmp_path)]
     assert bench_regression.main(argv) == 0

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from benchmarks.studies import small_data as study
+
 ROOT = Path(__file__).resolve().parent.parent
 ARCHIVE = ROOT.parent / "shared" / "uea"
-_spec = importlib.util.spec_from_file_location("small_data", ROOT / "benchmarks" / "studies" / "small_data.py")
-study = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(study)
 
 
 @pytest.mark.parametrize("n, classes, folds, repeats", [(12, 3, 4, 9), (15, 3, 5, 7), (30, 6, 5, 4), (40, 4, 5, 3),

@@ -277,11 +277,8 @@ def test_streamed_cuda_fit_matches_resident_cuda_fit(vowels):
 
 @pytest.mark.slow
 def test_streaming_benchmark_runs_in_tiny_mode(tmp_path):
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        import bench_streaming
-    finally:
-        sys.path.remove(str(ROOT / "benchmarks"))
+    from benchmarks.speed import bench_streaming
+
     out = tmp_path / "streaming.json"
     result = bench_streaming.main(["--tiny", "--out", str(out)])
     assert json.loads(out.read_text()) == result

@@ -48,12 +48,7 @@ class WeightSnapshot:
         if (previous is None or list(previous) != self.names
                 or any(p.device != t.device for p, t in zip(previous.values(), self.live))):
             return {k: t.clone() for k, t in zip(self.names, self.live)}
-        saved = list(previous.values())
-        if hasattr(torch, "_foreach_copy_"):
-            torch._foreach_copy_(saved, self.live)
-        else:  # pragma: no cover - torch < 2.2
-            for dst, src in zip(saved, self.live):
-                dst.copy_(src)
+        torch._foreach_copy_(list(previous.values()), self.live)
         return previous
 
 

@@ -40,8 +40,6 @@ PEAK_BATCHES = IN_FLIGHT * 7
 #: "auto" keeps a training set on a GPU when it takes at most this fraction of the free memory: the
 #: rest is for activations, gradients, optimizer state and the evaluation passes.
 RESIDENT_FRACTION = 0.5
-#: Values of the estimator's ``data_on_device`` parameter.
-DATA_ON_DEVICE = ("auto", True, False)
 
 
 def keep_on_device(data_on_device: str | bool, nbytes: int, device: torch.device, out_of_core: bool) -> bool:
@@ -192,5 +190,5 @@ def training_series(X, y: np.ndarray, lengths: np.ndarray | None, idx: np.ndarra
     return StreamedSeries(X, y, lengths, device, rows=idx, weight=weight)
 
 
-__all__ = ["DATA_ON_DEVICE", "IN_FLIGHT", "PEAK_BATCHES", "RESIDENT_FRACTION", "StreamedSeries",
+__all__ = ["IN_FLIGHT", "PEAK_BATCHES", "RESIDENT_FRACTION", "StreamedSeries",
            "keep_on_device", "training_series"]

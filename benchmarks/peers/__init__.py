@@ -1,0 +1,1 @@
+"""Accuracy of other implementations on the same datasets and splits."""
