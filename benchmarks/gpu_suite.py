@@ -1,6 +1,6 @@
 """Every GPU figure of the project from one command, inside a time budget it never overruns.
 
-The one command of a session that is lent the GPU machine (the data packed
+The one command to run on a machine with a GPU (the data packed
 here first, since that machine has no sktime; the package is put on
 ``PYTHONPATH``, nothing installed):
 

@@ -24,7 +24,7 @@ PUBLISHED = {
 METHODS = ("MLSTM-FCN (published)", "InceptionTime", "MultiRocket")
 
 
-# --- Anchors from public results files (issue 21). Each figure is read from the file named, at the commit
+# --- Anchors from public results files. Each figure is read from the file named, at the commit
 # --- named (GitHub), never typed from memory; a dataset a file lacks has no entry (an empty cell).
 
 #: The plain FCN (global average pooling) of PoolParty-4-TSC (Kazmierczak et al., "A Deep Dive into

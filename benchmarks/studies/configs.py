@@ -2,7 +2,7 @@
 
 Each is a dict of :class:`~mlstm_fcn.MLSTMFCNClassifier` parameters. Each
 starts from one of two roots, the paper preset or ``defaults`` (the
-estimator's defaults as the recipe study of issue 21 started from them), and
+estimator's defaults as the recipe study started from them), and
 changes one thing, from a root or from another candidate (``valsplit_es`` is
 ``valsplit`` with early stopping), so that cross-validation on training data
 (``select_config.py``) says what each change is worth.
@@ -40,7 +40,7 @@ CONFIGS: dict[str, dict] = {
     "time_lstm": {**PAPER, "lstm_orientation": "time"},
     "epochs1000": {**PAPER, "epochs": 1000},
     "ensemble5": {**PAPER, "n_estimators": 5},
-    # Selection and the plateau schedule on a stratified part of TRAIN held out (issue 17: on data
+    # Selection and the plateau schedule on a stratified part of TRAIN held out (on data
     # the network fits, the training loss keeps falling, so the schedule never acts and the last
     # epochs are kept). A quarter: the smallest CV folds (StandWalkJump, 9 series of 3 classes)
     # can still hold out one series per class.
@@ -54,7 +54,7 @@ CONFIGS: dict[str, dict] = {
 }
 
 
-#: The estimator's defaults where the recipe study (issue 21) started, frozen here so that its rows
+#: The estimator's defaults where the recipe study started, frozen here so that its rows
 #: keep meaning the same thing when the defaults follow the study: the paper's network and
 #: optimizer, at most 100 epochs, stopping after 20 epochs at training accuracy 1, BatchNorm
 #: statistics recomputed for the kept weights.
@@ -100,7 +100,7 @@ def resolve(params: dict, n_fit: int) -> dict:
 
 _D = DEFAULTS_D05B3EC
 CONFIGS.update({
-    # Issue 21: one change at a time from the defaults.
+    # One change at a time from the defaults.
     "defaults": _D,
     "d_batch16": {**_D, "batch_size": 16},
     "d_batch32": {**_D, "batch_size": 32},
@@ -113,7 +113,7 @@ CONFIGS.update({
     "d_unweighted": {**_D, "class_weight": None},
     # Combinations of the changes above are added once their single-change rows say which win.
 })
-#: Issue 21 asks that the defaults never stop a network still learning on a low cap alone: the chosen
+#: The defaults must never stop a network still learning on a low cap alone: the chosen
 #: candidate, going on past its 100 epochs while still learning (``min_epochs``), up to 1000.
 CONFIGS["d_train_on"] = {**CONFIGS["d_batch16"], "epochs": 1000, "min_epochs": 100}
 #: What the study chose (results/recipe-cv/recipe.md: batch 16 the only winning change, so nothing to
@@ -130,7 +130,7 @@ CONFIGS["recipe_plateau"] = {**CONFIGS["recipe"], "epochs": 1000, "early_stoppin
 ONE_RULE = {"d_plateau": {"epochs", "early_stopping"}, "recipe_plateau": {"epochs", "early_stopping"},
             "d_train_on": {"epochs", "min_epochs"}, "recipe_train_on": {"epochs", "min_epochs"}}
 
-#: The regressor's candidates for how long to train (issue 21, item 5): its default of 500 epochs
+#: The regressor's candidates for how long to train: its default of 500 epochs
 #: (never chosen), the classifier's cap of 100, and the two length rules of the classifier's study.
 #: Each is a dict of MLSTMFCNRegressor parameters on top of its defaults.
 REGRESSION_CONFIGS: dict[str, dict] = {

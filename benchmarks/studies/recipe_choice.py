@@ -1,4 +1,4 @@
-"""The recipe study's choice (issue 21), by the rule written before its runs (``results/recipe-cv/RULE.md``).
+"""The recipe study's choice, by the rule written before its runs (``results/recipe-cv/RULE.md``).
 
 Reads ``cv.csv`` of ``run_recipe_cv.sh`` and writes ``recipe.md``: for each
 single change from ``defaults``, the per-dataset CV accuracy (and balanced
@@ -200,7 +200,7 @@ def report(out_dir: Path) -> str:
     hard_csv = out_dir.parent / "hard-case" / "hard_case.csv"
     _, train_on = train_on_verdict(rows, read_rows(hard_csv) if hard_csv.exists() else [])
     loads = [float(r["load_average"]) for r in rows if r.get("load_average")]
-    text = ("# Recipe study (issue 21): CV inside the TRAIN splits, one change at a time from the defaults\n\n"
+    text = ("# Recipe study: CV inside the TRAIN splits, one change at a time from the defaults\n\n"
             f"{status}\n\nRule: `RULE.md` (written before the runs). Accuracy pooled over the 3 folds, mean over "
             f"the complete seeds; differences against `{BASELINE}` over the datasets both finished. Fit times on "
             f"one torch thread of a 2-core machine shared with other work (1-minute load average "

@@ -1,4 +1,4 @@
-"""Ensembles of 1, 2 and 3 networks of the recipe study's choice, read off its seeds (issue 21).
+"""Ensembles of 1, 2 and 3 networks of the recipe study's choice, read off its seeds.
 
 RULE.md: ensembles become the default only if 3 networks beat 1 in the CV by
 more than one standard error (over the 12 datasets) *and* cost less than 3
@@ -71,7 +71,7 @@ def summary(out: Path) -> tuple[str, str]:
 def report(out: Path) -> str:
     """Write ``ensembles.md``; return its text."""
     chosen, body = summary(out)
-    text = (f"# Ensembles of `{chosen}` (issue 21), read off its seeds\n\n"
+    text = (f"# Ensembles of `{chosen}`, read off its seeds\n\n"
             "CV accuracy inside the TRAIN splits: a k-network ensemble averages the held-out probabilities of k "
             "seeds fold by fold, as `n_estimators=k` averages its members; the figure is the mean over every "
             "choice of k seeds.\n\n" + body + "\n")

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The recipe study of issue 21: CV inside the TRAIN splits of all 12 shared sets, every single-change
+# The recipe study: CV inside the TRAIN splits of all 12 shared sets, every single-change
 # candidate from the defaults, 3 stratified folds, seeds 0 and 1, one CPU thread. Resumable: a rerun
 # skips the rows in benchmarks/results/recipe-cv/cv.csv. Cheap datasets first, so that whole
 # datasets finish early. DATASETS="..." runs a part: two processes on disjoint parts (say PenDigits,

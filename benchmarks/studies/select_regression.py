@@ -1,6 +1,6 @@
 """How long should the regressor train? Cross-validation inside the TRAIN splits of sktime's regression sets.
 
-The regressor's counterpart of ``select_config.py`` (issue 21, item 5): for
+The regressor's counterpart of ``select_config.py``: for
 each dataset (Tecator, Covid3Month), candidate of
 :data:`configs.REGRESSION_CONFIGS`, fold (k-fold, shuffled) and seed, fit
 :class:`~mlstm_fcn.MLSTMFCNRegressor` on the other folds of TRAIN and score
