@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -35,3 +36,10 @@ def report_main(doc: str, report: Callable[[Path], str], out_dir: Path) -> None:
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--out-dir", default=str(out_dir))
     print(report(Path(parser.parse_args().out_dir)))
+
+
+def write_json(report: dict, path: str | Path) -> None:
+    """Write a benchmark's ``report`` as indented JSON to ``path``, its folder made."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=1) + "\n")

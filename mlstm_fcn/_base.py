@@ -360,9 +360,6 @@ class MLSTMFCNBase(PersistenceMixin, BaseEstimator):
         weight = self._series_weights(targets, sample_weight, idx, weight_idx, partial)
         return training_series(X_arr, targets, lengths, idx, self.device_, self.data_on_device_, weight)
 
-    def _count_seen(self, targets: np.ndarray, sample_weight: np.ndarray | None, first: bool) -> None:
-        """Note the targets of a ``partial_fit`` call (the classifier counts classes); nothing by default."""
-
     def _recompute_statistics(self, network, train_data, post_sizer: BatchSizer) -> None:
         """A trained network's BatchNorm statistics as ``bn_statistics`` says, on the series it trained on."""
         if self.bn_statistics == "recompute":

@@ -158,7 +158,7 @@ def load_training_set(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray]
     """
     from .cli.inputs import load_data
 
-    X, y, what = load_data(_data_spec(args), "train", None, False, args.y)
+    X, y, what, _ = load_data(_data_spec(args), "train", None, False, args.y)
     if y is None:
         raise LaunchError(f"{what} has no labels; give them with --y LABELS.npy")
     return X, y

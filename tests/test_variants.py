@@ -308,21 +308,6 @@ def test_failed_refit_leaves_the_fitted_model_as_it_was(tiny_data):
     np.testing.assert_array_equal(clf.predict_proba(X), proba)
 
 
-def test_models_saved_before_these_parameters_existed_still_work(tiny_data, tmp_path):
-    X, y = tiny_data
-    clf = MLSTMFCNClassifier(**{**FAST, "random_state": 0}).fit(X, y)
-    state = clf.__getstate__()
-    for name in ("lstm_orientation", "scaling", "n_estimators", "scaling_", "histories_", "best_epochs_",
-                 "input_mean_", "input_scale_", "_format_version"):
-        state.pop(name)  # what a pickle of version 0.1.0 before this change held (no version: 1)
-    old = MLSTMFCNClassifier.__new__(MLSTMFCNClassifier)
-    old.__setstate__(state)
-    assert old.get_params()["n_estimators"] == 1 and old.histories_ == [old.history_]
-    np.testing.assert_array_equal(old.predict_proba(X), clf.predict_proba(X))
-    old.save(tmp_path / "old.safetensors")  # and it can be saved again
-    assert MLSTMFCNClassifier.load(tmp_path / "old.safetensors").best_epochs_ == [clf.best_epoch_]
-
-
 @pytest.mark.parametrize("mode", ["channel", "instance"])
 def test_scaling_in_blocks_equals_scaling_at_once(mode, monkeypatch):
     from mlstm_fcn import _scaling

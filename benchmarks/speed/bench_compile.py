@@ -23,15 +23,14 @@ accuracy, and the 1-minute load average before and after.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
 import time
 import warnings
-from pathlib import Path
 
 from benchmarks import RESULTS
+from benchmarks.cli import write_json
 
 VARIANTS = ["eager", "flush-denormal", "compile", "compile-max-autotune"]
 #: torch.compile's mode of each compiled variant.
@@ -120,9 +119,7 @@ def main(argv: list[str] | None = None) -> dict:
                   f"x{row.get('speed_vs_eager', 1.0):.2f}  loss {row['losses']}  same {row.get('same_loss_as_eager')}",
                   flush=True)
     report["load_1min_after"] = os.getloadavg()[0]
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=1) + "\n")
+    write_json(report, args.out)
     return report
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
-import json
 import platform
 import pstats
 import statistics
@@ -34,6 +33,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from benchmarks import REPO, RESULTS
+from benchmarks.cli import write_json
 
 DATASETS = ["BasicMotions", "NATOPS"]
 BATCH_SIZES = [16, 128]
@@ -149,9 +149,7 @@ def main(argv: list[str] | None = None) -> dict:
                   f"{row['ours']['seconds_per_step'] * 1e3:.2f} ms/step, plain "
                   f"{row['plain']['seconds_per_epoch'] * 1e3:.1f} ms/epoch "
                   f"{row['plain']['seconds_per_step'] * 1e3:.2f} ms/step", flush=True)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=1) + "\n")
+    write_json(report, args.out)
     return report
 
 

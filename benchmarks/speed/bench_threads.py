@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import json
 import os
 import platform
 import subprocess
@@ -35,6 +34,7 @@ import warnings
 from pathlib import Path
 
 from benchmarks import RESULTS
+from benchmarks.cli import write_json
 
 #: The two settings compared: the new default, and torch's own thread count (the old behaviour).
 SETTINGS = {"n_jobs=None (one thread)": None, "n_jobs=-1 (torch's own count, as before)": -1}
@@ -122,9 +122,7 @@ def main(argv: list[str] | None = None) -> dict:
                 if busy is not None:
                     busy.kill()
                     busy.wait()
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=1) + "\n")
+    write_json(report, args.out)
     return report
 
 

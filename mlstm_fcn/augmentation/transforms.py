@@ -100,7 +100,7 @@ def symmetric_beta(n: int, alpha: float, like: Tensor, generator: torch.Generato
 class Transform:
     """A named augmentation: ``transform(x, y, lengths, w, generator) -> (x, y, lengths, w)``.
 
-    Subclasses set ``name`` and define :meth:`__call__`; ``mixes_targets``
+    Subclasses set ``name`` and define ``__call__``; ``mixes_targets``
     says whether it needs float targets (see the module).
     """
 
@@ -143,7 +143,10 @@ class Jitter(Transform):
 
 
 class Scaling(Transform):
-    """Multiply each series' channel by a factor drawn from N(1, ``sigma``^2) (Um et al. 2017)."""
+    """Multiply each series' channel by a factor drawn around 1 (Um et al. 2017).
+
+    The factor is normal, of mean 1 and standard deviation ``sigma``.
+    """
 
     name = "scaling"
 
@@ -156,7 +159,10 @@ class Scaling(Transform):
 
 
 class MagnitudeWarp(Transform):
-    """Multiply each channel by a smooth random curve through ``knots`` + 2 points drawn from N(1, ``sigma``^2).
+    """Multiply each channel by a smooth random curve around 1.
+
+    The curve passes through ``knots`` + 2 points drawn from a normal
+    distribution of mean 1 and standard deviation ``sigma``.
 
     Um et al. (2017) use a cubic spline; the curve here is piecewise linear,
     through points spread evenly over each series' own length.
@@ -177,9 +183,10 @@ class TimeWarp(Transform):
     """Warp time smoothly: speed up and slow down along each series, keeping its start, end and length.
 
     The local speed is a piecewise-linear curve through ``knots`` + 2 points
-    drawn from N(1, ``sigma``^2) (at least 0.1); the series is read at the
-    positions that speed reaches, rescaled to end where it ended (Um et
-    al. 2017; Iwana & Uchida 2021).
+    drawn from a normal distribution of mean 1 and standard deviation
+    ``sigma`` (at least 0.1); the series is read at the positions that
+    speed reaches, rescaled to end where it ended (Um et al. 2017; Iwana &
+    Uchida 2021).
     """
 
     name = "time_warp"
@@ -234,7 +241,20 @@ def _mixed(a: Tensor, b: Tensor, lam: Tensor) -> Tensor:
     return lam * a + (1 - lam) * b
 
 
-class Mixup(Transform):
+class _MixingTransform(Transform):
+    """A transform that mixes each series with a random partner of the batch, in a share drawn from Beta."""
+
+    mixes_targets = True
+
+    def __init__(self, alpha: float) -> None:
+        self.alpha = alpha
+
+    def draw(self, x: Tensor, generator: torch.Generator) -> tuple[Tensor, Tensor]:
+        """Each series' partner (an index into the batch) and its own share ``lam``, from Beta(alpha, alpha)."""
+        return _partners(x, generator), symmetric_beta(x.shape[0], self.alpha, x, generator)
+
+
+class Mixup(_MixingTransform):
     """Mix each series with a random partner of the batch, and their targets alike (Zhang et al. 2018).
 
     The share of each series' own values, ``lam``, is drawn from
@@ -244,21 +264,19 @@ class Mixup(Transform):
     """
 
     name = "mixup"
-    mixes_targets = True
 
     def __init__(self, alpha: float = 0.2) -> None:
-        self.alpha = alpha
+        super().__init__(alpha)
 
     def __call__(self, x, y, lengths, w, generator):
-        other = _partners(x, generator)
-        lam = symmetric_beta(x.shape[0], self.alpha, x, generator)
+        other, lam = self.draw(x, generator)
         x = _zero_padding(x, lengths)
         mixed = _mixed(x, x[other], lam)
         lengths = None if lengths is None else torch.maximum(lengths, lengths[other])
         return mixed, _mixed(y, y[other], lam), lengths, _mixed(w, w[other], lam)
 
 
-class CutMix(Transform):
+class CutMix(_MixingTransform):
     """Replace a random stretch of each series by the same steps of a random partner (Yun et al. 2019).
 
     The stretch covers a share ``1 - lam`` of the series' length, ``lam``
@@ -268,14 +286,12 @@ class CutMix(Transform):
     """
 
     name = "cutmix"
-    mixes_targets = True
 
     def __init__(self, alpha: float = 1.0) -> None:
-        self.alpha = alpha
+        super().__init__(alpha)
 
     def __call__(self, x, y, lengths, w, generator):
-        other = _partners(x, generator)
-        lam = symmetric_beta(x.shape[0], self.alpha, x, generator)
+        other, lam = self.draw(x, generator)
         n = full_lengths(x, lengths).to(x.dtype)
         cut = ((1 - lam) * n).round()
         start = (uniform((x.shape[0],), x, generator) * (n - cut + 1)).floor().clamp(max=n - cut)

@@ -170,7 +170,7 @@ def local_names(data_dir: str | os.PathLike | None = None) -> list[str]:
     names : list of str
         Spelled as on disk, sorted without regard to case, each once. A
         folder whose name is not a dataset name (``"My Set"``: see
-        :func:`~mlstm_fcn.datasets.download.check_name`) is not listed: it
+        the dataset-name check of ``download_uea``) is not listed: it
         cannot be loaded by name (give its path instead).
     """
     names = set()
