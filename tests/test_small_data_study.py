@@ -66,4 +66,4 @@ def test_an_incomplete_candidate_never_wins():
 def test_the_committed_report_is_made_from_the_committed_rows(tmp_path):
     out = ROOT / "benchmarks" / "results" / "small-data"
     committed = (out / "report.md").read_text()
-    assert study.report(out, ARCHIVE) == committed, "report.md is stale: run small_data.py --report"
+    assert study.render_report(out, ARCHIVE) == committed, "report.md is stale: run small_data --report"

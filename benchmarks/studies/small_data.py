@@ -199,6 +199,14 @@ def plan_sizes(archive: Path | None, rows: list[dict]) -> dict[str, int]:
 
 
 def report(out: Path, archive: Path | None) -> str:
+    """Write ``report.md`` beside the rows, from them (:func:`render_report`); return its text."""
+    text = render_report(out, archive)
+    (out / "report.md").write_text(text)
+    return text
+
+
+def render_report(out: Path, archive: Path | None) -> str:
+    """The report of the rows in ``out/cv.csv``: each candidate's figures and verdict by the rule."""
     rows = read_rows(out / "cv.csv")
     sizes = plan_sizes(archive, rows)
     lines = ["# Small-data study: cross-validation inside the TRAIN splits", "",
@@ -239,9 +247,7 @@ def report(out: Path, archive: Path | None) -> str:
               f"at the rows was {min(loads):.2f}-{max(loads):.2f} (mean {np.mean(loads):.2f}): the machine ran "
               "other work beside the study, so wall-clock fit times are those of a loaded machine; the cost "
               "ratios are of CPU seconds, which the load does not inflate."]
-    text = "\n".join(lines) + "\n"
-    (out / "report.md").write_text(text)
-    return text
+    return "\n".join(lines) + "\n"
 
 
 def main() -> None:
