@@ -16,6 +16,7 @@ from mlstm_fcn.datasets import load_uea
 from mlstm_fcn.training.objective import Classification
 
 from .conftest import FAST
+from .test_fused import _assert_fused_is_sequential
 
 
 def _batch(b=8, c=3, t=24, seed=0, unequal=True):
@@ -201,11 +202,7 @@ def test_fused_augmented_ensemble_is_the_sequential_one(model, one_torch_thread)
                   random_state=0)
     seq = model(fused=False, **params).fit(X, target)
     fused = model(fused=True, **params).fit(X, target)
-    assert fused.best_epochs_ == seq.best_epochs_
-    for a, b in zip(fused.histories_, seq.histories_):
-        np.testing.assert_allclose(a["loss"], b["loss"], rtol=1e-5)
-    predict = "predict_proba" if model is MLSTMFCNClassifier else "predict"
-    np.testing.assert_allclose(getattr(fused, predict)(X), getattr(seq, predict)(X), atol=1e-4)
+    _assert_fused_is_sequential(fused, seq, X, predict="predict_proba" if model is MLSTMFCNClassifier else "predict")
 
 
 def test_model_files_keep_names_and_drop_callables(tiny_data, tmp_path, one_torch_thread):
