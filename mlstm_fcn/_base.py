@@ -35,6 +35,7 @@ from ._persistence import PersistenceMixin
 from ._runtime import autocast_dtype, cudnn_benchmark, forked_rng, resolve_device
 from ._scaling import apply_scaling, fit_scaling
 from ._targets import check_sample_weight
+from ._task_hooks import TaskHooks
 from ._threads import cpu_threads
 from ._trained_length import is_2d, to_trained_length
 from ._warnings import warn
@@ -44,17 +45,17 @@ from .training import TrainConfig, evaluate, recompute_batchnorm_statistics
 from .training import convergence, protocol
 from .training.data import TrainingSeries
 from .training.handlers import epoch_handlers
-from .training.objective import Classification, Objective
+from .training.objective import Classification
 from .training.plan import set_up_member
 from .training.streaming import keep_on_device, training_series
 
 
-class MLSTMFCNBase(PersistenceMixin, BaseEstimator):
+class MLSTMFCNBase(TaskHooks, PersistenceMixin, BaseEstimator):
     """The shared machinery of :class:`~mlstm_fcn.MLSTMFCNClassifier` and :class:`~mlstm_fcn.MLSTMFCNRegressor`.
 
     Not an estimator on its own: a subclass states its parameters
     (``__init__`` and ``_parameter_constraints``) and defines the task's
-    hooks, declared below with their contract (section "the task's hooks").
+    hooks, declared with their contract in ``mlstm_fcn._task_hooks.TaskHooks``.
 
     A fit runs one path (:meth:`_fit_estimators`): check and plan each
     estimator's fit (:meth:`_plan`, a :class:`~mlstm_fcn._fitting.plan.RunPlan`),
@@ -62,51 +63,6 @@ class MLSTMFCNBase(PersistenceMixin, BaseEstimator):
     :mod:`mlstm_fcn._fitting.strategies`, and attach the results
     (:meth:`_finish`); a failure leaves every estimator as it was.
     """
-
-    # ------------------------------------------------------------ the task's hooks
-    #: What the networks are trained to do (loss, whether accuracy is counted).
-    _objective: Objective
-    #: How an ensemble averages its members (see :class:`~mlstm_fcn.nn.MLSTMFCNEnsemble`).
-    _ensemble_combine: str
-
-    def _encode_targets(self, y, n: int, *, continuing: bool, partial: bool, classes) -> np.ndarray:
-        """``y`` checked and encoded for training (class indices, or float targets); sets ``classes_`` and the like.
-
-        A continued fit (``continuing``) checks ``y`` against what was fitted.
-        """
-        raise NotImplementedError
-
-    def _fit_targets(self, targets: np.ndarray, sample_weight: np.ndarray | None) -> None:
-        """Learn what the targets need on a fresh fit (a regressor's standardisation); nothing for classes."""
-        raise NotImplementedError
-
-    def _training_targets(self, targets: np.ndarray) -> np.ndarray:
-        """The targets as the networks train on them (standardised for a regressor)."""
-        raise NotImplementedError
-
-    def _count_seen(self, targets: np.ndarray, sample_weight: np.ndarray | None, first: bool) -> None:
-        """Note the targets of a ``partial_fit`` call (the classifier counts classes); nothing by default."""
-
-    def _series_weights(self, targets: np.ndarray, sample_weight: np.ndarray | None, idx: np.ndarray,
-                        weight_idx: np.ndarray, partial: bool) -> np.ndarray:
-        """Loss weight of each series at ``idx``, class weights (if any) taken from the series at ``weight_idx``."""
-        raise NotImplementedError
-
-    def _stratify(self, targets: np.ndarray) -> np.ndarray | None:
-        """What ``validation_split`` stratifies by (the classes), or None."""
-        raise NotImplementedError
-
-    def _n_outputs(self) -> int:
-        """Outputs of each network (classes, or targets)."""
-        raise NotImplementedError
-
-    def _run_arrays(self, X_arr, lengths, targets) -> list:
-        """The arrays that, with the parameters, identify a training run (checkpoint names)."""
-        raise NotImplementedError
-
-    def _final_figures(self, loss: float, accuracy: float) -> None:
-        """Set the fitted model's training figures (``train_loss_`` and the task's others)."""
-        raise NotImplementedError
 
     # ------------------------------------------------------------------ checks
     def _check_params(self) -> None:
