@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -62,8 +63,109 @@ def test_an_incomplete_candidate_never_wins():
     assert result["sets"] == 5 and not result["complete"] and not result["wins"]
 
 
+def _staged_rows(out: Path) -> str:
+    """The rows as git holds them: a running study appends rows to the working copy between commits."""
+    try:
+        return subprocess.run(["git", "show", f":{(out / 'cv.csv').relative_to(ROOT).as_posix()}"], cwd=ROOT,
+                              capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):  # not a git checkout
+        return (out / "cv.csv").read_text()
+
+
 @pytest.mark.skipif(not ARCHIVE.exists(), reason="needs the shared UEA archive")
 def test_the_committed_report_is_made_from_the_committed_rows(tmp_path):
     out = ROOT / "benchmarks" / "results" / "small-data"
+    (tmp_path / "cv.csv").write_text(_staged_rows(out))
     committed = (out / "report.md").read_text()
-    assert study.render_report(out, ARCHIVE) == committed, "report.md is stale: run small_data --report"
+    assert study.render_report(tmp_path, ARCHIVE) == committed, "report.md is stale: run small_data --report"
+
+
+def _result(mean: float, wins: bool, cost: float = 1.0, complete: bool = True) -> dict:
+    return {"mean": mean, "wins": wins, "cost": cost, "complete": complete}
+
+
+def _all_lose() -> dict[str, dict]:
+    return {c: _result(-0.01, False) for c in study.CANDIDATES if c != "baseline"}
+
+
+def test_no_winner_keeps_the_defaults():
+    decision = study.decide(_all_lose())
+    assert decision["levers"] == {"augmentation": None, "ensemble": None, "lstm": None}
+    assert decision["choice"] == "baseline" and not decision["needed"]
+
+
+def test_a_lever_with_an_incomplete_candidate_is_pending_and_nothing_is_chosen():
+    results = _all_lose()
+    results["lstm128"] = _result(0.02, False, complete=False)
+    decision = study.decide(results)
+    assert decision["levers"]["lstm"] == "pending" and decision["choice"] is None
+    assert decision["needed"] == ["lstm128"]
+
+
+def test_two_winning_transforms_are_run_together_and_win_the_lever_only_when_not_worse():
+    results = _all_lose()
+    results["aug_jitter"] = _result(0.010, True)
+    results["aug_window_slice"] = _result(0.015, True)
+    decision = study.decide(results)
+    # In the order of the candidates, whatever the order of their means.
+    assert decision["changes"]["aug_winners"] == {"augmentation": ["window_slice", "jitter"]}
+    assert decision["needed"] == ["aug_winners"] and decision["choice"] is None
+    results["aug_winners"] = _result(0.012, True)  # wins, but below the best single transform
+    decision = study.decide(results)
+    assert decision["levers"]["augmentation"] == "aug_window_slice"
+    assert decision["needed"] == ["aug_window_slice on PenDigits"]
+    results["aug_winners"] = _result(0.020, True)
+    assert study.decide(results)["levers"]["augmentation"] == "aug_winners"
+
+
+def test_a_winner_above_the_cost_limit_never_joins_the_defaults():
+    results = _all_lose()
+    results["ens5"] = _result(0.03, True, cost=5.0)
+    results["ens3"] = _result(0.02, True, cost=3.0)
+    decision = study.decide(results, guard={"baseline": 0.98, "ens5": 0.99})
+    # As written: the lever goes to the highest mean, and that winner is over the limit.
+    assert decision["levers"]["ensemble"] == "ens5" and decision["choice"] == "baseline"
+
+
+def test_lever_winners_are_combined_and_the_guard_decides_in_order_of_mean():
+    results = _all_lose()
+    results["aug_mixup"] = _result(0.02, True)
+    results["lstm64"] = _result(0.01, True)
+    decision = study.decide(results)
+    assert decision["changes"]["combined"] == {"augmentation": "mixup", "lstm_units": 64}
+    assert decision["needed"] == ["combined"]
+    results["combined"] = _result(0.03, True)
+    assert study.decide(results)["needed"] == ["combined on PenDigits"]
+    # The combination loses more than the guard allows on PenDigits: the next best is checked.
+    guard = {"baseline": 0.98, "combined": 0.965, "aug_mixup": 0.975}
+    assert study.decide(results, guard)["choice"] == "aug_mixup"
+    results["combined"] = _result(0.015, True)  # wins, but below the best single lever winner
+    assert study.decide(results, guard)["choice"] == "aug_mixup"
+    assert study.decide(results, {"baseline": 0.98, "aug_mixup": 0.95, "lstm64": 0.95})["choice"] == "baseline"
+
+
+def test_a_composed_candidate_is_refused_until_the_rule_defines_it():
+    assert study.change_of("aug_winners", _all_lose()) is None
+    assert study.change_of("ens3", {}) == {"n_estimators": 3}
+
+
+def test_the_figure_shows_every_complete_candidate(tmp_path):
+    pytest.importorskip("matplotlib")
+    import csv
+
+    rng = np.random.default_rng(0)
+    with (tmp_path / "cv.csv").open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=study.FIELDS)
+        writer.writeheader()
+        for config in ("baseline", "ens3", "aug_jitter", "lstm64"):
+            for d in study.DATASETS:
+                correct = 60 + int(rng.integers(0, 10))
+                writer.writerow({"config": config, "dataset": d, "repeat": 0, "fold": 0, "folds": 1,
+                                 "n_held_out": 100, "correct": correct, "cpu_seconds": 1.0, "load_average": 1.0,
+                                 "device": "cpu"})
+    path = tmp_path / "levers.png"
+    study.plot_levers(tmp_path, None, path)
+    import matplotlib.image
+
+    image = matplotlib.image.imread(path)
+    assert image.shape[1] > image.shape[0] > 100  # three candidates side by side

@@ -406,7 +406,14 @@ def regression_cv_table(results: Path = RESULTS) -> str:
     return choice_summary(read_rows(results / "regression-cv" / "cv.csv"))
 
 
-TABLES = {"accuracy": accuracy_table, "accuracy-summary": accuracy_summary_table, "regression-cv": regression_cv_table, "ensembles": ensembles_table,
+def small_data_table(results: Path = RESULTS) -> str:
+    """Each lever of the small-data study complete on every set: gain over the defaults, cost, verdict."""
+    from benchmarks.studies.small_data import levers_table
+
+    return levers_table(read_rows(results / "small-data" / "cv.csv"))
+
+
+TABLES = {"small-data": small_data_table, "accuracy": accuracy_table, "accuracy-summary": accuracy_summary_table, "regression-cv": regression_cv_table, "ensembles": ensembles_table,
           "recipe": recipe_table, "train-on": train_on_table, "hard-case": hard_case_table, "step": step_table,
           "speed": speed_table, "budgets": budgets_table,
           "budgets-cv": budgets_cv_table, "budgets-defaults": budgets_defaults, "regression": regression_table,

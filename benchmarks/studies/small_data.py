@@ -51,11 +51,17 @@ CANDIDATES: dict[str, tuple[str, dict]] = {
     "lstm128": ("lstm", {"lstm_units": 128}),
 }
 
+#: Candidates the rule composes from the winners, their changes read from the rows' results: the
+#: winning transforms together (rule 2), the lever winners together (rule 4).
+COMPOSED = {"aug_winners": "augmentation", "combined": "combination"}
+LEVERS = ("augmentation", "ensemble", "lstm")
+
 # The rule's thresholds (RULE.md states them; the report reads them from here).
 TIE = 0.005
 MAX_LOSS = 0.03
 MAX_P = 0.10
 MAX_COST = 4.0
+GUARD_MAX_LOSS = 0.01
 HELD_OUT_TARGET = 100
 MAX_FOLDS_SMALL = 5
 FOLDS_LARGE = 3
@@ -95,6 +101,16 @@ def _done(path: Path) -> set[tuple[str, str, int, int]]:
         return {(r["config"], r["dataset"], int(r["repeat"]), int(r["fold"])) for r in csv.DictReader(fh)}
 
 
+def _results(path: Path, archive: str) -> dict[str, dict]:
+    """compare()'s figures of every candidate with rows in ``path`` (for the composed candidates' changes)."""
+    if not path.exists():
+        return {}
+    rows = read_rows(path)
+    sizes = plan_sizes(Path(archive) if Path(archive).exists() else None, rows)
+    return {c: r for c in {row["config"] for row in rows} - {"baseline"}
+            if (r := compare(rows, c, sizes)) is not None}
+
+
 def run(args) -> None:
     import torch
 
@@ -108,7 +124,9 @@ def run(args) -> None:
     done = _done(path)
     device = f"cpu ({platform.machine()})"
     for config in args.configs:
-        _, change = CANDIDATES[config]
+        change = change_of(config, _results(path, args.archive))
+        if change is None:
+            sys.exit(f"{config}: the rule does not define it yet (its inputs are incomplete or no two winners)")
         for name in args.datasets:
             X, y = _load(Path(args.archive), name)
             plan = fold_plan(y)
@@ -184,6 +202,78 @@ def compare(rows: list[dict], config: str, sizes: dict[str, int]) -> dict | None
             "per_set": per_set}
 
 
+def _lever(config: str) -> str:
+    return COMPOSED.get(config) or CANDIDATES[config][0]
+
+
+def change_of(config: str, results: dict[str, dict]) -> dict | None:
+    """The parameters ``config`` changes; for a composed candidate, from the results (None: not yet defined)."""
+    if config in CANDIDATES:
+        return dict(CANDIDATES[config][1])
+    decision = decide(results)
+    return decision["changes"].get(config)
+
+
+def decide(results: dict[str, dict], guard: dict[str, float] | None = None) -> dict:
+    """Rules 2 to 5 applied to the candidates' figures (:func:`compare`'s, by candidate name).
+
+    Returns the winner of each lever (None: no winner; ``"pending"``: not all of its candidates are
+    complete), the composed candidates' changes once the rule defines them, the candidates the rule
+    needs next, and the choice (a candidate name, ``"baseline"`` when the defaults stay, None until
+    decided). ``guard`` maps candidate names, ``"baseline"`` included, to PenDigits CV accuracy.
+    """
+    def done(c):
+        return c in results and results[c]["complete"]
+
+    levers, changes, needed = {}, {}, []
+    for lever in LEVERS:
+        members = [c for c, (lv, _) in CANDIDATES.items() if lv == lever]
+        if not all(done(c) for c in members):
+            levers[lever] = "pending"
+            needed += [c for c in members if not done(c)]
+            continue
+        winners = sorted((c for c in members if results[c]["wins"]), key=lambda c: -results[c]["mean"])
+        levers[lever] = winners[0] if winners else None
+        if lever == "augmentation" and len(winners) >= 2:  # rule 2: the winning transforms together
+            names = [CANDIDATES[c][1]["augmentation"] for c in sorted(winners, key=list(CANDIDATES).index)]
+            changes["aug_winners"] = {"augmentation": names}
+            if not done("aug_winners"):
+                levers[lever] = "pending"
+                needed.append("aug_winners")
+            elif results["aug_winners"]["wins"] and results["aug_winners"]["mean"] >= results[winners[0]]["mean"]:
+                levers[lever] = "aug_winners"
+    decision = {"levers": levers, "changes": changes, "needed": needed, "choice": None}
+    if "pending" in levers.values():
+        return decision
+    # Rule 3: only a lever winner within the cost limit can join the defaults.
+    eligible = [c for c in levers.values() if c is not None and results[c]["cost"] <= MAX_COST]
+    options = sorted(eligible, key=lambda c: -results[c]["mean"])
+    if len(eligible) >= 2:  # rule 4: the eligible lever winners together
+        combined: dict = {}
+        for c in eligible:
+            combined.update(changes.get(c) or CANDIDATES[c][1])
+        changes["combined"] = combined
+        if not done("combined"):
+            needed.append("combined")
+            return decision
+        if results["combined"]["wins"] and results["combined"]["mean"] >= results[options[0]]["mean"]:
+            options.insert(0, "combined")
+    if not options:
+        decision["choice"] = "baseline"
+        return decision
+    # Rule 5: the PenDigits guard, tried in order of mean difference.
+    guard = guard or {}
+    for c in options:
+        if c not in guard or "baseline" not in guard:
+            decision["needed"].append(f"{c} on {GUARD_DATASET}")
+            return decision
+        if guard[c] >= guard["baseline"] - GUARD_MAX_LOSS:
+            decision["choice"] = c
+            return decision
+    decision["choice"] = "baseline"
+    return decision
+
+
 def plan_sizes(archive: Path | None, rows: list[dict]) -> dict[str, int]:
     """Fits per set of one candidate: from the data when the archive is at hand, else from the rows' folds."""
     sizes = {}
@@ -196,6 +286,92 @@ def plan_sizes(archive: Path | None, rows: list[dict]) -> dict[str, int]:
                 repeats = {int(r["repeat"]) for r in mine}
                 sizes[d] = int(mine[0]["folds"]) * (max(repeats) + 1)
     return sizes
+
+
+def guard_accuracies(rows: list[dict]) -> dict[str, float]:
+    """PenDigits CV accuracy of each candidate with all of its guard folds in."""
+    accuracies = {}
+    for config in {r["config"] for r in rows if r["dataset"] == GUARD_DATASET}:
+        mine = [r for r in rows if r["dataset"] == GUARD_DATASET and r["config"] == config]
+        if len(mine) == int(mine[0]["folds"]):
+            accuracies[config] = sum(int(r["correct"]) for r in mine) / sum(int(r["n_held_out"]) for r in mine)
+    return accuracies
+
+
+def decision_lines(decision: dict, results: dict[str, dict]) -> list[str]:
+    """The report's account of rules 2 to 5: each lever's winner, the composed candidates, what comes next."""
+    def name(c):
+        return "none" if c is None else ("not decided (candidates incomplete)" if c == "pending" else f"`{c}`")
+
+    lines = ["Decision (rules 2 to 5):", ""]
+    for lever, winner in decision["levers"].items():
+        cost = "" if winner in (None, "pending") else (
+            f" (cost ratio {results[winner]['cost']:.2f}" + (", above the limit: a setting to choose, not a default)"
+                                                            if results[winner]["cost"] > MAX_COST else ")"))
+        lines.append(f"- {lever}: {name(winner)}{cost}")
+    for config, change in decision["changes"].items():
+        lines.append(f"- `{config}` changes {json.dumps(change, sort_keys=True)}")
+    if decision["choice"] is not None:
+        lines.append("- the defaults: " + ("unchanged" if decision["choice"] == "baseline"
+                                           else f"`{decision['choice']}`"))
+    else:
+        lines.append("- still to run: " + ", ".join(decision["needed"]))
+    return lines
+
+
+def _describe(change: dict) -> str:
+    return ", ".join(f"`{k}={v!r}`" for k, v in sorted(change.items()))
+
+
+def levers_table(rows: list[dict]) -> str:
+    """The user guide's table: each candidate complete on every set, its gain over the defaults and its cost."""
+    sizes = plan_sizes(None, rows)
+    results = {c: r for c in [*CANDIDATES, *COMPOSED] if c != "baseline"
+               and (r := compare(rows, c, sizes)) is not None and r["complete"]}
+    lines = ["| setting | mean gain (CV) | sets better / equal / worse | worst set | CPU cost | wins by the rule |",
+             "|---|---|---|---|---|---|"]
+    for c, r in results.items():
+        lines.append(f"| {_describe(change_of(c, results) or {})} | {r['mean']:+.3f} ± {r['se']:.3f} | "
+                     f"{r['better']} / {r['equal']} / {r['worse']} | {r['min']:+.3f} | {r['cost']:.1f}x | "
+                     f"{'yes' if r['wins'] else 'no'} |")
+    if not results:
+        lines.append("| (no candidate has completed every set yet) | | | | | |")
+    pending = [_describe(CANDIDATES[c][1]) for c in CANDIDATES if c != "baseline" and c not in results]
+    return "\n".join(lines) + (f"\n\nStill being measured: {'; '.join(pending)}." if pending else "")
+
+
+def plot_levers(out: Path, archive: Path | None, path: Path) -> None:
+    """Each candidate's difference from the defaults on every set (dots), its mean ± se and its cost ratio."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = read_rows(out / "cv.csv")
+    sizes = plan_sizes(archive, rows)
+    results = {c: r for c in [*CANDIDATES, *COMPOSED] if c != "baseline"
+               and (r := compare(rows, c, sizes)) is not None and r["complete"]}
+    fig, ax = plt.subplots(figsize=(4.5 + 0.8 * len(results), 3.6), layout="constrained")
+    ax.axhline(0, color="0.5", lw=0.8)
+    ax.axhline(-MAX_LOSS, color="tab:red", lw=0.8, ls=":", label=f"veto: a set worse by {MAX_LOSS:.0%}")
+    cmap = plt.get_cmap("viridis")
+    for i, (config, r) in enumerate(results.items()):
+        for j, d in enumerate(DATASETS):
+            base, cand = r["per_set"][d]
+            ax.plot(i + (j - 5) * 0.03, cand - base, "o", ms=4, color=cmap(j / len(DATASETS)),
+                    label=d if i == 0 else None)
+        ax.errorbar(i + 0.25, r["mean"], yerr=r["se"], fmt="s", color="k", ms=5, capsize=3,
+                    label="mean ± se" if i == 0 else None)
+        ax.annotate(f"{r['cost']:.1f}x", (i, 1.0), xycoords=("data", "axes fraction"), ha="center", va="bottom",
+                    fontsize=8)
+    if not results:
+        ax.text(0.5, 0.5, "No setting measured on every set yet", ha="center", va="center", transform=ax.transAxes)
+    ax.set_xticks(range(len(results)), list(results), rotation=30, ha="right")
+    ax.set_ylabel("CV accuracy − defaults'")
+    ax.legend(fontsize=7, ncol=1, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    ax.set_title("Per set, CV on the TRAIN splits; above: CPU cost", fontsize=9, pad=14)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
 
 
 def report(out: Path, archive: Path | None) -> str:
@@ -219,7 +395,7 @@ def render_report(out: Path, archive: Path | None) -> str:
              "| candidate | lever | sets done | mean d ± se | better / equal / worse | Wilcoxon p | worst d | "
              "cost ratio | wins |", "|---|---|---|---|---|---|---|---|---|"]
     results = {}
-    for config, (lever, _) in CANDIDATES.items():
+    for config in [*CANDIDATES, *COMPOSED]:
         if config == "baseline":
             continue
         c = compare(rows, config, sizes)
@@ -227,7 +403,7 @@ def render_report(out: Path, archive: Path | None) -> str:
             continue
         results[config] = c
         verdict = ("yes" if c["wins"] else "no") if c["complete"] else "(incomplete)"
-        lines.append(f"| {config} | {lever} | {c['sets']}/{len(DATASETS)} | {c['mean']:+.4f} ± {c['se']:.4f} | "
+        lines.append(f"| {config} | {_lever(config)} | {c['sets']}/{len(DATASETS)} | {c['mean']:+.4f} ± {c['se']:.4f} | "
                      f"{c['better']} / {c['equal']} / {c['worse']} | {c['p']:.3f} | {c['min']:+.4f} | "
                      f"{c['cost']:.2f} | {verdict} |")
     header = ["set", "fits per candidate", "baseline", *results]
@@ -238,7 +414,8 @@ def render_report(out: Path, archive: Path | None) -> str:
         cells = [str(sizes.get(d, "")), "" if base is None else f"{base[0]:.4f}"]
         cells += [f"{results[c]['per_set'][d][1]:.4f}" if d in results[c]["per_set"] else "" for c in results]
         lines.append(f"| {d} | " + " | ".join(cells) + " |")
-    counts = {c: sum(r["config"] == c for r in rows) for c in CANDIDATES}
+    lines += ["", *decision_lines(decide(results, guard_accuracies(rows)), results)]
+    counts = {c: sum(r["config"] == c for r in rows) for c in [*CANDIDATES, *COMPOSED]}
     total = sum(sizes.values())
     lines += ["", "Fits done per candidate (of " + str(total) + "): "
               + ", ".join(f"{c} {n}" for c, n in counts.items() if n) + "."]
@@ -254,15 +431,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--archive", default=os.environ.get("ARCHIVE", "../shared/uea"),
                         help="folder of UEA datasets (<Name>/<Name>_TRAIN.ts)")
-    parser.add_argument("--configs", nargs="+", default=["baseline"], choices=list(CANDIDATES))
+    parser.add_argument("--configs", nargs="+", default=["baseline"], choices=[*CANDIDATES, *COMPOSED])
     parser.add_argument("--datasets", nargs="+", default=DATASETS)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out-dir", default=str(OUT))
     parser.add_argument("--report", action="store_true", help="write report.md from the rows and print it")
+    parser.add_argument("--figure", help="write the figure of the complete candidates to this PNG file")
     args = parser.parse_args()
-    if args.report:
+    if args.report or args.figure:
         archive = Path(args.archive)
-        print(report(Path(args.out_dir), archive if archive.exists() else None))
+        archive = archive if archive.exists() else None
+        if args.report:
+            print(report(Path(args.out_dir), archive))
+        if args.figure:
+            plot_levers(Path(args.out_dir), archive, Path(args.figure))
         return
     run(args)
 
