@@ -19,7 +19,7 @@ goes to the next ones) and killed at its time box: GPU tests
 one network through the fused path (epochs per replay), the plain loop,
 sktime's LSTM-FCN when importable; BasicMotions,
 ArticularyWordRecognition, a synthetic set), set-up cost
-(``speed/bench_setup.py``), fused throughput (``speed/bench_fused.py``, k = 1, 4, 16,
+(``speed/bench_setup.py``), fused throughput (``speed/bench_fused.py``, k = 1, 3, 4, 5, 16,
 64), resident against streamed training sets (``speed/bench_streaming.py``), the CV selection on the TRAIN
 splits with fused folds and seeds (``studies/select_config.py``), the test-split accuracy of the chosen
 configuration beside the paper preset (``studies/bench_accuracy.py``, 3 seeds), and the README
@@ -117,7 +117,7 @@ def steps(args, out: Path, dev: str) -> list[Step]:
                              *(["BasicMotions", "BasicMotions"] if smoke else ["BasicMotions", "ERing"]),
                              "--epochs", *(one or ["500"]), "--out", str(out / f"setup-{s}.json")]),
         Step("fused", 0.07, [py, "-m", "benchmarks.speed.bench_fused", "--archive", data, "--ks",
-                             *(["1", "2"] if smoke else ["1", "4", "16", "64"]),
+                             *(["1", "2"] if smoke else ["1", "3", "4", "5", "16", "64"]),
                              "--epochs", *(one or ["100"]), "--warmup", *(one or ["25"]),
                              "--readback", *(one or ["25"]), "--out", str(out / f"fused-{s}.json")]),
         # The synthetic set: is the GPU's arithmetic busy (fraction of the bf16 peak), fused or not?
