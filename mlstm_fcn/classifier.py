@@ -1,7 +1,7 @@
 """``MLSTMFCNClassifier``: MLSTM-FCN as a scikit-learn classifier.
 
 The fitting machinery it shares with the regressor lives in
-:mod:`mlstm_fcn._base`; here are the classifier's parameters, its targets
+:mod:`mlstm_fcn._estimator.base`; here are the classifier's parameters, its targets
 (class labels), its loss weights (class weights times sample weights) and
 its predictions.
 """
@@ -18,10 +18,10 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 
 from . import inference
-from ._base import MLSTMFCNBase
-from ._param_checks import SHARED_CONSTRAINTS
-from ._estimator_docstrings import classifier_docstring
-from ._targets import check_y
+from ._data.targets import check_y
+from ._estimator.base import MLSTMFCNBase
+from ._estimator.docstrings import classifier_docstring
+from ._estimator.param_checks import SHARED_CONSTRAINTS
 from .nn import defaults as paper
 from .training import protocol
 from .training.loss import balanced_weights, class_weights, series_weights

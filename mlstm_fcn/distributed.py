@@ -49,10 +49,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ._text_output import one_line
 from .cli.common import CLIError
 from .cli.options import ESTIMATOR_OPTIONS, FitHelpFormatter, add_estimator_options, estimator_option_values
 from .cli.outputs import check_output, data_inputs
+from .cli.text_output import one_line
 
 PROG = "torchrun -m mlstm_fcn.distributed"
 #: The environment variables torchrun sets for every process it starts.

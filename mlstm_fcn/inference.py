@@ -19,12 +19,12 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 from tqdm.auto import tqdm
 
-from ._batch_halving import BatchSizer, checked_batch_size
-from ._inputs import check_X
-from ._trained_length import to_trained_length
-from ._runtime import autocast_context, usable_device
-from ._scaling import apply_scaling
-from ._threads import check_n_jobs, cpu_threads
+from ._data.inputs import check_X
+from ._data.scaling import apply_scaling
+from ._data.trained_length import to_trained_length
+from ._runtime.batch_halving import BatchSizer, checked_batch_size
+from ._runtime.device import autocast_context, usable_device
+from ._runtime.threads import check_n_jobs, cpu_threads
 
 
 @dataclass
@@ -35,7 +35,7 @@ class PreparedSeries:
     ----------
     X : ndarray or HostSeries of shape (n, n_channels, n_timepoints), float32
         Checked, padded or cut to the trained length, scaled as in fit (an
-        out-of-core input as a :class:`~mlstm_fcn._host_series.HostSeries` that
+        out-of-core input as a :class:`~mlstm_fcn._data.host_series.HostSeries` that
         does so to each batch as it is read).
     lengths : ndarray of shape (n,) or None
         Valid steps per series (None: all of them).
@@ -46,7 +46,7 @@ class PreparedSeries:
     batch_size : int
         Series per forward pass (``predict_batch_size``).
     n_jobs : int or None
-        The model's ``n_jobs``: the CPU threads of the passes (:func:`mlstm_fcn._threads.cpu_threads`).
+        The model's ``n_jobs``: the CPU threads of the passes (:func:`mlstm_fcn._runtime.threads.cpu_threads`).
     """
 
     X: np.ndarray

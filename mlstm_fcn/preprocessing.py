@@ -28,8 +28,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted
 
-from ._inputs import as_numpy, check_X, is_ragged, series_from_list
-from ._scaling import channel_statistics
+from ._data.inputs import as_numpy, check_X, is_ragged, series_from_list
+from ._data.scaling import channel_statistics
 
 
 def _validate(X, name: str = "X") -> tuple[np.ndarray, np.ndarray, bool]:

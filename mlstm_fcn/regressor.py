@@ -3,7 +3,7 @@
 Time-series extrinsic regression (Tan et al., "Time series extrinsic
 regression", Data Mining and Knowledge Discovery 2021): one number (or
 several) per series. The network, training protocol and fitting machinery
-are the classifier's (:mod:`mlstm_fcn._base`); the head outputs the
+are the classifier's (:mod:`mlstm_fcn._estimator.base`); the head outputs the
 targets, standardised inside ``fit``, and the loss is the squared error.
 """
 
@@ -16,10 +16,10 @@ import numpy as np
 from sklearn.base import RegressorMixin
 
 from . import inference
-from ._base import MLSTMFCNBase
-from ._param_checks import SHARED_CONSTRAINTS
-from ._estimator_docstrings import regressor_docstring
-from ._targets import check_regression_targets, target_statistics
+from ._data.targets import check_regression_targets, target_statistics
+from ._estimator.base import MLSTMFCNBase
+from ._estimator.docstrings import regressor_docstring
+from ._estimator.param_checks import SHARED_CONSTRAINTS
 from .nn import defaults as paper
 from .training import protocol
 from .training.loss import series_weights

@@ -41,7 +41,7 @@ def test_a_script_imports_and_uses_only_the_public_api(name):
 
 
 def test_a_private_import_is_caught():
-    assert _private_imports("from mlstm_fcn._runtime import resolve_device\nimport mlstm_fcn._base\n"
+    assert _private_imports("from mlstm_fcn._runtime.device import resolve_device\nimport mlstm_fcn._estimator.base\n"
                             "from mlstm_fcn.training import _helper\nfrom mlstm_fcn.training import train\n") == [
-        "from mlstm_fcn._runtime import resolve_device", "import mlstm_fcn._base",
+        "from mlstm_fcn._runtime.device import resolve_device", "import mlstm_fcn._estimator.base",
         "from mlstm_fcn.training import _helper"]

@@ -86,7 +86,7 @@ def test_estimator_travels_unfitted_and_fitted_between_processes(client, basic_m
 
 def _auto_device_with_one_visible_gpu(index):
     # A fresh process, as a dask worker is, that sees one GPU (or none on a CPU machine).
-    code = ("import torch; from mlstm_fcn import MLSTMFCNClassifier; from mlstm_fcn._runtime import resolve_device;"
+    code = ("import torch; from mlstm_fcn import MLSTMFCNClassifier; from mlstm_fcn._runtime.device import resolve_device;"
             "d = resolve_device('auto'); print(d.type, torch.cuda.device_count())")
     env = {**os.environ, "CUDA_VISIBLE_DEVICES": str(index), "PYTHONPATH": str(ROOT)}
     return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,

@@ -1,4 +1,4 @@
-"""Values the user guide states that the code holds: each is read from the page and checked."""
+"""Values the documentation states that the code holds: each is read from the page and checked."""
 
 import ast
 import re
@@ -8,7 +8,9 @@ import pytest
 
 from mlstm_fcn import MLSTMFCNClassifier, MLSTMFCNRegressor, cli
 
-GUIDE = Path(__file__).resolve().parent.parent / "docs" / "user_guide"
+ROOT = Path(__file__).resolve().parent.parent
+GUIDE = ROOT / "docs" / "user_guide"
+DEVELOPMENT = ROOT / "docs" / "development" / "index.md"
 
 
 def _paragraph(page: str, start: str) -> str:
@@ -50,3 +52,33 @@ def test_model_files_are_named_as_the_command_line_names_them():
     from mlstm_fcn.cli import commands
 
     assert 'f"{Path(args.dataset).stem}.model"' in Path(commands.__file__).read_text()
+
+
+def _package_tree() -> dict[str, set[str]]:
+    """The ``mlstm_fcn/`` tree of the development page: each entry, with the modules its text names."""
+    text = DEVELOPMENT.read_text()
+    start = "```text\nmlstm_fcn/\n"
+    entries: dict[str, set[str]] = {}
+    for line in text[text.index(start) + len(start):].splitlines():
+        if not line.startswith("  "):  # the next folder of the checkout, or the end of the block
+            break
+        if line[2] != " ":
+            entry, _, line = line.strip().partition(" ")
+            entries[entry] = set()
+        entries[entry] |= set(re.findall(r"\b\w+\.py\b", line))
+    return entries
+
+
+def test_development_page_names_every_module_where_it_is():
+    tree = _package_tree()
+    package = ROOT / "mlstm_fcn"
+    on_disk = {p.name for p in package.glob("*.py")} | {p.parent.name + "/" for p in package.glob("*/__init__.py")}
+    assert sorted(on_disk - set(tree)) == [], "modules and packages the page does not name"
+    assert sorted(set(tree) - on_disk) == [], "entries of the page that are not in the package"
+    for entry, named in tree.items():
+        if entry.endswith("/"):
+            modules = {p.name for p in (package / entry).glob("*.py")}
+            assert sorted(named - modules) == [], f"{entry} has no such modules"
+            assert sorted(modules - named - {"__init__.py"}) == [], f"modules of {entry} the page does not name"
+        else:
+            assert named == set(), f"{entry}'s line names other modules: put each under its package"

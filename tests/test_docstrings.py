@@ -6,7 +6,7 @@ import re
 import pytest
 
 from mlstm_fcn import MLSTMFCNClassifier, MLSTMFCNRegressor
-from mlstm_fcn._docstrings import default_text
+from mlstm_fcn._estimator.docstring_entries import default_text
 
 
 def _documented(cls) -> dict[str, str]:

@@ -14,7 +14,7 @@ from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
 from mlstm_fcn import MLSTMFCNClassifier, MLSTMFCNRegressor, load_model
-from mlstm_fcn._batch_halving import BatchSizer
+from mlstm_fcn._runtime.batch_halving import BatchSizer
 from mlstm_fcn.io import model_file
 
 TINY = dict(epochs=2, filters=(4, 4, 4), kernel_sizes=(3, 3, 3), se_reduction=2, lstm_units=2, device="cpu",

@@ -11,7 +11,7 @@ import torch
 from sklearn.exceptions import NotFittedError
 
 from mlstm_fcn import MLSTMFCNClassifier
-from mlstm_fcn._runtime import usable_device
+from mlstm_fcn._runtime.device import usable_device
 from mlstm_fcn.io import model_file as persistence
 
 from .conftest import FAST

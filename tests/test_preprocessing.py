@@ -113,7 +113,7 @@ def test_transformers_refuse_inner_nan_and_infinity(transformer):
 
 
 def test_scaler_learns_the_classifiers_channel_statistics():
-    from mlstm_fcn._scaling import fit_scaling
+    from mlstm_fcn._data.scaling import fit_scaling
 
     rng = np.random.default_rng(0)
     # float32 values (as the classifier holds them) in a float64 array, NaN-padded to unequal lengths.

@@ -12,8 +12,8 @@ import pytest
 import torch
 
 from mlstm_fcn import MLSTMFCNClassifier
-from mlstm_fcn._host_series import HostSeries, block_rows
-from mlstm_fcn._inputs import check_X
+from mlstm_fcn._data.host_series import HostSeries, block_rows
+from mlstm_fcn._data.inputs import check_X
 from mlstm_fcn.datasets import load_uea
 from mlstm_fcn.training import streaming
 
@@ -102,7 +102,7 @@ def test_any_sliceable_array_like_is_read_in_blocks_and_batches(tiny_data, monke
     X, y = tiny_data
     X = np.repeat(X, 4, axis=0)
     y = np.repeat(y, 4)
-    monkeypatch.setattr("mlstm_fcn._host_series.BLOCK_BYTES", 8 * X.shape[1] * X.shape[2] * 10)  # 10-series blocks
+    monkeypatch.setattr("mlstm_fcn._data.host_series.BLOCK_BYTES", 8 * X.shape[1] * X.shape[2] * 10)  # 10-series blocks
     assert block_rows(X.shape[1], X.shape[2]) == 10
     source = ReadCounter(X)
     clf = MLSTMFCNClassifier(**FAST, batch_size=16, predict_batch_size=16, random_state=0).fit(source, y)

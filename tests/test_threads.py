@@ -17,7 +17,7 @@ from threadpoolctl import threadpool_limits
 
 from mlstm_fcn import MLSTMFCNClassifier, MLSTMFCNRegressor, cli, load_model
 from mlstm_fcn import inference
-from mlstm_fcn._threads import resolve_threads
+from mlstm_fcn._runtime.threads import resolve_threads
 
 from .conftest import FAST
 

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from mlstm_fcn import MLSTMFCNClassifier
-from mlstm_fcn._scaling import apply_scaling, fit_scaling
+from mlstm_fcn._data.scaling import apply_scaling, fit_scaling
 from mlstm_fcn.interpret import class_activation_maps, member_probabilities, se_gates
 from mlstm_fcn.nn import MLSTMFCN, ConvBlock, MLSTMFCNEnsemble, build_network
 from mlstm_fcn.nn.lstm import AttentionLSTMBranch, LSTMBranch
@@ -310,7 +310,7 @@ def test_failed_refit_leaves_the_fitted_model_as_it_was(tiny_data):
 
 @pytest.mark.parametrize("mode", ["channel", "instance"])
 def test_scaling_in_blocks_equals_scaling_at_once(mode, monkeypatch):
-    from mlstm_fcn import _scaling
+    from mlstm_fcn._data import scaling
 
     rng = np.random.default_rng(1)
     X = rng.normal(2, 4, size=(23, 3, 12)).astype(np.float32)
@@ -320,8 +320,8 @@ def test_scaling_in_blocks_equals_scaling_at_once(mode, monkeypatch):
     whole_stats = fit_scaling(X, lengths, mode)
     whole = apply_scaling(X, lengths, mode, whole_stats)
     # 23 series: blocks of 5 (of float64 bytes), the last of 3
-    monkeypatch.setattr("mlstm_fcn._host_series.BLOCK_BYTES", 8 * 3 * 12 * 5)
-    assert _scaling.block_rows(3, 12) == 5
+    monkeypatch.setattr("mlstm_fcn._data.host_series.BLOCK_BYTES", 8 * 3 * 12 * 5)
+    assert scaling.block_rows(3, 12) == 5
     stats = fit_scaling(X, lengths, mode)
     for key in whole_stats:
         np.testing.assert_allclose(stats[key], whole_stats[key], rtol=1e-12)

@@ -11,7 +11,7 @@
     mlstm-fcn fit Tecator --out tecator.model       # regression (@targetLabel true); sktime ships Tecator
 
 A dataset is a UEA archive name (looked up as in :func:`mlstm_fcn.datasets.load_uea`,
-``--data-dir`` first) or a data file read by :mod:`mlstm_fcn._data_files` (``.ts``,
+``--data-dir`` first) or a data file read by :mod:`mlstm_fcn.cli.data_files` (``.ts``,
 ``.npy``, ``.npz``, ``.csv``). Results print as a table,
 or as JSON with ``--json``. Errors print one line on stderr and exit with
 status 1 (2 for a wrong command line); ``MLSTM_FCN_DEBUG=1`` shows the
@@ -26,10 +26,10 @@ import sys
 import warnings
 from collections.abc import Sequence
 
-from .._text_output import one_line as _one_line
 from .._warnings import LayoutWarning
 from .common import PROG, CLIError
 from .parser import build_parser  # the docs' help pages and the start-up test read the parser here
+from .text_output import one_line as _one_line
 from .warning_options import apply_package_warning_options
 
 

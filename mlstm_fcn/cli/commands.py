@@ -13,13 +13,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .._text_output import emit, pairs, table
 from .common import PROG, CLIError
 from .inputs import is_regressor, lengths_note, load_data, load_model_file, save_model_file
-from .outputs import InterruptWatch, check_output, data_inputs, interrupted_path
 from .options import ESTIMATOR_OPTIONS, estimator_defaults, estimator_option_values, shown
+from .outputs import InterruptWatch, check_output, data_inputs, interrupted_path
 from .table_options import series_keys, table_columns
 from .task import choose_task, class_labels, numbers_as_classes
+from .text_output import emit, pairs, table
 
 
 def cmd_datasets(args) -> None:
@@ -48,7 +48,7 @@ def cmd_datasets(args) -> None:
 
 def _task_of(args, y: np.ndarray, what: str) -> str:
     """--task, or for "auto" the rule of :data:`~mlstm_fcn.cli.task.TASK_HELP`."""
-    from .._data_files import declares_targets
+    from .data_files import declares_targets
 
     return choose_task(args.task, y, args.y is None and declares_targets(args.dataset), what)
 
@@ -56,7 +56,7 @@ def _task_of(args, y: np.ndarray, what: str) -> str:
 
 def cmd_fit(args) -> None:
     """Train on a dataset's training split and write the model file."""
-    from .._runtime import resolve_device
+    from .._runtime.device import resolve_device
     from ..loading import ESTIMATORS
 
     resolve_device(args.device)  # a bad --device fails before any data is read
@@ -150,7 +150,7 @@ def _fit_params(args) -> dict:
 
 def _evaluate_hint(args, model: Path) -> str:
     """The closing line of fit: how to evaluate on the test data, never on the training file itself."""
-    from .._data_files import is_data_file_name, sibling_test_file
+    from .data_files import is_data_file_name, sibling_test_file
     from ..datasets import split_file
 
     spec = Path(args.dataset)

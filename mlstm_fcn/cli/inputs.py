@@ -41,10 +41,10 @@ def load_data(spec: str, split: str, data_dir: str | None, download: bool = Fals
 
     ``labels`` is a ``.npy`` file of labels for the series of a data file; ``download`` fetches
     a UEA dataset found nowhere locally; ``columns`` names a ``.csv`` file's columns (see
-    :func:`mlstm_fcn._data_files.read_data_file`). ``ids`` names the series of a ``.csv`` file
+    :func:`mlstm_fcn.cli.data_files.read_data_file`). ``ids`` names the series of a ``.csv`` file
     (None for other data).
     """
-    from .._data_files import is_data_file_name, read_data_file
+    from .data_files import is_data_file_name, read_data_file
     from ..datasets import split_file
 
     path = Path(spec)
@@ -70,7 +70,7 @@ def load_data(spec: str, split: str, data_dir: str | None, download: bool = Fals
 
 
 def _load_named(name: str, split: str, data_dir: str | None, download: bool):
-    from .._data_files import SUFFIXES
+    from .data_files import SUFFIXES
     from ..datasets import closest_names, find_uea, load_uea, local_names, not_found_hint, uea_search_path
 
     try:

@@ -1,7 +1,7 @@
 """The options naming a ``.csv`` long table's columns (fit, evaluate and predict), and the ids they give predict.
 
 The defaults are :func:`mlstm_fcn.datasets.from_long_table`'s (``id``,
-``time``, ``label``), read from :mod:`mlstm_fcn._table_columns`: the parser is
+``time``, ``label``), read from :mod:`mlstm_fcn._data.table_columns`: the parser is
 built without importing pandas or the datasets package.
 """
 
@@ -11,7 +11,7 @@ import argparse
 
 import numpy as np
 
-from .._table_columns import ID_COLUMN, LABEL_COLUMN, PANDAS_INSTALL, TIME_COLUMN
+from .._data.table_columns import ID_COLUMN, LABEL_COLUMN, PANDAS_INSTALL, TIME_COLUMN
 
 
 def _defaults() -> dict:

@@ -35,7 +35,7 @@ Parsing is numpy's (:mod:`mlstm_fcn.datasets.ts_parse`): reading data needs no s
 
 from __future__ import annotations
 
-from .._padding import series_lengths
+from .._data.padding import series_lengths
 from .archive import (
     BUNDLED_DIR, DATA_ENV, closest_names, find_uea, list_uea, load_uea, local_names, not_found_hint,
     sktime_data_dir, split_file, uea_search_path, user_cache_dir,

@@ -18,8 +18,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .._padding import pad_series
-from .._table_columns import ID_COLUMN, LABEL_COLUMN, PANDAS_INSTALL, TIME_COLUMN
+from .._data.padding import pad_series
+from .._data.table_columns import ID_COLUMN, LABEL_COLUMN, PANDAS_INSTALL, TIME_COLUMN
 
 __all__ = ["from_long_table", "load_long_csv", "predictions_table"]
 

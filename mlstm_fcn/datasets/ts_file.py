@@ -15,7 +15,7 @@ from typing import Literal, overload
 
 import numpy as np
 
-from .._padding import pad_series
+from .._data.padding import pad_series
 from .ts_parse import TsSyntaxError, data_lines, parse_data
 
 __all__ = ["load_ts"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._padding import pad_series, series_lengths
+from .._data.padding import pad_series, series_lengths
 from ..io.atomic import atomic_write
 
 __all__ = ["write_ts"]

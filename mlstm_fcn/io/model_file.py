@@ -31,10 +31,10 @@ from safetensors import SafetensorError
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
-from ..augmentation.augmenter import storable as storable_augmentation
-from .._param_checks import check_params
-from .._runtime import usable_device
+from .._estimator.param_checks import check_params
+from .._runtime.device import usable_device
 from .._warnings import warn
+from ..augmentation.augmenter import storable as storable_augmentation
 from .atomic import atomic_write
 from .json_codec import encode, encode_array
 from .model_schema import check_model, short

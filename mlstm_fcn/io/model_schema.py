@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .._scaling import SCALINGS
+from .._data.scaling import SCALINGS
 from ..nn.ensemble import COMBINE
 from ..nn.lstm import ORIENTATIONS
 from .json_codec import decode, decode_array

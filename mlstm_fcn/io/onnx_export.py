@@ -37,7 +37,7 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 from torch import Tensor, nn
 
-from .._scaling import CONSTANT_ATOL, CONSTANT_RTOL
+from .._data.scaling import CONSTANT_ATOL, CONSTANT_RTOL
 from .atomic import atomic_write
 
 #: Name of the graph's input: raw series ``(batch, n_channels, n_timepoints)``, float32.
@@ -112,7 +112,7 @@ class InferenceGraph(nn.Module):
             # One concatenation and one slice, so that neither depends on the input's length.
             nan = torch.full_like(x[:, :, :1], float("nan")).expand(-1, -1, self.n_timepoints)
             x = torch.cat([x, nan], dim=2)[:, :, :self.n_timepoints]
-            # Trailing steps NaN in every channel are padding (mlstm_fcn._padding's rule): a series'
+            # Trailing steps NaN in every channel are padding (mlstm_fcn._data.padding's rule): a series'
             # length is one past its last step with a value in some channel.
             present = ~torch.isnan(x).all(dim=1)
             steps = torch.arange(1, x.shape[2] + 1, device=x.device)

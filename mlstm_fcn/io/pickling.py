@@ -14,7 +14,7 @@ import io
 
 import torch
 
-from .._runtime import usable_device
+from .._runtime.device import usable_device
 from .network_state import cpu_weights, rebuild_network
 from .versions import FITTED_VERSION, RUN_VERSION, check_fitted_version, fill_missing_params
 

@@ -24,8 +24,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from .._batch_halving import BatchSizer, as_sizer
-from .._runtime import autocast_context
+from .._runtime.batch_halving import BatchSizer, as_sizer
+from .._runtime.device import autocast_context
 
 
 class _Collected(Exception):

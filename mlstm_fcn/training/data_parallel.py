@@ -28,7 +28,7 @@ import torch.distributed as dist
 from torch import Tensor, nn
 from torch.nn.parallel import DistributedDataParallel
 
-from .._runtime import autocast_context
+from .._runtime.device import autocast_context
 from ..nn.masking import MaskedBatchNorm1d
 from .bookkeeping import TrainResult
 from .data import Batch

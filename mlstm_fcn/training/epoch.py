@@ -7,8 +7,8 @@ from collections.abc import Callable
 import torch
 from torch import Tensor, nn
 
-from .._batch_halving import BatchSizer, as_sizer, smaller_batch
-from .._runtime import autocast_context
+from .._runtime.batch_halving import BatchSizer, as_sizer, smaller_batch
+from .._runtime.device import autocast_context
 from .data import Batch, TrainingSeries, batch_slices
 from .loss import weighted_loss
 from .objective import Classification, Objective
@@ -23,7 +23,7 @@ def evaluate(network: nn.Module, data: TrainingSeries, batch_size: int | BatchSi
     Each series' loss is weighted by ``data.weight``. An integer
     ``batch_size`` is raised to at least 1024 (no gradients are kept, so
     evaluation affords larger batches than training); a
-    :class:`~mlstm_fcn._batch_halving.BatchSizer` is used as it is.
+    :class:`~mlstm_fcn._runtime.batch_halving.BatchSizer` is used as it is.
     """
     was_training = network.training
     network.eval()

@@ -13,7 +13,7 @@ from functools import partial
 import torch
 from torch import Tensor
 
-from .._runtime import autocast_context
+from .._runtime.device import autocast_context
 from ..nn.fused import FusedMLSTMFCN
 from .data import SeriesOnDevice, batch_slices
 from .loss import weighted_loss

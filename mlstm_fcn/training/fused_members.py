@@ -1,7 +1,7 @@
 """Networks set up for fits of their own, trained as one fused module.
 
 The bridge between a fit's plan and :func:`~mlstm_fcn.training.fused.train_fused`:
-it takes each network as :func:`~mlstm_fcn.training.plan.set_up_member` made it
+it takes each network as :func:`~mlstm_fcn.training.member_setup.set_up_member` made it
 (initial weights, batch-order generator, the state its dropout continues
 from), the series of every fit at once, and each network's loss weight per
 series, and trains them together, each as it would train alone.
@@ -15,8 +15,8 @@ import torch
 from ..nn.fused import FusedMLSTMFCN
 from .data import SeriesOnDevice
 from .fused import FusedData, FusedResult, train_fused
+from .member_setup import MemberSetUp
 from .objective import Objective
-from .plan import MemberSetUp
 from .protocol import TrainConfig
 
 

@@ -69,7 +69,7 @@ class StreamedSeries:
     ----------
     source : ndarray or HostSeries of shape (N, C, T)
         Float32 series as the network reads them (padding zero, scaled):
-        an array, or a :class:`~mlstm_fcn._host_series.HostSeries` that converts
+        an array, or a :class:`~mlstm_fcn._data.host_series.HostSeries` that converts
         and scales the rows it reads. Indexing it by sorted indices gives a
         float32 ``(b, C, T)`` array.
     y : ndarray of shape (N,) or (N, n_outputs)
@@ -181,7 +181,7 @@ def training_series(X, y: np.ndarray, lengths: np.ndarray | None, idx: np.ndarra
                     on_device: bool, weight: np.ndarray | None = None) -> TrainingSeries:
     """Series ``idx`` of ``X`` for a training pass: copied to ``device`` whole, or streamed from the host.
 
-    ``X`` is a float32 array or an out-of-core :class:`~mlstm_fcn._host_series.HostSeries`
+    ``X`` is a float32 array or an out-of-core :class:`~mlstm_fcn._data.host_series.HostSeries`
     (read whole, block by block, when it goes to the device); ``y`` the
     targets of all of ``X``; ``weight`` the loss weights of the series ``idx``.
     """

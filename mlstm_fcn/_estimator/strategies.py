@@ -1,6 +1,6 @@
 """The strategies that train a fit's networks from its plan: one after the other, or all fused in one module.
 
-Each takes :class:`~mlstm_fcn._fitting.plan.RunPlan` objects and returns, per
+Each takes :class:`~mlstm_fcn._estimator.plan.RunPlan` objects and returns, per
 network, a :class:`Trained`: the network with its best weights and BatchNorm
 statistics, its :class:`~mlstm_fcn.training.TrainResult` and the series it
 trained on. A network trains the same under every strategy (the equivalence

@@ -8,7 +8,7 @@ from numbers import Integral
 import numpy as np
 import torch
 
-from ._warnings import warn
+from .._warnings import warn
 
 
 def smaller_batch(batch_size: int, error: BaseException, what: str) -> int:

@@ -1,6 +1,6 @@
 """What differs between the classifier and the regressor: the hooks the shared fit calls, with their contract.
 
-:class:`~mlstm_fcn._base.MLSTMFCNBase` calls these and nothing else of its
+:class:`~mlstm_fcn._estimator.base.MLSTMFCNBase` calls these and nothing else of its
 subclasses; each subclass defines them for its task.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .training.objective import Objective
+from ..training.objective import Objective
 
 
 class TaskHooks:

@@ -1,12 +1,12 @@
 """What the MLSTM-FCN classifier and regressor share: fitting, continued training, BatchNorm statistics.
 
 :class:`MLSTMFCNBase` orchestrates a fit along one path and hands each job to
-its home: parameter checks (:mod:`mlstm_fcn._param_checks`), input checks
-(:mod:`mlstm_fcn._inputs`, :mod:`mlstm_fcn._targets`), the plan of the runs
-and the strategies that train them (:mod:`mlstm_fcn._fitting`), pickling and
-files (:mod:`mlstm_fcn._persistence`, :mod:`mlstm_fcn.io`), device,
+its home: parameter checks (:mod:`mlstm_fcn._estimator.param_checks`), input checks
+(:mod:`mlstm_fcn._data.inputs`, :mod:`mlstm_fcn._data.targets`), the plan of the runs
+and the strategies that train them (:mod:`mlstm_fcn._estimator`), pickling and
+files (:mod:`mlstm_fcn._estimator.persistence`, :mod:`mlstm_fcn.io`), device,
 precision and seeds (:mod:`mlstm_fcn._runtime`), input scaling
-(:mod:`mlstm_fcn._scaling`), the network (:mod:`mlstm_fcn.nn`), training and
+(:mod:`mlstm_fcn._data.scaling`), the network (:mod:`mlstm_fcn.nn`), training and
 checkpoints (:mod:`mlstm_fcn.training`) and prediction
 (:mod:`mlstm_fcn.inference`). What differs between the tasks (the targets,
 the loss, how an ensemble averages, what ``predict`` returns) is the handful
@@ -22,32 +22,33 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
-from . import inference
-from ._batch_halving import BatchSizer
-from ._continuation import check_continuation
-from ._fitting.fitted_state import fitted_attributes, restore_fitted_attributes
-from ._fitting.plan import RunPlan, checkpointers, kept_starts, network_runs
-from ._fitting.strategies import Trained, run_fused, run_sequential
-from ._host_series import HostSeries
-from ._inputs import check_X, warn_if_long_table, warn_if_transposed
-from ._param_checks import check_params
-from ._persistence import PersistenceMixin
-from ._runtime import autocast_dtype, cudnn_benchmark, forked_rng, resolve_device
-from ._scaling import apply_scaling, fit_scaling
-from ._targets import check_sample_weight
-from ._task_hooks import TaskHooks
-from ._threads import cpu_threads
-from ._trained_length import is_2d, to_trained_length
-from ._warnings import warn
-from .augmentation import make_augmenter
-from .nn import MLSTMFCN, MLSTMFCNEnsemble
-from .training import TrainConfig, evaluate, recompute_batchnorm_statistics
-from .training import convergence, protocol
-from .training.data import TrainingSeries
-from .training.handlers import epoch_handlers
-from .training.objective import Classification
-from .training.plan import set_up_member
-from .training.streaming import keep_on_device, training_series
+from .. import inference
+from .._data.host_series import HostSeries
+from .._data.inputs import check_X, warn_if_long_table, warn_if_transposed
+from .._data.scaling import apply_scaling, fit_scaling
+from .._data.targets import check_sample_weight
+from .._data.trained_length import is_2d, to_trained_length
+from .._runtime.batch_halving import BatchSizer
+from .._runtime.device import autocast_dtype, cudnn_benchmark, resolve_device
+from .._runtime.seeds import forked_rng
+from .._runtime.threads import cpu_threads
+from .._warnings import warn
+from ..augmentation import make_augmenter
+from ..nn import MLSTMFCN, MLSTMFCNEnsemble
+from ..training import TrainConfig, evaluate, recompute_batchnorm_statistics
+from ..training import convergence, protocol
+from ..training.data import TrainingSeries
+from ..training.handlers import epoch_handlers
+from ..training.member_setup import set_up_member
+from ..training.objective import Classification
+from ..training.streaming import keep_on_device, training_series
+from .continuation import check_continuation
+from .fitted_state import fitted_attributes, restore_fitted_attributes
+from .param_checks import check_params
+from .persistence import PersistenceMixin
+from .plan import RunPlan, checkpointers, kept_starts, network_runs
+from .strategies import Trained, run_fused, run_sequential
+from .task_hooks import TaskHooks
 
 
 class MLSTMFCNBase(TaskHooks, PersistenceMixin, BaseEstimator):
@@ -55,18 +56,18 @@ class MLSTMFCNBase(TaskHooks, PersistenceMixin, BaseEstimator):
 
     Not an estimator on its own: a subclass states its parameters
     (``__init__`` and ``_parameter_constraints``) and defines the task's
-    hooks, declared with their contract in ``mlstm_fcn._task_hooks.TaskHooks``.
+    hooks, declared with their contract in ``mlstm_fcn._estimator.task_hooks.TaskHooks``.
 
     A fit runs one path (:meth:`_fit_estimators`): check and plan each
-    estimator's fit (:meth:`_plan`, a :class:`~mlstm_fcn._fitting.plan.RunPlan`),
+    estimator's fit (:meth:`_plan`, a :class:`~mlstm_fcn._estimator.plan.RunPlan`),
     train the plans' networks with one strategy of
-    :mod:`mlstm_fcn._fitting.strategies`, and attach the results
+    :mod:`mlstm_fcn._estimator.strategies`, and attach the results
     (:meth:`_finish`); a failure leaves every estimator as it was.
     """
 
     # ------------------------------------------------------------------ checks
     def _check_params(self) -> None:
-        """The parameters' checks (:func:`mlstm_fcn._param_checks.check_params`), this machine's device included."""
+        """The parameters' checks (:func:`mlstm_fcn._estimator.param_checks.check_params`), this machine's device included."""
         check_params(self)
 
     def _is_fitted(self) -> bool:

@@ -56,7 +56,7 @@ def read_data_file(path: str | os.PathLike, labels: str | os.PathLike | None = N
     :func:`mlstm_fcn.datasets.from_long_table`); the ids are the series' in
     the order of ``X``.
     """
-    from .datasets import load_arrays, load_labels, load_long_csv, load_ts
+    from ..datasets import load_arrays, load_labels, load_long_csv, load_ts
 
     path = Path(path)
     suffix = path.suffix.lower()

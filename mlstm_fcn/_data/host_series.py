@@ -5,7 +5,7 @@ An out-of-core input (a ``numpy.memmap``, or any array-like with ``shape``,
 scaling statistics read it :func:`block_rows` series at a time, each block
 converted to float32 and zero-padded only when it is asked for. The input
 checks that turn such an input into a ``HostSeries`` are
-:func:`mlstm_fcn._inputs.check_X`'s.
+:func:`mlstm_fcn._data.inputs.check_X`'s.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ class HostSeries:
     Parameters
     ----------
     source : array-like of shape (n, C, T) or (n, T)
-        Checked series (see :func:`~mlstm_fcn._inputs.check_X`); 2D is univariate.
+        Checked series (see :func:`~mlstm_fcn._data.inputs.check_X`); 2D is univariate.
     lengths : ndarray of shape (n,) or None
         Valid steps per series, after fitting to ``n_timepoints``.
     n_timepoints : int or None, default=None

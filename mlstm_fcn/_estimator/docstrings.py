@@ -1,13 +1,13 @@
 """The docstrings of the classifier and the regressor: their own texts, put together with the shared entries.
 
-The entries both estimators share live in :mod:`mlstm_fcn._docstrings`; here
+The entries both estimators share live in :mod:`mlstm_fcn._estimator.docstring_entries`; here
 is what differs (why a default is what it is, the attributes each has), so
 that the estimators' modules hold their behaviour only.
 """
 
 from __future__ import annotations
 
-from ._docstrings import ATTRIBUTES, indent, parameters_section, section
+from .docstring_entries import ATTRIBUTES, indent, parameters_section, section
 
 _CLASSIFIER_EPOCHS = """Most training epochs (fewer with ``min_epochs``,
 ``stop_when_fitted`` or ``early_stopping``). The paper trained 250 to

@@ -10,11 +10,11 @@ Inputs that need not fit in memory (a ``numpy.memmap``, or any array-like
 with ``shape``, ``dtype`` and slicing: h5py, zarr) are checked block by
 block when the caller asks for it (``check_X(..., out_of_core=True)``, as
 ``fit`` and ``predict`` do) and come back as a
-:class:`~mlstm_fcn._host_series.HostSeries`, which reads, converts to float32
+:class:`~mlstm_fcn._data.host_series.HostSeries`, which reads, converts to float32
 and zero-pads rows only when they are asked for.
 
-Class labels and regression targets are checked in :mod:`mlstm_fcn._targets`;
-series are fitted to a model's trained length in :mod:`mlstm_fcn._trained_length`.
+Class labels and regression targets are checked in :mod:`mlstm_fcn._data.targets`;
+series are fitted to a model's trained length in :mod:`mlstm_fcn._data.trained_length`.
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import check_array
 
-from ._host_series import HostSeries, block_rows, is_out_of_core
-from ._padding import pad_series, trailing_padding
-from ._warnings import LayoutWarning, LongTableWarning, warn
+from .._warnings import LayoutWarning, LongTableWarning, warn
+from .host_series import HostSeries, block_rows, is_out_of_core
+from .padding import pad_series, trailing_padding
 
 #: The layout check of :func:`warn_if_transposed`: at least this many channels...
 LAYOUT_MIN_CHANNELS = 16

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 
-from .io import model_file, pickling
+from ..io import model_file, pickling
 
 
 class PersistenceMixin:
-    """``pickle`` support and :meth:`save` / :meth:`load` for :class:`~mlstm_fcn._base.MLSTMFCNBase`."""
+    """``pickle`` support and :meth:`save` / :meth:`load` for :class:`~mlstm_fcn._estimator.base.MLSTMFCNBase`."""
 
     # ---------------------------------------------------------------- pickling
     def __getstate__(self) -> dict:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._host_series import HostSeries
-from ._warnings import warn
+from .._warnings import warn
+from .host_series import HostSeries
 
 def is_2d(X) -> bool:
     """Whether ``X`` came as a 2D array (univariate series, one column per time step)."""

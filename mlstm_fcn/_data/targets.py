@@ -1,7 +1,7 @@
 """What ``fit`` reads beside the series, checked with messages that say what is wrong: class labels,
 regression targets and sample weights.
 
-(The series themselves are checked in :mod:`mlstm_fcn._inputs`.)
+(The series themselves are checked in :mod:`mlstm_fcn._data.inputs`.)
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import numpy as np
 from sklearn.exceptions import DataConversionWarning
 from sklearn.utils import check_array
 
-from ._warnings import warn
-from .io.json_codec import label_problem
+from .._warnings import warn
+from ..io.json_codec import label_problem
 
 
 def _as_numpy(values):

@@ -10,10 +10,10 @@ import numpy as np
 import torch
 from sklearn.utils._param_validation import InvalidParameterError, Interval, StrOptions
 
-from .augmentation import check_augmentation
-from ._runtime import PRECISIONS, check_device_name, resolve_device
-from ._scaling import SCALINGS
-from .nn.lstm import ORIENTATIONS
+from .._data.scaling import SCALINGS
+from .._runtime.device import PRECISIONS, check_device_name, resolve_device
+from ..augmentation import check_augmentation
+from ..nn.lstm import ORIENTATIONS
 
 #: Values of ``bn_statistics``.
 BN_STATISTICS = ("recompute", "running")
@@ -113,7 +113,7 @@ def check_params(estimator, *, device_must_exist: bool = True) -> None:
 def check_class_weight(class_weight: dict) -> None:
     """Refuse class weights that are not numbers, are negative, NaN or infinite, or are all zero.
 
-    The rule :func:`mlstm_fcn._targets.check_sample_weight` applies to sample weights.
+    The rule :func:`mlstm_fcn._data.targets.check_sample_weight` applies to sample weights.
 
     (Weights that are zero for every class of ``y`` are refused when the classes are
     known: :func:`mlstm_fcn.training.loss.class_weights`.)

@@ -1,12 +1,12 @@
 """A fit's plan: the checked data, and per network the run it trains.
 
 Built once by the estimator (``MLSTMFCNBase._plan``) from its parameters and
-the checked data; the strategies (:mod:`mlstm_fcn._fitting.strategies`) read
+the checked data; the strategies (:mod:`mlstm_fcn._estimator.strategies`) read
 nothing else. Where each network starts, its seed and its checkpointer are
 decided here, in one place:
 
 - a fresh fit starts every network anew, from the seeds of ``random_state``
-  (:func:`~mlstm_fcn._runtime.member_seeds`), or from the seed a checkpoint of
+  (:func:`~mlstm_fcn._runtime.seeds.member_seeds`), or from the seed a checkpoint of
   the same run kept;
 - a continued fit (``warm_start``, ``partial_fit``) continues each network's
   kept run with its seed, or, for a model without kept runs (loaded from a
@@ -26,14 +26,14 @@ import numpy as np
 import torch
 from torch import nn
 
-from .._batch_halving import BatchSizer
-from .._runtime import member_seeds, seed_from
+from .._runtime.batch_halving import BatchSizer
+from .._runtime.seeds import member_seeds, seed_from
 from .._warnings import warn
 from ..nn import MLSTMFCNEnsemble
 from ..training import Checkpointer, TrainConfig, run_id
 from ..training.data import TrainingSeries
+from ..training.member_setup import MemberSetUp
 from ..training.objective import Objective
-from ..training.plan import MemberSetUp
 
 
 @dataclass
@@ -140,7 +140,7 @@ def network_runs(starts: list[dict | None], random_state, checkpointers: list[Ch
     """The networks of a fit, each with its seed: the one place a network's seed is decided.
 
     A continued run keeps its own seed. Otherwise the seeds derive from one seed
-    (:func:`~mlstm_fcn._runtime.member_seeds`): the one a checkpoint of the same run
+    (:func:`~mlstm_fcn._runtime.seeds.member_seeds`): the one a checkpoint of the same run
     kept (``saved_seed``: a resumed fit draws what the killed one drew), else
     ``random_state``'s. Each checkpointer is told the seed its checkpoints keep.
     """

@@ -1,14 +1,14 @@
 """Input scaling inside the classifier (its ``scaling`` parameter).
 
 Works on the zero-padded ``(n, C, T)`` float32 arrays and lengths that
-:func:`~mlstm_fcn._inputs.check_X` returns: statistics count valid steps
+:func:`~mlstm_fcn._data.inputs.check_X` returns: statistics count valid steps
 only, and padding is zero again after scaling, as the network expects.
 :func:`channel_statistics` is also what
 :class:`~mlstm_fcn.preprocessing.ChannelStandardScaler` (the same in a
 :class:`~sklearn.pipeline.Pipeline`) learns, so the two agree.
 
-Every pass goes over blocks of series (:func:`~mlstm_fcn._host_series.block_rows`),
-so that statistics of an out-of-core :class:`~mlstm_fcn._host_series.HostSeries`
+Every pass goes over blocks of series (:func:`~mlstm_fcn._data.host_series.block_rows`),
+so that statistics of an out-of-core :class:`~mlstm_fcn._data.host_series.HostSeries`
 never hold more than one block, and its scaling is applied block by block
 as the series are read.
 """
@@ -19,7 +19,7 @@ from functools import partial
 
 import numpy as np
 
-from ._host_series import HostSeries, block_rows
+from .host_series import HostSeries, block_rows
 
 #: Values of the ``scaling`` parameter.
 SCALINGS = (None, "channel", "instance")
@@ -122,7 +122,7 @@ def apply_scaling(X: np.ndarray, lengths: np.ndarray | None, mode: str | None,
     """``X`` scaled by ``mode``: ``None`` leaves it alone, ``"channel"`` uses the
     training statistics ``stats``, ``"instance"`` standardises every channel of
     every series by its own mean and standard deviation. Returns a new float32
-    array whose padding is zero. A :class:`~mlstm_fcn._host_series.HostSeries`
+    array whose padding is zero. A :class:`~mlstm_fcn._data.host_series.HostSeries`
     is not read: it comes back set to scale each block as it is read."""
     if mode is None:
         return X

@@ -5,7 +5,7 @@ made: the seed, then the validation split, then the network's initial
 weights, then the generator of its batch order; dropout masks continue the
 global stream from where building the network left it. :func:`set_up_member`
 makes the draws in that order, so that a network trained alone
-(:meth:`~mlstm_fcn._base.MLSTMFCNBase.fit`) and the same network trained as a
+(:meth:`~mlstm_fcn._estimator.base.MLSTMFCNBase.fit`) and the same network trained as a
 member of a fused module (:mod:`mlstm_fcn.training.fused_members`) start
 from the same state.
 """
@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .._runtime import seed_torch
+from .._runtime.seeds import seed_torch
 
 
 @dataclass
@@ -56,7 +56,7 @@ def set_up_member(seed: int, device: torch.device, split: Callable[[int], tuple[
     Parameters
     ----------
     seed : int
-        The network's seed (see :func:`mlstm_fcn._runtime.member_seeds`).
+        The network's seed (see :func:`mlstm_fcn._runtime.seeds.member_seeds`).
     device : torch.device
     split : callable
         ``split(seed) -> (train_idx, val_idx)``.
