@@ -90,7 +90,7 @@ def _all_lose() -> dict[str, dict]:
 
 def test_no_winner_keeps_the_defaults():
     decision = study.decide(_all_lose())
-    assert decision["levers"] == {"augmentation": None, "ensemble": None, "lstm": None}
+    assert decision["levers"] == {"augmentation": None, "ensemble": None, "lstm": None, "training length": None}
     assert decision["choice"] == "baseline" and not decision["needed"]
 
 

@@ -49,12 +49,14 @@ CANDIDATES: dict[str, tuple[str, dict]] = {
     "ens5": ("ensemble", {"n_estimators": 5}),
     "lstm64": ("lstm", {"lstm_units": 64}),
     "lstm128": ("lstm", {"lstm_units": 128}),
+    # RULE.md's amendment: a fourth lever, added after the first rows and before any of its own.
+    "train_longer": ("training length", {"stop_when_fitted": None}),
 }
 
 #: Candidates the rule composes from the winners, their changes read from the rows' results: the
 #: winning transforms together (rule 2), the lever winners together (rule 4).
 COMPOSED = {"aug_winners": "augmentation", "combined": "combination"}
-LEVERS = ("augmentation", "ensemble", "lstm")
+LEVERS = ("augmentation", "ensemble", "lstm", "training length")
 
 # The rule's thresholds (RULE.md states them; the report reads them from here).
 TIE = 0.005
