@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from pathlib import Path
 
 import matplotlib
@@ -79,6 +80,9 @@ myst_heading_anchors = 3
 # data), and their matplotlib figures go into the pages. Two are shown without being run (their pages
 # say so): the GPU example (the build has no GPU) and the Dask one (it starts a cluster of processes).
 os.environ.setdefault("MPLBACKEND", "Agg")
+# A warning an example raises shows on its page as "Category: message", without the path of the
+# example on the machine that built the page.
+warnings.formatwarning = lambda message, category, *args, **kwargs: f"{category.__name__}: {message}\n"
 # The examples read the datasets bundled in the checkout, also where the package is installed
 # without it (Read the Docs installs a wheel) and in the processes they start.
 os.environ.setdefault("MLSTM_FCN_DATA", str(ROOT / "datasets"))

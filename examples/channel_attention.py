@@ -11,8 +11,9 @@ which show when in a series the evidence for its predicted class lies.
 # %%
 # Train
 # -----
-# 60 epochs of the default network fit this dataset (the training history below shows the loss
-# levelling off), which is what the views need: an untrained network's gates and maps mean nothing.
+# 60 epochs of the default network fit this dataset (the training history below: every training
+# series classified right within a few epochs, the loss down a hundredfold), which is what the views
+# need: an untrained network's gates and maps mean nothing.
 import matplotlib.pyplot as plt
 import numpy as np
 

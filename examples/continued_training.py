@@ -46,7 +46,7 @@ print(f"stopped after {stopped.n_epochs_} epochs")
 # The same lines again (without the crash) find the checkpoint of epoch 20 and train the remaining
 # 40 epochs. On a CPU with an integer ``random_state`` the result is that of a fit never stopped:
 resumed = MLSTMFCNClassifier(checkpoint_dir=folder, checkpoint_every=10, **params).fit(X_train, y_train)
-straight = MLSTMFCNClassifier(**params).fit(X_train, y_train)
+straight = MLSTMFCNClassifier(warm_start=True, **params).fit(X_train, y_train)
 same = np.allclose(resumed.predict_proba(X_test), straight.predict_proba(X_test), atol=1e-6)
 print(f"resumed: {resumed.n_epochs_} epochs in its history; same probabilities as one fit of 60: {same}")
 print(f"test accuracy: {resumed.score(X_test, y_test):.4f}")
@@ -54,9 +54,11 @@ print(f"test accuracy: {resumed.score(X_test, y_test):.4f}")
 # %%
 # Continue training with ``warm_start``
 # -------------------------------------
-# With ``warm_start=True``, ``fit`` continues from the weights, optimizer state, learning-rate
-# schedule and history of the last fit: 60 more epochs here.
-more = straight.set_params(warm_start=True).fit(X_train, y_train)
+# The uninterrupted fit above had ``warm_start=True``: its first ``fit`` trained as any other, and
+# kept its optimizer state, so the next ``fit`` continues from the weights, optimizer state,
+# learning-rate schedule and history of the last: 60 more epochs here. (A model without that state,
+# loaded from a file for one, continues from its weights with a new optimizer, and says so.)
+more = straight.fit(X_train, y_train)
 print(f"after warm start: {more.n_epochs_} epochs in the history, best epoch {more.best_epoch_}")
 print(f"test accuracy: {more.score(X_test, y_test):.4f}")
 plot_history(more, title="ERing: 60 epochs, then 60 more (warm start)")

@@ -36,6 +36,8 @@ ax.legend(frameon=False)
 # Train
 # -----
 # Nothing to declare: the estimator sees the padding and records that the data are of unequal length.
+# Some test series (up to 29 steps) are longer than any training series (26): the model truncates
+# them to the longest length it was trained on, and says so with a warning.
 clf = MLSTMFCNClassifier(epochs=30, n_jobs=-1, random_state=0).fit(X_train, y_train)
 print(f"equal length: {clf.equal_length_}, longest seen: {clf.n_timepoints_}")
 print(f"test accuracy: {clf.score(X_test, y_test):.4f}")
