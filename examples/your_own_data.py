@@ -27,7 +27,8 @@ X_train, y_train = load_uea("BasicMotions", split="train")
 X_test, y_test = load_uea("BasicMotions", split="test")
 X = np.asarray(X_train, dtype=np.float64)  # what your own code would hand over
 y = np.asarray(y_train)
-print(f"X {X.shape} {X.dtype}, y {y.shape}: {dict(zip(*np.unique(y, return_counts=True)))}")
+classes, counts = np.unique(y, return_counts=True)
+print(f"X {X.shape} {X.dtype}, y {y.shape}: {dict(zip(classes.tolist(), counts.tolist()))}")
 
 clf = MLSTMFCNClassifier(epochs=40, n_jobs=-1, random_state=0).fit(X, y)
 print(f"test accuracy: {clf.score(X_test, y_test):.4f}")
@@ -37,8 +38,9 @@ print(f"test accuracy: {clf.score(X_test, y_test):.4f}")
 # ----------------
 # A list of ``(n_channels, n_timepoints)`` arrays works too; for a model trained on series of
 # unequal length (see the JapaneseVowels example) the arrays may differ in length.
-as_list = [x for x in X_test[:3]]
-print(f"{len(as_list)} arrays of shape {as_list[0].shape} ->", clf.predict(as_list), "true:", y_test[:3])
+as_list = [X_test[i] for i in (0, 10, 20, 30)]
+print(f"{len(as_list)} arrays of shape {as_list[0].shape} ->", clf.predict(as_list),
+      "true:", y_test[[0, 10, 20, 30]])
 
 # %%
 # A long table
