@@ -10,7 +10,8 @@ badminton or squash, clear or smash; 151 training and 152 test series of 6 chann
   series classification;
 - a random forest on summary features of each channel (mean, standard deviation, minimum, maximum,
   mean absolute step), made by a scikit-learn pipeline;
-- MLSTM-FCN with the default network, trained 60 epochs (the default recipe trains at least 100).
+- MLSTM-FCN with the default network, trained at most 60 epochs (the default recipe trains at least
+  100).
 """
 
 # %%
@@ -45,7 +46,7 @@ models = {
     "1-NN, Euclidean": make_pipeline(FunctionTransformer(flatten), KNeighborsClassifier(n_neighbors=1)),
     "random forest, summary features": make_pipeline(
         FunctionTransformer(summary), StandardScaler(), RandomForestClassifier(500, random_state=0)),
-    "MLSTM-FCN, 60 epochs": MLSTMFCNClassifier(epochs=60, n_jobs=-1, random_state=0),
+    "MLSTM-FCN": MLSTMFCNClassifier(epochs=60, n_jobs=-1, random_state=0),
 }
 
 # %%

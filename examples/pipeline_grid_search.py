@@ -18,8 +18,8 @@ split (270 series) is scored once, at the end.
 # %%
 # The search
 # ----------
-# 60 epochs per fit keep the page quick to build: 2 candidates times 3 folds, then the refit of the
-# best on the whole training split.
+# At most 60 epochs per fit keep the page quick to build: 2 candidates times 3 folds, then the
+# refit of the best on the whole training split.
 import time
 
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
