@@ -48,7 +48,6 @@ def test_examples_are_gallery_scripts_with_text():
             # The text cells explain the code: most say something, not only mark a boundary.
             assert sum(len(c.splitlines()) >= 2 for c in cells) >= len(cells) / 2, path.name
             assert "argparse" not in source and "sys.argv" not in source, path.name
-        assert "MLSTM_FCN_SMOKE" not in source and "--smoke" not in source, path.name
     assert len(set(titles)) == len(titles)
 
 
