@@ -11,7 +11,7 @@ after loading.
 .. note::
 
    This example is not run when the documentation is built (the build machine has no GPU), so the
-   page shows no output. Measured with ``benchmarks/speed`` (results committed in
+   page shows no output. Measured with ``benchmarks/speed/bench_speed.py`` (results committed in
    ``benchmarks/results/speed-gpu-h100.json`` and ``speed-cpu.json``), an epoch of BasicMotions with
    the default network takes about 1 ms on an NVIDIA H100 and about 150 ms on two CPU cores.
 """

@@ -2,11 +2,12 @@
 MLSTM-FCN in sktime
 ===================
 
-:mod:`mlstm_fcn.sktime_adapter` wraps the estimators for sktime: :class:`~mlstm_fcn.sktime_adapter.MLSTMFCNSktime`
-(a classifier) and :class:`~mlstm_fcn.sktime_adapter.MLSTMFCNRegressorSktime` take every sktime
-Panel data container (``numpy3D``, ``pd-multiindex``, ``nested_univ``, ...), declare their
-capabilities as sktime tags, and go into sktime's pipelines and benchmarks. They take the parameters
-of :class:`~mlstm_fcn.MLSTMFCNClassifier` and :class:`~mlstm_fcn.MLSTMFCNRegressor`, with the same
+:mod:`mlstm_fcn.sktime_adapter` wraps the estimators for sktime:
+:class:`~mlstm_fcn.sktime_adapter.MLSTMFCNSktime` (a classifier) and
+:class:`~mlstm_fcn.sktime_adapter.MLSTMFCNRegressorSktime` take every sktime Panel data container
+(``numpy3D``, ``pd-multiindex``, ``nested_univ``, ...), declare their capabilities as sktime tags,
+and go into sktime's pipelines and benchmarks. They take the parameters of
+:class:`~mlstm_fcn.MLSTMFCNClassifier` and :class:`~mlstm_fcn.MLSTMFCNRegressor`, with the same
 meaning and defaults. They need the ``sktime`` extra: ``pip install 'mlstm-fcn[sktime]'``.
 """
 
