@@ -36,8 +36,8 @@ test: setup
 	$(PY) -m pytest
 
 # Warnings are errors (-W, nitpicky -n): broken references, undocumented public names, stale result
-# tables, failing examples. The gallery runs the examples in smoke mode (MLSTM_FCN_DOCS_FULL=1: as
-# written); the doctest pass then runs the docstrings' examples, reusing the HTML pass's doctrees.
+# tables, failing examples. The gallery runs the examples as written (short real fits); the doctest
+# pass then runs the docstrings' examples, reusing the HTML pass's doctrees.
 SPHINXOPTS ?= -W --keep-going -n -q
 docs: $(DOCS_VENV)/.installed
 	$(DOCS_VENV)/bin/sphinx-build $(SPHINXOPTS) -b html -d docs/_build/doctrees docs docs/_build/html

@@ -1,8 +1,10 @@
-"""The same grid search spread over a Dask cluster: one process (and one GPU) per worker.
-======================================================================================
+"""
+The same grid search spread over a Dask cluster: one process (and one GPU) per worker
+=====================================================================================
 
-Only the ``with joblib.parallel_backend("dask"):`` line differs from a local search. Each worker
-process sees at most one GPU, so ``device="auto"`` in a worker means *its* GPU:
+Only the ``with joblib.parallel_backend("dask"):`` line differs from a local search (see the grid
+search example). Each worker process sees at most one GPU, so ``device="auto"`` in a worker means
+*its* GPU:
 
 - with GPUs: ``dask-cuda``'s ``LocalCUDACluster()`` starts one worker per GPU and sets each one's
   ``CUDA_VISIBLE_DEVICES`` (``--gpus`` below), or start workers by hand with
@@ -10,12 +12,13 @@ process sees at most one GPU, so ``device="auto"`` in a worker means *its* GPU:
   ``--scheduler tcp://sched:8786``;
 - without: a ``LocalCluster`` of single-threaded processes on the CPU (the default here).
 
-Run: python examples/dask_grid_search.py [--n-workers 2] [--gpus] [--scheduler ADDRESS] [--smoke]
-``--smoke`` (or MLSTM_FCN_SMOKE=1) runs a tiny configuration in seconds.
+Run it with ``python examples/dask_grid_search.py [--n-workers 2] [--gpus] [--scheduler ADDRESS]
+[--epochs N]``. It is not run when the documentation is built, since it starts a cluster of worker
+processes, so this page shows no output.
 """
 
+# %%
 import argparse
-import os
 import time
 
 import joblib
@@ -45,17 +48,12 @@ def main() -> None:
     parser.add_argument("--n-workers", type=int, default=2)
     parser.add_argument("--gpus", action="store_true", help="one worker per GPU with dask-cuda")
     parser.add_argument("--scheduler", default=None, help="address of a running Dask scheduler")
-    parser.add_argument("--smoke", action="store_true", default=os.environ.get("MLSTM_FCN_SMOKE") == "1",
-                        help="tiny network and 2 epochs (also MLSTM_FCN_SMOKE=1)")
     args = parser.parse_args()
 
     X_train, y_train = load_uea(args.dataset, split="train")
     X_test, y_test = load_uea(args.dataset, split="test")
     net = dict(epochs=args.epochs, device="auto", random_state=0)
     grid = {"mlstmfcnclassifier__lstm_units": [8, 64, 128]}
-    if args.smoke:
-        net.update(epochs=2, filters=(8, 8, 8), kernel_sizes=(3, 3, 3), se_reduction=4)
-        grid = {"mlstmfcnclassifier__lstm_units": [2, 4]}
     pipe = make_pipeline(ChannelStandardScaler(), MLSTMFCNClassifier(**net))
     search = GridSearchCV(pipe, grid, cv=StratifiedKFold(3, shuffle=True, random_state=0), n_jobs=-1)
 

@@ -1,10 +1,5 @@
 """Model selection on 3D data: pipelines, searches and cross-validation on bundled BasicMotions."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 from scipy.stats import randint
@@ -16,8 +11,6 @@ from sklearn.pipeline import make_pipeline
 from mlstm_fcn import ChannelStandardScaler, MLSTMFCNClassifier, Resampler
 
 from .conftest import FAST
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def tiny_pipe(**params):
@@ -97,12 +90,3 @@ def test_search_with_unequal_length_data():
     search.fit(X, y)
     assert not search.best_estimator_[-1].equal_length_
     assert np.isnan(search.best_estimator_[0].transform(X)).any()  # padding stays padding
-
-
-def test_pipeline_example_smoke_mode():
-    env = {**os.environ, "MLSTM_FCN_SMOKE": "1", "PYTHONPATH": str(ROOT)}
-    out = subprocess.run([sys.executable, str(ROOT / "examples" / "pipeline_grid_search.py")], env=env,
-                         capture_output=True, text=True, timeout=300, cwd=ROOT)
-    assert out.returncode == 0, out.stderr
-    assert "best: {'mlstmfcnclassifier__lstm_units'" in out.stdout
-    assert "test accuracy of the refitted best pipeline" in out.stdout

@@ -228,7 +228,7 @@ def test_benchmark_runs_in_tiny_mode(tmp_path):
 
 # --------------------------------------------------------------------- docs
 def test_documented_deploy_lines_are_the_example_that_runs():
-    # examples/deploy_onnx.py runs in tests/test_examples.py; the deployment page's lines must be its lines.
+    # examples/deploy_onnx.py runs in the documentation's gallery; the deployment page's lines must be its lines.
     section = (ROOT / "docs" / "user_guide" / "onnx.md").read_text()
     blocks = section.split("```python\n")[1:]
     assert len(blocks) == 2

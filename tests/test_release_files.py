@@ -66,4 +66,4 @@ def test_the_docs_are_built_with_the_hosts_dependencies():
     assert sorted(installs) == ["dev", "docs"]  # the test venv and the docs venv, one each
     assert re.search(r"^docs: \$\(DOCS_VENV\)/\.installed$", make, flags=re.M)
     docs = PYPROJECT["project"]["optional-dependencies"]["docs"]
-    assert "mlstm-fcn[plot,sktime,dask,export]" in docs
+    assert "mlstm-fcn[plot,sktime,pandas,dask,export]" in docs
