@@ -89,6 +89,14 @@ def test_export_refuses_to_write_over_its_model(files, capsys):
     assert model.read_bytes() == before
 
 
+@pytest.fixture
+def python_sigint():
+    """Python's own SIGINT handler, as in a terminal, also where the tests run under nohup (SIGINT ignored)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 def _interrupt_after_first_epoch(monkeypatch):
     """Ctrl-C as a user gives it: SIGINT to this process as the first epoch ends (an epoch callback sends it)."""
     real = commands._fit_params
@@ -99,7 +107,7 @@ def _interrupt_after_first_epoch(monkeypatch):
 
 
 def test_an_interrupted_fit_exits_130_leaves_the_existing_model_and_writes_the_partial_one_apart(
-        files, capsys, monkeypatch):
+        files, capsys, monkeypatch, python_sigint):
     model = files / "m.model"
     assert run(capsys, "fit", files / "d.npz", "--out", model, *TINY)[0] == 0
     before = model.read_bytes()
@@ -114,7 +122,7 @@ def test_an_interrupted_fit_exits_130_leaves_the_existing_model_and_writes_the_p
     assert clf.n_epochs_ == 1
 
 
-def test_an_interrupted_fit_without_an_earlier_model_writes_only_the_partial_one(files, capsys, monkeypatch):
+def test_an_interrupted_fit_without_an_earlier_model_writes_only_the_partial_one(files, capsys, monkeypatch, python_sigint):
     model = files / "new.model"
     _interrupt_after_first_epoch(monkeypatch)
     code, _, err = run(capsys, "fit", files / "d.npz", "--out", model, *TINY)
