@@ -349,9 +349,9 @@ def streaming_table(results: Path = RESULTS) -> str:
     return "\n".join(lines)
 
 
-def step_table(results: Path = RESULTS) -> str:
+def step_table(results: Path = RESULTS, name: str = "step-cpu.json") -> str:
     """Our loop against the plain loop, per epoch and per optimizer step (bench_step.py)."""
-    d = json.loads((results / "step-cpu.json").read_text())
+    d = json.loads((results / name).read_text())
     lines = ["| dataset | batch | steps per epoch | ours: ms per epoch (per step) | plain loop: ms per epoch "
              "(per step) | our speed / plain's, per epoch | per step |", "|---|---:|---:|---:|---:|---:|---:|"]
     for r in d["results"]:
@@ -361,8 +361,11 @@ def step_table(results: Path = RESULTS) -> str:
                      f"{1e3 * plain['seconds_per_epoch']:.1f} ({1e3 * plain['seconds_per_step']:.2f}) | "
                      f"{r['speed_vs_plain_per_epoch']:.3f}x | {r['speed_vs_plain_per_step']:.3f}x |")
     m, a = d["machine"], d["args"]
+    load = (f"; 1-minute load average {d['load_average']['start']:.2f} at the start, "
+            f"{d['load_average']['end']:.2f} at the end" if "load_average" in d else "")
     lines.append(f"\n{m['processor']} CPU, {m['threads']} torch threads, torch {m['torch']}; {a['rounds']} "
-                 f"interleaved rounds of {a['epochs']} timed epochs each (after {a['warmup']}), {d['started']}.")
+                 f"interleaved rounds of {a['epochs']} timed epochs each (after {a['warmup']}), {d['started']}"
+                 f"{load}.")
     return "\n".join(lines)
 
 
@@ -415,6 +418,7 @@ def small_data_table(results: Path = RESULTS) -> str:
 
 TABLES = {"small-data": small_data_table, "accuracy": accuracy_table, "accuracy-summary": accuracy_summary_table, "regression-cv": regression_cv_table, "ensembles": ensembles_table,
           "recipe": recipe_table, "train-on": train_on_table, "hard-case": hard_case_table, "step": step_table,
+          "step-one-thread": lambda results: step_table(results, "step-cpu-run-plan.json"),
           "speed": speed_table, "budgets": budgets_table,
           "budgets-cv": budgets_cv_table, "budgets-defaults": budgets_defaults, "regression": regression_table,
           "onnx": onnx_table, "streaming": streaming_table}

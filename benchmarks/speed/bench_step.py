@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import os
 import platform
 import pstats
 import statistics
@@ -136,7 +137,8 @@ def main(argv: list[str] | None = None) -> dict:
     archive = args.archive if Path(args.archive).exists() else None
     report = {"machine": {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
                           "torch": torch.__version__, "threads": torch.get_num_threads()},
-              "args": vars(args), "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "results": []}
+              "args": vars(args), "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+              "load_average": {"start": os.getloadavg()[0]}, "results": []}
     for dataset in args.datasets:
         X, y = load_train(dataset, archive if dataset != "BasicMotions" else None)
         for batch_size in args.batch_sizes:
@@ -149,6 +151,7 @@ def main(argv: list[str] | None = None) -> dict:
                   f"{row['ours']['seconds_per_step'] * 1e3:.2f} ms/step, plain "
                   f"{row['plain']['seconds_per_epoch'] * 1e3:.1f} ms/epoch "
                   f"{row['plain']['seconds_per_step'] * 1e3:.2f} ms/step", flush=True)
+    report["load_average"]["end"] = os.getloadavg()[0]
     write_json(report, args.out)
     return report
 
