@@ -363,7 +363,7 @@ def step_table(results: Path = RESULTS, name: str = "step-cpu.json") -> str:
     m, a = d["machine"], d["args"]
     load = (f"; 1-minute load average {d['load_average']['start']:.2f} at the start, "
             f"{d['load_average']['end']:.2f} at the end" if "load_average" in d else "")
-    lines.append(f"\n{m['processor']} CPU, {m['threads']} torch threads, torch {m['torch']}; {a['rounds']} "
+    lines.append(f"\n{m['processor']} CPU, {m['threads']} torch thread{'s' if m['threads'] != 1 else ''}, torch {m['torch']}; {a['rounds']} "
                  f"interleaved rounds of {a['epochs']} timed epochs each (after {a['warmup']}), {d['started']}"
                  f"{load}.")
     return "\n".join(lines)
