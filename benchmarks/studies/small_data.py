@@ -135,8 +135,9 @@ def run(args) -> None:
             if name == GUARD_DATASET:
                 plan = [p for p in plan if p[0] == 0]
             folds = max(p[1] for p in plan) + 1
-            for r, f, fit_idx, held_idx in plan:
-                if (config, name, r, f) in done:
+            for r, f, fit_idx, held_idx in (reversed(plan) if args.reverse else plan):
+                # Read again before each fit: another process may be running the same candidate from the other end.
+                if (config, name, r, f) in done | _done(path):
                     continue
                 clf = MLSTMFCNClassifier(random_state=r, device="cpu", **change)
                 start, cpu_start = time.perf_counter(), time.process_time()
@@ -436,6 +437,8 @@ def main() -> None:
     parser.add_argument("--configs", nargs="+", default=["baseline"], choices=[*CANDIDATES, *COMPOSED])
     parser.add_argument("--datasets", nargs="+", default=DATASETS)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--reverse", action="store_true",
+                        help="walk each set's folds from the last: a second process on the same candidate and set")
     parser.add_argument("--out-dir", default=str(OUT))
     parser.add_argument("--report", action="store_true", help="write report.md from the rows and print it")
     parser.add_argument("--figure", help="write the figure of the complete candidates to this PNG file")
