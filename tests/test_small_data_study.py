@@ -169,3 +169,16 @@ def test_the_figure_shows_every_complete_candidate(tmp_path):
 
     image = matplotlib.image.imread(path)
     assert image.shape[1] > image.shape[0] > 100  # three candidates side by side
+
+
+def test_a_fold_run_twice_counts_once(tmp_path):
+    import csv
+
+    with (tmp_path / "cv.csv").open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=["config", "dataset", "repeat", "fold", "correct"])
+        writer.writeheader()
+        for correct in (3, 1):  # two processes met on the same fold
+            writer.writerow({"config": "ens3", "dataset": "ERing", "repeat": 0, "fold": 1, "correct": correct})
+        writer.writerow({"config": "ens3", "dataset": "ERing", "repeat": 0, "fold": 2, "correct": 2})
+    rows = study.read_rows(tmp_path / "cv.csv")
+    assert [(r["fold"], r["correct"]) for r in rows] == [("1", "3"), ("2", "2")]

@@ -411,9 +411,9 @@ def regression_cv_table(results: Path = RESULTS) -> str:
 
 def small_data_table(results: Path = RESULTS) -> str:
     """Each lever of the small-data study complete on every set: gain over the defaults, cost, verdict."""
-    from benchmarks.studies.small_data import levers_table
+    from benchmarks.studies import small_data
 
-    return levers_table(read_rows(results / "small-data" / "cv.csv"))
+    return small_data.levers_table(small_data.read_rows(results / "small-data" / "cv.csv"))
 
 
 TABLES = {"small-data": small_data_table, "accuracy": accuracy_table, "accuracy-summary": accuracy_summary_table, "regression-cv": regression_cv_table, "ensembles": ensembles_table,

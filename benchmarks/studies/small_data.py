@@ -164,8 +164,15 @@ def run(args) -> None:
 
 # ------------------------------------------------------------------ report
 def read_rows(path: Path) -> list[dict]:
+    """The rows, each fit once: where two processes ran the same fold, the first row counts."""
+    rows, seen = [], set()
     with path.open(newline="") as fh:
-        return list(csv.DictReader(fh))
+        for row in csv.DictReader(fh):
+            key = (row["config"], row["dataset"], row["repeat"], row["fold"])
+            if key not in seen:
+                seen.add(key)
+                rows.append(row)
+    return rows
 
 
 def pooled(rows: list[dict], config: str, dataset: str, plan_size: int) -> tuple[float, float] | None:
