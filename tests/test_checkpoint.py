@@ -113,7 +113,8 @@ def test_fit_killed_mid_way_resumes_to_identical_weights(tiny_data, tmp_path, mo
     assert resumed.best_epoch_ == reference.best_epoch_ and resumed.n_epochs_ == 30
 
 
-@pytest.mark.parametrize("extra", [{}, {"validation_split": 0.25}, {"augmentation": ["time_warp", "mixup"]}])
+@pytest.mark.parametrize("extra", [{}, {"validation_split": 0.25}, {"augmentation": ["time_warp", "mixup"]},
+                                   {"average_last_epochs": 4}])
 def test_interrupted_then_resumed_equals_uninterrupted(tiny_data, tmp_path, monkeypatch, extra):
     X, y = tiny_data
     params = {**PARAMS, **extra}

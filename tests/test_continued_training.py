@@ -25,8 +25,9 @@ def _assert_same_model(a, b, X):
     np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
 
 
-@pytest.mark.parametrize("extra", [{}, {"validation_split": 0.25, "lr_patience": 3}, {"n_estimators": 2}],
-                         ids=["plain", "validation-split-and-schedule", "ensemble"])
+@pytest.mark.parametrize("extra", [{}, {"validation_split": 0.25, "lr_patience": 3}, {"n_estimators": 2},
+                                   {"average_last_epochs": 3}],
+                         ids=["plain", "validation-split-and-schedule", "ensemble", "weight-averaging"])
 def test_two_warm_fits_end_exactly_where_one_fit_of_their_sum_ends(tiny_data, extra):
     # On the CPU with a fixed seed the continuation is exact, bit for bit: weights, optimizer
     # state, schedule, random streams and best-weight bookkeeping all carry over.

@@ -51,6 +51,8 @@ CANDIDATES: dict[str, tuple[str, dict]] = {
     "lstm128": ("lstm", {"lstm_units": 128}),
     # RULE.md's amendment: a fourth lever, added after the first rows and before any of its own.
     "train_longer": ("training length", {"stop_when_fitted": None}),
+    # The second amendment: weight averaging, one network's cost, in the ensemble lever.
+    "avg_last20": ("ensemble", {"average_last_epochs": 20}),
 }
 
 #: Candidates the rule composes from the winners, their changes read from the rows' results: the

@@ -151,7 +151,8 @@ class MLSTMFCNBase(TaskHooks, PersistenceMixin, BaseEstimator):
         blockers = [name for name, present in (
             ("checkpoint_dir", self.checkpoint_dir is not None), ("callbacks", bool(self.callbacks)),
             ("streamed data", not self.data_on_device_), ("distributed", bool(self.distributed)),
-            ("warm_start", bool(self.warm_start)), ("partial_fit", partial)) if present]
+            ("warm_start", bool(self.warm_start)), ("partial_fit", partial),
+            ("average_last_epochs", self.average_last_epochs is not None)) if present]
         if blockers:
             if self.fused is True:
                 raise ValueError(f"fused=True trains fresh fits without {', '.join(blockers)}; leave those out, "
@@ -306,7 +307,8 @@ class MLSTMFCNBase(TaskHooks, PersistenceMixin, BaseEstimator):
                            cuda_graph=(bool(self.cuda_graph) and self.device_.type == "cuda"
                                        and self.data_on_device_ and not self.distributed),
                            augment=make_augmenter(self.augmentation,
-                                                  self._n_outputs() if isinstance(self._objective, Classification) else None))
+                                                  self._n_outputs() if isinstance(self._objective, Classification) else None),
+                           average_last=self.average_last_epochs)
 
     def _training_series(self, X_arr, lengths, targets, sample_weight, idx, weight_idx,
                          partial: bool) -> TrainingSeries:

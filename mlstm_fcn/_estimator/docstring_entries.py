@@ -167,6 +167,17 @@ or a list of them applied in order. Validation, BatchNorm
 statistics, the final figures and prediction see the series
 unchanged. Unequal-length series stay masked. Augmented epochs run
 without ``cuda_graph``; model files keep names, not callables.""",
+    "average_last_epochs": """average_last_epochs : int or None
+Weight averaging (stochastic weight averaging over a window): the fit
+ends with the mean of the weights after each of its last
+``average_last_epochs`` epochs (all of them if it ran fewer) instead
+of the best epoch's; BatchNorm statistics then follow
+``bn_statistics`` ("recompute" computes them for the averaged weights;
+"running" averages the running ones). One network's cost, a few copies
+of its weights in memory. Checkpoints keep the window, so a resumed
+fit averages what an uninterrupted one would. Trains one network at a
+time (``fused=True`` refuses it); ``partial_fit`` still ends each call
+with the latest weights. None keeps the best epoch's weights.""",
     "n_jobs": """n_jobs : int or None
 CPU threads that torch computes with (intra-op) during ``fit``,
 ``partial_fit``, ``predict``${and_proba}, ``score`` and every other
@@ -214,7 +225,7 @@ Train the ``n_estimators`` networks together as one fused module
 each member training what it would train alone. "auto" fuses on
 CUDA when ``n_estimators > 1`` for a fresh fit of resident data in
 one process without ``checkpoint_dir``, ``callbacks`` or
-``warm_start`` (nor for ``partial_fit``); on a CPU, sequential
+``warm_start`` (nor for ``partial_fit`` or ``average_last_epochs``); on a CPU, sequential
 training was measured faster. True fuses on any device (and refuses
 those); False never fuses. Each member weighs every series as its
 own fit would (class weights of its training series times
@@ -257,7 +268,9 @@ and ``partial_fit`` calls add to it.""",
 ``history_`` of every network trained, in order.""",
     "best_epoch_": """best_epoch_ : int
 Epoch whose weights were kept, counted from 1 like ``history_["epoch"]``
-(the first network's in an ensemble); after ``partial_fit``, the latest.""",
+(the first network's in an ensemble); after ``partial_fit``, the latest.
+With ``average_last_epochs``, the epoch of lowest monitored loss (the
+weights kept are then the average).""",
     "best_epochs_": """best_epochs_ : list of int
 Best epoch of every network trained.""",
     "n_epochs_": """n_epochs_ : int

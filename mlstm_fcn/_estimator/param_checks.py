@@ -58,6 +58,7 @@ SHARED_CONSTRAINTS: dict = {
     "checkpoint_every": _POSITIVE_INT,
     # A name, a callable or a list of them: checked by check_augmentation (below).
     "augmentation": [str, callable, list, tuple, None],
+    "average_last_epochs": [Interval(Integral, 1, None, closed="left"), None],
     # 0 threads means nothing (joblib refuses it too); negative counts from the cores, -1 all of them.
     "n_jobs": [Interval(Integral, 1, None, closed="left"), Interval(Integral, None, -1, closed="right"), None],
 }

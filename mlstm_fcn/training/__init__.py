@@ -11,6 +11,7 @@
   :mod:`~mlstm_fcn.training.fused_block` and :mod:`~mlstm_fcn.training.device_rules`: blocks of epochs with
   the per-epoch decisions as tensor operations;
 - :mod:`~mlstm_fcn.training.state` and :mod:`~mlstm_fcn.training.checkpoint`: where a run stands, saved whole;
+- :mod:`~mlstm_fcn.training.weight_averaging`: the mean of the last epochs' weights, kept instead of the best;
 - :mod:`~mlstm_fcn.training.batchnorm_statistics`: exact BatchNorm statistics for the kept weights;
 - :mod:`~mlstm_fcn.training.streaming`: training sets kept on the host and streamed a batch at a time;
 - :mod:`~mlstm_fcn.training.data_parallel`: one model trained on several processes (torch.distributed);

@@ -45,6 +45,10 @@ CHECKPOINT_VERSION = RUN_VERSION
 _NOT_IN_RUN_ID = ("verbose", "checkpoint_dir", "checkpoint_every", "predict_batch_size", "device",
                   "bn_statistics", "callbacks", "warm_start", "fused", "data_on_device", "n_jobs")
 
+#: Parameters added after the first release, left out of the run identifier at the value that trains
+#: as releases before them did: a checkpoint written then still resumes.
+_ADDED_LATER = {"average_last_epochs": None}
+
 
 def run_id(params: dict[str, Any], device: torch.device, arrays: list[np.ndarray | None]) -> str:
     """Hash of what determines a training run: parameters, device type and the data.
@@ -53,7 +57,8 @@ def run_id(params: dict[str, Any], device: torch.device, arrays: list[np.ndarray
     indices, classes); parameters that do not change training are left out.
     """
     h = hashlib.sha256()
-    kept = {k: v for k, v in sorted(params.items()) if k not in _NOT_IN_RUN_ID}
+    kept = {k: v for k, v in sorted(params.items())
+            if k not in _NOT_IN_RUN_ID and not (k in _ADDED_LATER and v is _ADDED_LATER[k])}
     rs = kept.get("random_state")
     if isinstance(rs, (np.random.RandomState, np.random.Generator)):
         # The generator's state before fit draws from it: another seed is another run.
@@ -191,6 +196,9 @@ def _malformed(payload: dict) -> str | None:
             return f"its {key!r} is a {type(value).__name__}"
     if not all(isinstance(v, list) for v in payload["history"].values()):
         return "its history is malformed"
+    recent = payload.get("recent_states", [])  # absent from checkpoints of runs without weight averaging
+    if not (isinstance(recent, list) and all(isinstance(s, dict) for s in recent)):
+        return "its recent_states are malformed"
     return None
 
 
@@ -198,8 +206,9 @@ def _mismatch(payload: dict, network: nn.Module, optimizer: torch.optim.Optimize
               generator: torch.Generator) -> str | None:
     """Why a checkpoint's tensors do not fit ``network``, ``optimizer`` and ``generator`` (None: they do)."""
     expected = {k: tuple(v.shape) for k, v in network.state_dict().items()}
-    for what in ("network", "best_state"):
-        saved = payload[what]
+    saved_states = [("network", payload["network"]), ("best_state", payload["best_state"])]
+    saved_states += [("recent_states", s) for s in payload.get("recent_states", [])]
+    for what, saved in saved_states:
         if saved is None:
             continue
         shapes = {k: tuple(v.shape) if isinstance(v, torch.Tensor) else None for k, v in saved.items()}
@@ -257,6 +266,7 @@ def run_state(state: LoopState, network: nn.Module, optimizer: torch.optim.Optim
         "since_best": state.since_best,
         # JSON round trip: plain floats/ints only, whatever the history holds.
         "history": json.loads(json.dumps(state.history)),
+        "recent_states": [cpu(s) for s in state.recent_states],
     }
 
 
@@ -287,9 +297,11 @@ def restore_run(payload: dict, network: nn.Module, optimizer: torch.optim.Optimi
         # Always a copy: the loop refreshes the best weights in place (a CPU tensor's .to("cpu") is itself).
         best_state = {k: v.to(device, copy=True) for k, v in best_state.items()}
     history = {k: list(v) for k, v in p["history"].items()}
+    # Written before weight averaging existed: such a run never averaged, so its window is empty.
+    recent = [{k: v.to(device, copy=True) for k, v in s.items()} for s in p.get("recent_states", [])]
     return LoopState(epochs_done=int(p["epoch"]), best=float(p["best"]), best_state=best_state,
                      best_epoch=int(p["best_epoch"]), since_best=int(p["since_best"]), history=history,
-                     finished=bool(p["finished"]), call_start=int(p["call_start"]))
+                     finished=bool(p["finished"]), call_start=int(p["call_start"]), recent_states=recent)
 
 
 def _to_cpu(obj):

@@ -102,6 +102,9 @@ def train_fused(network: FusedMLSTMFCN, data: FusedData, config: TrainConfig, ge
         raise ValueError("augmented fused training runs with rules='host'")
     if rules not in ("host", "device"):
         raise ValueError(f"rules must be 'host' or 'device', got {rules!r}")
+    if config.average_last is not None:
+        # Members stop at different epochs: each one's window of last epochs would need its own ring.
+        raise ValueError("weight averaging (average_last) trains networks one at a time, not fused")
     if len(generators) != network.k or data.train_idx.shape[0] != network.k:
         raise ValueError("one generator and one row of train_idx per member")
     device = data.train_idx.device

@@ -28,6 +28,7 @@ from .handlers import EpochEnd, EpochHandler, RunParts
 from .objective import Classification, Objective
 from .protocol import TrainConfig, make_optimizer, make_schedule
 from .state import LoopState, new_history
+from .weight_averaging import RecentWeights
 
 
 class WeightSnapshot:
@@ -82,6 +83,10 @@ def train(network: nn.Module, train_data: TrainingSeries, config: TrainConfig, g
           handlers: Sequence[EpochHandler] = (), runner_type: type[EpochRunner] | None = None) -> TrainResult:
     """Train ``network`` in place and load the best weights seen into it.
 
+    With ``config.average_last`` it ends instead with the mean of the weights
+    after each of the last that many epochs (weight averaging, see
+    :mod:`~mlstm_fcn.training.weight_averaging`), an interrupted run too.
+
     Each series' loss is weighted by its ``weight`` in the data (class weight
     times sample weight); ``objective`` says what the loss is.
 
@@ -135,6 +140,7 @@ def train(network: nn.Module, train_data: TrainingSeries, config: TrainConfig, g
     n = len(train_data)
     network.train()
     snapshot = WeightSnapshot(network)
+    recent = None if config.average_last is None else RecentWeights(network, config.average_last, state.recent_states)
     runner = (runner_type or EpochRunner)(network, optimizer, train_data, config.batch_size, config.autocast_dtype,
                                           objective, augment=config.augment, generator=generator)
     for handler in handlers:
@@ -159,6 +165,9 @@ def train(network: nn.Module, train_data: TrainingSeries, config: TrainConfig, g
                                                time=elapsed, **validation)
             if improved:
                 state.best_state = snapshot.take(state.best_state)
+            if recent is not None:
+                recent.push()
+                state.recent_states = recent.states
             scheduler.step(monitored(record))
             _keep_tensor_lr(optimizer, lr_tensor)
             if handlers:
@@ -180,7 +189,8 @@ def train(network: nn.Module, train_data: TrainingSeries, config: TrainConfig, g
             handler.close(result, state)
     if keep_run and state.epochs_done > 0:
         result.run = run_state(state, network, optimizer, scheduler, generator)
-    if state.best_state is not None:
-        network.load_state_dict(state.best_state)
+    final = state.best_state if recent is None else recent.average()
+    if final is not None:
+        network.load_state_dict(final)
     network.eval()
     return result

@@ -51,6 +51,9 @@ class TrainConfig:
     #: Applied to every training batch, ``augment(x, y, lengths, w, generator)`` (see
     #: :class:`mlstm_fcn.augmentation.Augmenter`); None: the batches as they are.
     augment: Callable | None = None
+    #: End with the mean of the weights after each of the last this many epochs instead of the
+    #: best epoch's (None: the best epoch's; see :mod:`mlstm_fcn.training.weight_averaging`).
+    average_last: int | None = None
 
 
 def make_optimizer(network: torch.nn.Module, config: TrainConfig, device: torch.device) -> torch.optim.Optimizer:

@@ -40,6 +40,9 @@ class LoopState:
         Epochs done before the current call to ``train`` began: a run
         continued by ``warm_start`` or ``partial_fit`` counts its stop rules
         (early stopping, the fitted rule) from there.
+    recent_states : list of dict
+        With weight averaging (``TrainConfig.average_last``), the weights
+        after each of the last epochs, oldest first; else empty.
     """
 
     epochs_done: int = 0
@@ -50,3 +53,4 @@ class LoopState:
     history: dict = field(default_factory=lambda: new_history(False))
     finished: bool = False
     call_start: int = 0
+    recent_states: list = field(default_factory=list)
