@@ -39,9 +39,10 @@ def vowels():
     return load_uea("JapaneseVowels", split="train")  # unequal lengths: NaN padding, masked BatchNorm
 
 
-def test_streamed_fit_equals_resident_fit_on_cpu(vowels):
+@pytest.mark.parametrize("extra", [{}, {"average_last_epochs": 2}], ids=["best-epoch", "weight-averaging"])
+def test_streamed_fit_equals_resident_fit_on_cpu(vowels, extra):
     X, y = vowels
-    params = dict(FAST, batch_size=32, scaling="channel", validation_split=0.2, random_state=0)
+    params = dict(FAST, batch_size=32, scaling="channel", validation_split=0.2, random_state=0, **extra)
     resident = MLSTMFCNClassifier(**params, data_on_device=True).fit(X, y)
     streamed = MLSTMFCNClassifier(**params, data_on_device=False).fit(X, y)
     assert resident.data_on_device_ and not streamed.data_on_device_
