@@ -131,3 +131,22 @@ def test_ensemble_of_time_lstms_on_unequal_series_is_graph_captured():
     # The same computation replayed from a graph: equal losses up to float reassociation.
     np.testing.assert_allclose(graphed.histories_[1]["loss"], eager.histories_[1]["loss"], rtol=1e-3)
     assert (graphed.predict(X) == eager.predict(X)).mean() >= 0.95
+
+
+def test_weight_averaging_in_a_graphed_fit_averages_the_replayed_epochs(basic_motions):
+    import torch
+
+    X_train, y_train, _, _ = basic_motions
+    seen = []
+
+    def record(event):
+        seen.append({k: v.detach().clone() for k, v in event.network.state_dict().items()})
+
+    clf = MLSTMFCNClassifier(epochs=8, stop_when_fitted=None, precision="fp32", average_last_epochs=3,
+                             bn_statistics="running", random_state=0, device="cuda",
+                             callbacks=[record]).fit(X_train, y_train)
+    assert clf.used_cuda_graph_ and len(seen) == 8
+    for name, value in clf.network_.state_dict().items():
+        if value.is_floating_point():
+            expected = torch.stack([s[name].double() for s in seen[-3:]]).mean(0).to(value.dtype)
+            torch.testing.assert_close(value, expected, rtol=1e-6, atol=1e-7, msg=name)
