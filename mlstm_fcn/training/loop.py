@@ -28,29 +28,7 @@ from .handlers import EpochEnd, EpochHandler, RunParts
 from .objective import Classification, Objective
 from .protocol import TrainConfig, make_optimizer, make_schedule
 from .state import LoopState, new_history
-from .weight_averaging import RecentWeights
-
-
-class WeightSnapshot:
-    """Copies of a network's weights and buffers, refreshed in place.
-
-    Keeping the best epoch's weights is a copy at nearly every epoch early in
-    training; one fused copy into the same buffers costs a few kernel launches
-    instead of one allocation and launch per tensor.
-    """
-
-    def __init__(self, network: nn.Module) -> None:
-        state = network.state_dict()
-        self.names = list(state)
-        self.live = [t.detach() for t in state.values()]  # updated in place by training
-
-    def take(self, previous: dict[str, Tensor] | None) -> dict[str, Tensor]:
-        """The current weights, written into ``previous``'s tensors when it has them."""
-        if (previous is None or list(previous) != self.names
-                or any(p.device != t.device for p, t in zip(previous.values(), self.live))):
-            return {k: t.clone() for k, t in zip(self.names, self.live)}
-        torch._foreach_copy_(list(previous.values()), self.live)
-        return previous
+from .weight_averaging import RecentWeights, WeightSnapshot
 
 
 def _current_lr(optimizer: torch.optim.Optimizer) -> float:
