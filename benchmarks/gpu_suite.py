@@ -15,7 +15,7 @@ benchmarks skip the rows they find).
 
 Steps, in order, each with a share of the budget (what a step leaves unused
 goes to the next ones) and killed at its time box: GPU tests
-(``pytest -m gpu``), speed (``speed/bench_speed.py``: ours graphed and eager, the
+(``pytest -m gpu``), speed (``speed/bench_speed.py``: ours graphed and eager, with the default cutmix augmentation, the
 one network through the fused path (epochs per replay), the plain loop,
 sktime's LSTM-FCN when importable; BasicMotions,
 ArticularyWordRecognition, a synthetic set), set-up cost
@@ -109,7 +109,7 @@ def steps(args, out: Path, dev: str) -> list[Step]:
                                  "-p", "benchmarks.packed_data_plugin", *tests,
                                  "--junitxml", str(out / "gpu-tests.xml")]),
         Step("speed", 0.12, [py, "-m", "benchmarks.speed.bench_speed", "--archive", data, *speed_data,
-                             "--methods", "mlstm_fcn", "mlstm_fcn_fused", *([] if smoke else ["mlstm_fcn_nograph"]),
+                             "--methods", "mlstm_fcn", "mlstm_fcn_fused", *([] if smoke else ["mlstm_fcn_nograph", "mlstm_fcn_cutmix"]),
                              "plain_loop",
                              "sktime_lstmfcn_torch", "--epochs", *(one or ["20"]), "--warmup", *(one or ["3"]),
                              "--timeout", "60", "--out", str(out / speed_file)]),

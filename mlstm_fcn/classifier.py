@@ -58,7 +58,7 @@ class MLSTMFCNClassifier(ClassifierMixin, MLSTMFCNBase):
                  predict_batch_size: int = 1024, random_state=None, verbose: int = 0,
                  callbacks: Sequence | None = None, checkpoint_dir: str | os.PathLike | None = None,
                  checkpoint_every: int = 10, fused="auto", data_on_device: str | bool = "auto",
-                 distributed: bool = False, augmentation=None, average_last_epochs: int | None = None,
+                 distributed: bool = False, augmentation="cutmix", average_last_epochs: int | None = None,
                  n_jobs: int | None = None) -> None:
         # Every parameter stored as given, nothing else (scikit-learn's contract).
         vars(self).update({k: v for k, v in locals().items() if k != "self"})

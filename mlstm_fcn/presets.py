@@ -36,6 +36,8 @@ _PAPER: dict[str, Any] = dict(
     class_weight="balanced", validation_split=None, early_stopping=None, stop_when_fitted=None,
     # Prediction with BatchNorm's running averages (Keras' momentum 0.99), as the Keras code did.
     bn_statistics="running",
+    # The series as given in every epoch, and the best epoch's weights.
+    augmentation=None, average_last_epochs=None,
 )
 
 #: Preset name -> estimator parameters.

@@ -54,8 +54,16 @@ def test_the_estimators_defaults_are_what_the_recipe_study_chose():
     assert CONFIGS["recipe"] == CONFIGS[choice["batch size"]]
     # ... going on past its 100 epochs while still learning (RULE.md's amendment).
     assert CONFIGS["recipe_train_on"] == {**CONFIGS["recipe"], "epochs": 1000, "min_epochs": 100}
+    # ... and the small-data study's choice on top of them, by its rule, PenDigits guard included.
+    from benchmarks.studies import small_data
+
+    decision = small_data.study_decision()
+    choice = decision["choice"]
+    assert choice not in (None, "baseline")
+    change = decision["changes"].get(choice) or small_data.CANDIDATES[choice][1]
+    assert CONFIGS["recipe_cutmix"] == {**CONFIGS["recipe_train_on"], **change}
     defaults = MLSTMFCNClassifier().get_params()
-    for name, value in CONFIGS["recipe_train_on"].items():
+    for name, value in CONFIGS["recipe_cutmix"].items():
         assert defaults[name] == (tuple(value) if isinstance(value, list) else value), name
 
 

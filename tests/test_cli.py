@@ -262,8 +262,9 @@ def test_a_closed_pipe_ends_quietly(model_file):
 def test_fit_summary_says_whether_the_fit_converged(tmp_path, capsys):
     # Libras (15 classes) is far from fitted after 20 epochs of 2 batches (as in tests/test_convergence.py):
     # the summary and a one-line warning say so; BasicMotions converges.
+    # Without augmentation, whose noisier loss on mixed series would hide the trend at 20 epochs.
     code, out, err = run(capsys, "fit", "Libras", "--out", tmp_path / "l.model", "--json", "--epochs", "20",
-                         "--batch-size", "128",
+                         "--batch-size", "128", "--augmentation", "none",
                          "--stop-when-fitted", "none", "--seed", "0", "--device", "cpu", "--quiet")
     assert code == 0 and json.loads(out)["converged"] is False
     assert "warning: MLSTMFCNClassifier stopped at its epoch cap (epochs=20)" in err
@@ -307,3 +308,22 @@ def test_cli_sets_min_epochs(tmp_path, capsys, value, expected):
                      "--quiet", "--json", "--out", str(out)])
     assert code == 0 and 2 <= json.loads(capsys.readouterr().out)["epochs"] <= 3
     assert MLSTMFCNClassifier.load(out).min_epochs == expected
+
+
+@pytest.mark.parametrize("value, expected", [("none", None), ("jitter", "jitter"),
+                                             ("time_warp,mixup", ["time_warp", "mixup"]), (None, "cutmix")])
+def test_cli_sets_the_augmentation(tmp_path, capsys, value, expected):
+    out = tmp_path / "m.model"
+    option = [] if value is None else ["--augmentation", value]
+    code, _, err = run(capsys, "fit", "BasicMotions", "--out", out, *option, *TINY)
+    assert code == 0, err
+    assert MLSTMFCNClassifier.load(out).augmentation == expected
+
+
+def test_cli_refuses_an_unknown_augmentation_before_reading_data(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["fit", "BasicMotions", "--out", str(tmp_path / "m.model"), "--augmentation", "jitter,flip"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "unknown augmentation 'flip'" in err and "cutmix" in err
+    assert not (tmp_path / "m.model").exists()

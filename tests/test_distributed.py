@@ -18,9 +18,10 @@ from mlstm_fcn.training import protocol
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# dropout=0: each rank draws dropout masks for its own shard, which one process cannot reproduce.
+# dropout=0 and no augmentation: each rank draws dropout masks and augmentations for its own shard
+# (cutmix mixes series within it), which one process cannot reproduce.
 PARAMS = dict(epochs=4, filters=[8, 8, 8], kernel_sizes=[3, 3, 3], se_reduction=4, lstm_units=4, dropout=0.0,
-              batch_size=16, stop_when_fitted=None, device="cpu")
+              batch_size=16, stop_when_fitted=None, device="cpu", augmentation=None)
 
 
 def _free_port() -> int:
@@ -70,6 +71,25 @@ def test_two_gloo_processes_fit_the_model_one_process_fits_on_the_same_global_ba
             tol = 1e-5
         torch.testing.assert_close(sp[k].float(), ss[k].float(), rtol=0, atol=tol, msg=k)
     np.testing.assert_allclose(parallel.predict_proba(X), single.predict_proba(X), atol=1e-5)
+
+
+def test_a_data_parallel_fit_with_the_default_augmentation_trains_on_every_rank(tmp_path, one_torch_thread):
+    # The classifier's default cutmix, drawn per rank on its shard: the ranks still end with one model
+    # (DistributedDataParallel averages the gradients), which rank 0 writes, augmentation kept.
+    out = tmp_path / "model.safetensors"
+    run = {k: v for k, v in PARAMS.items() if k != "augmentation"}
+    params = [a for k, v in run.items() for a in ("--param", f"{k}={json.dumps(v)}")]
+    proc = _torchrun(["-m", "mlstm_fcn.distributed", "BasicMotions", "--out", str(out), "--seed", "0", *params],
+                     tmp_path)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+    parallel = MLSTMFCNClassifier.load(out)
+    assert parallel.augmentation == "cutmix" and parallel.n_epochs_ == PARAMS["epochs"]
+    X, y = load_uea("BasicMotions", split="train")
+    # Not the one-process fit (other draws), but trained alike: its first loss is that of an untrained
+    # network on mixed series, and it falls.
+    single = MLSTMFCNClassifier(**run, random_state=0).fit(X, y)
+    assert parallel.history_["loss"][-1] < parallel.history_["loss"][0]
+    assert parallel.history_["loss"][0] == pytest.approx(single.history_["loss"][0], rel=0.1)
 
 
 _MISMATCH = textwrap.dedent("""

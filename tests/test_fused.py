@@ -282,12 +282,14 @@ def test_fused_graphed_block_on_cuda_decides_as_eager_host_rules():
 @pytest.mark.gpu
 def test_ensemble_on_cuda_trains_fused_with_graphed_blocks(basic_motions):
     X_train, y_train, X_test, y_test = basic_motions
-    clf = MLSTMFCNClassifier(n_estimators=4, epochs=100, random_state=0, device="cuda").fit(X_train, y_train)
+    # Without augmentation (the default cutmix draws per batch, so its blocks run eagerly).
+    clf = MLSTMFCNClassifier(n_estimators=4, epochs=100, random_state=0, device="cuda",
+                             augmentation=None).fit(X_train, y_train)
     assert clf.used_cuda_graph_
     assert len(clf.histories_) == 4 and all(1 <= len(h["epoch"]) <= 100 for h in clf.histories_)
     assert clf.score(X_test, y_test) >= 0.9
     eager = MLSTMFCNClassifier(n_estimators=4, epochs=100, random_state=0, device="cuda",
-                               fused=False).fit(X_train, y_train)
+                               augmentation=None, fused=False).fit(X_train, y_train)
     assert abs(clf.score(X_test, y_test) - eager.score(X_test, y_test)) <= 0.1
 
 

@@ -11,6 +11,10 @@ from mlstm_fcn import MLSTMFCNClassifier
 
 pytestmark = pytest.mark.gpu
 
+#: CUDA graphs replay epochs without augmentation (random draws would replay the same numbers), so the
+#: tests of graph replay turn the classifier's default augmentation off.
+NO_AUG = {"augmentation": None}
+
 
 def test_fit_on_cuda_then_predict_on_cpu_only_machine(basic_motions, tmp_path):
     X_train, y_train, X_test, y_test = basic_motions
@@ -58,11 +62,15 @@ def test_fast_path_is_default_and_matches_eager(basic_motions):
     X = np.concatenate([X_train, X_test[:13]])  # 53 samples, batch 16: a short last batch
     y = np.concatenate([y_train, _[:13]])
     flag = torch.backends.cudnn.benchmark
-    default = MLSTMFCNClassifier(epochs=3, random_state=0, device="cuda").fit(X, y)
+    default = MLSTMFCNClassifier(epochs=3, random_state=0, device="cuda", **NO_AUG).fit(X, y)
     assert default.used_cuda_graph_ and default.autocast_dtype_ == torch.bfloat16
     assert torch.backends.cudnn.benchmark == flag
+    # The default augmentation (cutmix) draws per batch: its epochs run eagerly, in bf16 still.
+    augmented = MLSTMFCNClassifier(epochs=3, random_state=0, device="cuda").fit(X, y)
+    assert augmented.augmentation == "cutmix" and not augmented.used_cuda_graph_
+    assert augmented.autocast_dtype_ == torch.bfloat16
     common = dict(epochs=15, batch_size=16, dropout=0.0, precision="fp32", cudnn_benchmark=False,
-                  random_state=0, device="cuda")
+                  random_state=0, device="cuda", **NO_AUG)
     graphed = MLSTMFCNClassifier(**common).fit(X, y)
     eager = MLSTMFCNClassifier(**common, cuda_graph=False).fit(X, y)
     assert graphed.used_cuda_graph_ and not eager.used_cuda_graph_
@@ -78,7 +86,7 @@ def test_fast_path_unequal_length_and_learning_rate_schedule():
     X = [rng.normal(size=(3, n)).astype(np.float32) for n in rng.integers(5, 30, size=60)]
     y = np.array([int(x[0].mean() > 0) for x in X])
     clf = MLSTMFCNClassifier(epochs=40, lr_patience=2, batch_size=16, random_state=0,
-                             device="cuda").fit(X, y)
+                             device="cuda", **NO_AUG).fit(X, y)
     assert clf.used_cuda_graph_ and not clf.equal_length_
     lrs = clf.history_["learning_rate"]
     assert min(lrs) < lrs[0]  # the schedule reaches the graphed optimizer (tensor learning rate)
@@ -123,7 +131,7 @@ def test_ensemble_of_time_lstms_on_unequal_series_is_graph_captured():
 
     X, y = load_uea("JapaneseVowels", split="train")  # 7-29 steps: masking and the last-step gather
     params = dict(epochs=20, n_estimators=2, lstm_orientation="time", scaling="instance", device="cuda",
-                  precision="fp32", random_state=0)
+                  precision="fp32", random_state=0, **NO_AUG)
     graphed = MLSTMFCNClassifier(**params).fit(X, y)
     eager = MLSTMFCNClassifier(**params, cuda_graph=False).fit(X, y)
     assert graphed.used_cuda_graph_ and not eager.used_cuda_graph_
@@ -143,7 +151,7 @@ def test_weight_averaging_in_a_graphed_fit_averages_the_replayed_epochs(basic_mo
         seen.append({k: v.detach().clone() for k, v in event.network.state_dict().items()})
 
     clf = MLSTMFCNClassifier(epochs=8, stop_when_fitted=None, precision="fp32", average_last_epochs=3,
-                             bn_statistics="running", random_state=0, device="cuda",
+                             bn_statistics="running", random_state=0, device="cuda", **NO_AUG,
                              callbacks=[record]).fit(X_train, y_train)
     assert clf.used_cuda_graph_ and len(seen) == 8
     for name, value in clf.network_.state_dict().items():

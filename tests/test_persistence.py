@@ -210,7 +210,10 @@ def test_a_file_of_a_development_version_before_0_1_is_refused_with_what_to_do(f
         MLSTMFCNClassifier.__new__(MLSTMFCNClassifier).__setstate__(state)
 
 
-def test_parameters_added_after_a_file_was_written_take_their_defaults(fitted, tiny_data, tmp_path):
+def test_parameters_added_after_a_file_was_written_take_the_values_that_trained_it(fitted, tiny_data, tmp_path):
+    # augmentation defaults to "cutmix" now, but a file written before the parameter existed was
+    # trained without augmentation: it loads with None (continued training goes on as it began).
+    assert MLSTMFCNClassifier().augmentation == "cutmix"
     X, _ = tiny_data
     path = tmp_path / "m.safetensors"
     fitted.save(path)

@@ -33,6 +33,7 @@ SPEED_LABELS = {
     "mlstm_fcn_fp32": "mlstm-fcn, fp32",
     "mlstm_fcn_nograph": "mlstm-fcn, no graph, fp32",
     "mlstm_fcn_fused": "mlstm-fcn, fused path (epochs per graph replay)",
+    "mlstm_fcn_cutmix": "mlstm-fcn, cutmix (the classifier's default; no graph)",
     "plain_loop": "plain DataLoader loop",
     "sktime_lstmfcn_torch": "sktime LSTMFCNClassifierTorch",
     "sktime_lstmfcn_tf": "sktime LSTMFCNClassifier",
@@ -42,7 +43,7 @@ SPEED_LABELS = {
 CPU = "2-core x86_64 CPU"
 #: The speed runs of the table: (result file, how the row names its machine).
 SPEED_RUNS = [("speed-gpu-h100.json", "H100"), ("speed-cpu.json", CPU)]
-GPU_DEFAULT = " (graph + bf16)"  # the defaults on a GPU, said on the GPU rows of mlstm-fcn itself
+GPU_DEFAULT = " (graph + bf16)"  # how the GPU rows of mlstm-fcn itself (no augmentation) train
 
 
 def _mean_row(label: str, columns: list[dict[str, float]], datasets: list[str]) -> str:
@@ -61,8 +62,12 @@ def peers_measured(results: Path = RESULTS) -> tuple[dict[str, float], dict[str,
 
 
 #: The TEST benchmark's configurations in the accuracy table: the defaults (the recipe study's
-#: choice going on while still learning, ``configs.CONFIGS["recipe_train_on"]``) and the paper preset.
-DEFAULTS_CONFIG, PAPER_CONFIG = "recipe_train_on", "paper"
+#: choice going on while still learning, with the small-data study's cutmix,
+#: ``configs.CONFIGS["recipe_cutmix"]``), the paper preset, and the defaults before the small-data
+#: study (``"recipe_train_on"``), beside which the full table shows what the change did per dataset.
+DEFAULTS_CONFIG, PAPER_CONFIG, PREVIOUS_CONFIG = "recipe_cutmix", "paper", "recipe_train_on"
+#: What the previous defaults lack, as the full table's column names it.
+PREVIOUS_LABEL = "mlstm-fcn defaults before cutmix (mean ± sd)"
 
 
 def paper_on_the_cpu(results: Path = RESULTS) -> dict[str, dict[str, float]]:
@@ -99,6 +104,19 @@ def _device(rows: list[dict], config: str) -> str:
 SD = "sd: the standard deviation over the seeds, as the population sd (ddof=0)."
 
 
+def _against_previous(ours: dict[str, list[float]], previous: dict[str, list[float]], datasets: list[str]) -> str:
+    """The defaults against the defaults before cutmix, same seeds: the mean difference and the sets it lost."""
+    both = [d for d in datasets if ours[d] and previous[d]]
+    if len(both) < 2:
+        return ""
+    diffs = np.array([np.mean(ours[d]) - np.mean(previous[d]) for d in both])
+    worse = [f"{d} ({x:+.4f})" for d, x in zip(both, diffs) if x < -0.02]
+    return (f" Defaults minus the defaults before cutmix over the {len(both)} datasets: {diffs.mean():+.4f} ± "
+            f"{diffs.std(ddof=1) / np.sqrt(len(diffs)):.4f} (better on {int((diffs > 0).sum())}, worse on "
+            f"{int((diffs < 0).sum())}); more than 2 points under them: " + (", ".join(worse) if worse else "none")
+            + ".")
+
+
 def accuracy_table(results: Path = RESULTS) -> str:
     """Test accuracy per dataset (mean ± sd over seeds) of the defaults and the paper preset, beside peers."""
     from benchmarks.report.published import ANCHORS, METHODS
@@ -108,12 +126,15 @@ def accuracy_table(results: Path = RESULTS) -> str:
     ours = _per_dataset(rows, DEFAULTS_CONFIG)
     ours_fit = _per_dataset(rows, DEFAULTS_CONFIG, "fit_seconds")
     ours_epochs = _per_dataset(rows, DEFAULTS_CONFIG, "epochs_run")
+    previous = _per_dataset(rows, PREVIOUS_CONFIG)
     datasets = [d for d in PUBLISHED if paper[d]]
-    with_defaults = any(ours.values())
+    with_defaults, with_previous = any(ours.values()), any(previous.values())
     mrh_acc, mrh_fit, mrh_rows = peers_measured(results)
-    labels = (["mlstm-fcn defaults: mean ± sd (fit s, epochs)"] if with_defaults else []) + [
+    labels = (["mlstm-fcn defaults: mean ± sd (fit s, epochs)"] if with_defaults else []) + (
+        [PREVIOUS_LABEL] if with_previous else []) + [
         "mlstm-fcn paper preset (mean ± sd)", "MLSTM-FCN published", *METHODS[1:], *ANCHORS]
-    columns = ([{d: np.mean(ours[d]) for d in datasets if ours[d]}] if with_defaults else []) + [
+    columns = ([{d: np.mean(ours[d]) for d in datasets if ours[d]}] if with_defaults else []) + (
+        [{d: np.mean(previous[d]) for d in datasets if previous[d]}] if with_previous else []) + [
         {d: np.mean(paper[d]) for d in datasets},
         *({d: PUBLISHED[d][i] for d in PUBLISHED} for i in range(len(METHODS))), *ANCHORS.values()]
     if mrh_rows:
@@ -123,6 +144,8 @@ def accuracy_table(results: Path = RESULTS) -> str:
     for d in datasets:
         cells = ([f"{np.mean(ours[d]):.4f} ± {np.std(ours[d]):.4f} ({_fit_seconds(np.mean(ours_fit[d]))}, "
                   f"{np.mean(ours_epochs[d]):.0f})" if ours[d] else "–"] if with_defaults else [])
+        if with_previous:
+            cells += [f"{np.mean(previous[d]):.4f} ± {np.std(previous[d]):.4f}" if previous[d] else "–"]
         cells += [f"{np.mean(paper[d]):.4f} ± {np.std(paper[d]):.4f}"]
         cells += [f"{c[d]:.4f}" if d in c else "" for c in columns[len(cells):]]
         if mrh_rows and d in mrh_fit:
@@ -164,6 +187,7 @@ def accuracy_table(results: Path = RESULTS) -> str:
                  if np.mean(ours[d]) < PUBLISHED[d][0] - 0.02]
         text += (" Datasets more than 2 points under the published MLSTM-FCN: "
                  + (", ".join(under) if under else "none") + ".")
+        text += _against_previous(ours, previous, datasets)
     text += f" {SD}"
     lines += ["", text]
     if mrh_rows:

@@ -36,7 +36,8 @@ import numpy as np
 
 from benchmarks import REPO
 
-METHODS = ["mlstm_fcn", "mlstm_fcn_fp32", "mlstm_fcn_nograph", "mlstm_fcn_fused", "plain_loop", "sktime_lstmfcn_torch",
+METHODS = ["mlstm_fcn", "mlstm_fcn_fp32", "mlstm_fcn_nograph", "mlstm_fcn_fused", "mlstm_fcn_cutmix", "plain_loop",
+           "sktime_lstmfcn_torch",
            "sktime_lstmfcn_tf", "tsai_mlstm_fcn"]
 DEFAULT_METHODS = ["mlstm_fcn", "plain_loop", "sktime_lstmfcn_torch", "sktime_lstmfcn_tf", "tsai_mlstm_fcn"]
 # What a peer needs importable (the modules its runner imports).
@@ -95,9 +96,13 @@ def worker(method: str, dataset: str, archive: str | None, epochs: int, warmup: 
         kwargs = {"mlstm_fcn": {}, "mlstm_fcn_fp32": {"precision": "fp32"},
                   "mlstm_fcn_nograph": {"cuda_graph": False, "precision": "fp32"},
                   # One network through the fused path: several epochs per graph replay.
-                  "mlstm_fcn_fused": {"fused": True}}[method]
-        # n_jobs=-1: torch's thread count (recorded as torch_threads), as the plain loop runs on.
-        clf = MLSTMFCNClassifier(epochs=total, device=dev, random_state=0, n_jobs=-1, **kwargs)
+                  "mlstm_fcn_fused": {"fused": True},
+                  # The classifier's default augmentation: on a GPU its epochs run without the graph.
+                  "mlstm_fcn_cutmix": {"augmentation": "cutmix"}}[method]
+        # n_jobs=-1: torch's thread count (recorded as torch_threads), as the plain loop runs on;
+        # no augmentation unless the method says so: the others train the same steps on the same batches.
+        clf = MLSTMFCNClassifier(epochs=total, device=dev, random_state=0, n_jobs=-1,
+                                 **{"augmentation": None, **kwargs})
         start = time.perf_counter()
         clf.fit(X, y)
         fit_seconds = time.perf_counter() - start

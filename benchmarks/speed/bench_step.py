@@ -53,8 +53,8 @@ def ours(X: np.ndarray, y: np.ndarray, epochs: int, batch_size: int, seed: int) 
     from mlstm_fcn import MLSTMFCNClassifier
 
     clf = MLSTMFCNClassifier(epochs=epochs, batch_size=batch_size, stop_when_fitted=None, early_stopping=None,
-                             precision="fp32", device="cpu", random_state=seed, verbose=0,
-                             n_jobs=-1)  # --threads, as the plain loop
+                             precision="fp32", device="cpu", random_state=seed, verbose=0, augmentation=None,
+                             n_jobs=-1)  # --threads, as the plain loop (which does not augment)
     with warnings.catch_warnings():  # a few timed epochs end every fit at its cap on purpose
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.fit(X, y)

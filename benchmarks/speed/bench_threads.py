@@ -64,6 +64,7 @@ def run(situation: str, n_jobs, data, epochs: int, folds: int, notes: str) -> di
 
     X, y, X_test, y_test = data
     clf = MLSTMFCNClassifier(epochs=epochs, min_epochs=None, random_state=0, n_jobs=n_jobs, device="cpu",
+                             augmentation=None,  # as the committed rows ran
                              callbacks=[functools.partial(note_threads, notes)])
     load_before = os.getloadavg()[0]
     start = time.perf_counter()

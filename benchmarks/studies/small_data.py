@@ -55,6 +55,10 @@ CANDIDATES: dict[str, tuple[str, dict]] = {
     "avg_last20": ("ensemble", {"average_last_epochs": 20}),
 }
 
+#: The defaults every candidate starts from, as they were when the study began, so that its rows keep
+#: meaning the same thing when the defaults follow it (the classifier now augments with cutmix).
+STUDY_DEFAULTS = {"augmentation": None}
+
 #: Candidates the rule composes from the winners, their changes read from the rows' results: the
 #: winning transforms together (rule 2), the lever winners together (rule 4).
 COMPOSED = {"aug_winners": "augmentation", "combined": "combination"}
@@ -110,9 +114,7 @@ def _results(path: Path, archive: str) -> dict[str, dict]:
     if not path.exists():
         return {}
     rows = read_rows(path)
-    sizes = plan_sizes(Path(archive) if Path(archive).exists() else None, rows)
-    return {c: r for c in {row["config"] for row in rows} - {"baseline"}
-            if (r := compare(rows, c, sizes)) is not None}
+    return candidate_results(rows, plan_sizes(Path(archive) if Path(archive).exists() else None, rows))
 
 
 def run(args) -> None:
@@ -141,7 +143,7 @@ def run(args) -> None:
                 # Read again before each fit: another process may be running the same candidate from the other end.
                 if (config, name, r, f) in done | _done(path):
                     continue
-                clf = MLSTMFCNClassifier(random_state=r, device="cpu", **change)
+                clf = MLSTMFCNClassifier(random_state=r, device="cpu", **{**STUDY_DEFAULTS, **change})
                 start, cpu_start = time.perf_counter(), time.process_time()
                 clf.fit(X[fit_idx], y[fit_idx])
                 seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
@@ -300,6 +302,17 @@ def plan_sizes(archive: Path | None, rows: list[dict]) -> dict[str, int]:
     return sizes
 
 
+def candidate_results(rows: list[dict], sizes: dict[str, int]) -> dict[str, dict]:
+    """:func:`compare`'s figures of every candidate with rows, in the order of the report."""
+    return {c: r for c in [*CANDIDATES, *COMPOSED] if c != "baseline" and (r := compare(rows, c, sizes)) is not None}
+
+
+def study_decision(out: Path = OUT, archive: Path | None = None) -> dict:
+    """Rules 2 to 5 applied to the rows in ``out/cv.csv`` (:func:`decide`'s answer, the guard included)."""
+    rows = read_rows(out / "cv.csv")
+    return decide(candidate_results(rows, plan_sizes(archive, rows)), guard_accuracies(rows))
+
+
 def guard_accuracies(rows: list[dict]) -> dict[str, float]:
     """PenDigits CV accuracy of each candidate with all of its guard folds in."""
     accuracies = {}
@@ -406,14 +419,8 @@ def render_report(out: Path, archive: Path | None) -> str:
              f"{MAX_COST} to become a default.", "",
              "| candidate | lever | sets done | mean d ± se | better / equal / worse | Wilcoxon p | worst d | "
              "cost ratio | wins |", "|---|---|---|---|---|---|---|---|---|"]
-    results = {}
-    for config in [*CANDIDATES, *COMPOSED]:
-        if config == "baseline":
-            continue
-        c = compare(rows, config, sizes)
-        if c is None:
-            continue
-        results[config] = c
+    results = candidate_results(rows, sizes)
+    for config, c in results.items():
         verdict = ("yes" if c["wins"] else "no") if c["complete"] else "(incomplete)"
         lines.append(f"| {config} | {_lever(config)} | {c['sets']}/{len(DATASETS)} | {c['mean']:+.4f} ± {c['se']:.4f} | "
                      f"{c['better']} / {c['equal']} / {c['worse']} | {c['p']:.3f} | {c['min']:+.4f} | "

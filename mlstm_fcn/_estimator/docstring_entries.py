@@ -166,7 +166,8 @@ with the fit's own random stream (reproducible under
 or a list of them applied in order. Validation, BatchNorm
 statistics, the final figures and prediction see the series
 unchanged. Unequal-length series stay masked. Augmented epochs run
-without ``cuda_graph``; model files keep names, not callables.""",
+without ``cuda_graph``; model files keep names, not callables.
+${augmentation_default}""",
     "average_last_epochs": """average_last_epochs : int or None
 Weight averaging (stochastic weight averaging over a window): the fit
 ends with the mean of the weights after each of its last

@@ -33,6 +33,15 @@ cross-validation on the TRAIN splits of the 12 shared UEA datasets,
 against 32, 64, 128 and a rule of the training set's size
 (``benchmarks/results/recipe-cv/recipe.md``)."""
 
+_CLASSIFIER_AUGMENTATION = """"cutmix" by default: chosen by cross-validation inside the TRAIN
+splits of 11 UEA sets, judged set by set against the other transforms,
+ensembles and LSTM sizes (``benchmarks/results/small-data/``), where it
+was the only change that won by the study's rule. It costs CPU time:
+fits of a few dozen series no longer stop early, since mixed series are
+never all classified right (the user guide's "Getting more accuracy"
+gives each lever's measured gain and cost). None trains on the series
+as they are, as the "paper" preset does."""
+
 _CLASSIFIER_ATTRIBUTES = ["classes_", "class_count_", "n_channels_", "n_timepoints_", "n_features_in_",
                           "equal_length_", "network_", "scaling_", "input_mean_", "device_", "history_",
                           "histories_", "best_epoch_", "best_epochs_", "n_epochs_", "converged_", "train_loss_",
@@ -67,7 +76,7 @@ def classifier_docstring(cls: type) -> str:
 {indent(parameters_section(cls,
                 averaged="class probabilities", epochs=_CLASSIFIER_EPOCHS, min_epochs=_CLASSIFIER_MIN_EPOCHS,
                 fitted_stop=_CLASSIFIER_FITTED_STOP,
-                batch_size=_CLASSIFIER_BATCH_SIZE, split="stratified",
+                batch_size=_CLASSIFIER_BATCH_SIZE, split="stratified", augmentation_default=_CLASSIFIER_AUGMENTATION,
                 same_targets="and the same classes", target_stats="", and_proba=" and ``predict_proba``",
                 accuracy=", accuracy"))}
 
@@ -131,6 +140,7 @@ def regressor_docstring(cls: type) -> str:
                 averaged="the mean of the members' predictions", epochs=_REGRESSOR_EPOCHS,
                 min_epochs=_REGRESSOR_MIN_EPOCHS,
                 fitted_stop="", batch_size="Mini-batch size (the paper's).",
+                augmentation_default="None by default: augmentation was studied for classification only.",
                 split="at random",
                 same_targets="and outputs", target_stats=" and the targets' standardisation",
                 and_proba="", accuracy=""))}

@@ -54,6 +54,25 @@ def parse_ints(text: str) -> tuple[int, ...]:
     return values
 
 
+def augmentation_names(text: str) -> str | list[str]:
+    """``--augmentation``: a name of :data:`mlstm_fcn.augmentation.NAMES`, several joined by commas, or 'none'."""
+    if text.strip().lower() == "none":
+        return "none"
+    from ..augmentation import NAMES  # imports torch: only when the option is given
+
+    names = [n.strip() for n in text.split(",")]
+    unknown = [n for n in names if n not in NAMES]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown augmentation {', '.join(map(repr, unknown))}; choose from "
+                                         f"{', '.join(NAMES)}, several joined by commas, or 'none'")
+    return names[0] if len(names) == 1 else names
+
+
+def shown(value) -> str:
+    return (",".join(map(str, value)) if isinstance(value, (tuple, list)) else "none" if value is None
+            else str(value))
+
+
 #: --threads: the estimator's n_jobs (fit's, and evaluate's and predict's for the loaded model).
 THREADS_OPTION = ("--threads", "n_jobs", dict(
     type=thread_count, metavar="N",
@@ -86,6 +105,10 @@ ESTIMATOR_OPTIONS = [
         type=fraction, metavar="F", help="fraction of the training data held out to choose the best epoch")),
     ("--early-stopping", "early_stopping", dict(type=positive_int, metavar="N",
                                                 help="stop after N epochs without improvement")),
+    ("--augmentation", "augmentation", dict(
+        type=augmentation_names, metavar="NAME[,NAME]",
+        help="random changes of every training batch: a name of mlstm_fcn.augmentation.NAMES (e.g. cutmix, "
+             "jitter), several joined by commas, or 'none' to train on the series as they are")),
     ("--stop-when-fitted", "stop_when_fitted", dict(
         type=positive_int_or_none, metavar="N",
         help="stop after N epochs in a row at training accuracy 1 ('none': train all epochs)")),
@@ -108,10 +131,6 @@ class PresetNames:
         from ..presets import PRESETS
 
         return iter(sorted(PRESETS))
-
-
-def shown(value) -> str:
-    return ",".join(map(str, value)) if isinstance(value, tuple) else "none" if value is None else str(value)
 
 
 class FitHelpFormatter(argparse.HelpFormatter):

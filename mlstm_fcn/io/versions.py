@@ -11,7 +11,7 @@ Files of these versions load. Development versions before 0.1.0 wrote
 earlier layouts (epochs counted from 0, parameters missing); such files are
 refused with a message to refit (and such checkpoints ignored, training
 starting anew). A parameter added to the estimators after a file was written
-takes its constructor default (:func:`fill_missing_params`).
+takes the value that reproduces the file's training (:func:`fill_missing_params`).
 """
 
 from __future__ import annotations
@@ -24,11 +24,21 @@ FITTED_VERSION = 2
 RUN_VERSION = 2
 
 
+#: Parameters whose default changed after they were added, at the value they had when added: a file
+#: that lacks one was written before it existed, when training behaved as this value does (the
+#: classifier augments with cutmix by default now; no model written before ``augmentation`` did).
+AS_ADDED = {"augmentation": None}
+
+
 def fill_missing_params(params: dict, cls) -> None:
-    """Parameters of ``cls`` that ``params`` lacks (added after the file was written): their defaults."""
+    """Parameters of ``cls`` that ``params`` lacks (added after the file was written).
+
+    Each takes the value that reproduces how the file's model was trained: its value when
+    added (:data:`AS_ADDED`), else its constructor default.
+    """
     for name, param in inspect.signature(cls.__init__).parameters.items():
         if name != "self" and name not in params:
-            params[name] = param.default
+            params[name] = AS_ADDED.get(name, param.default)
 
 
 def check_fitted_version(version, package_version: str) -> None:
