@@ -38,7 +38,7 @@ splits of 11 UEA sets, judged set by set against the other transforms,
 ensembles and LSTM sizes (``benchmarks/results/small-data/``), where it
 was the only change that won by the study's rule. It costs CPU time:
 fits of a few dozen series no longer stop early, since mixed series are
-never all classified right (the user guide's "Getting more accuracy"
+seldom all classified right (the user guide's "Getting more accuracy"
 gives each lever's measured gain and cost). None trains on the series
 as they are, as the "paper" preset does."""
 
