@@ -142,6 +142,11 @@ def test_lever_winners_are_combined_and_the_guard_decides_in_order_of_mean():
     results["combined"] = _result(0.015, True)  # wins, but below the best single lever winner
     assert study.decide(results, guard)["choice"] == "aug_mixup"
     assert study.decide(results, {"baseline": 0.98, "aug_mixup": 0.95, "lstm64": 0.95})["choice"] == "baseline"
+    # The report names the guard's figures, the baseline first, and the choice they led to.
+    lines = study.decision_lines(study.decide(results, guard), results, guard)
+    assert ("- PenDigits guard (CV accuracy, 3 folds, seed 0; a candidate may lose at most 0.01): baseline 0.9800, "
+            "combined 0.9650, aug_mixup 0.9750") in lines
+    assert lines[-1] == "- the defaults: `aug_mixup`"
 
 
 def test_a_composed_candidate_is_refused_until_the_rule_defines_it():

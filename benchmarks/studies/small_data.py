@@ -323,7 +323,7 @@ def guard_accuracies(rows: list[dict]) -> dict[str, float]:
     return accuracies
 
 
-def decision_lines(decision: dict, results: dict[str, dict]) -> list[str]:
+def decision_lines(decision: dict, results: dict[str, dict], guard: dict[str, float] | None = None) -> list[str]:
     """The report's account of rules 2 to 5: each lever's winner, the composed candidates, what comes next."""
     def name(c):
         return "none" if c is None else ("not decided (candidates incomplete)" if c == "pending" else f"`{c}`")
@@ -336,6 +336,10 @@ def decision_lines(decision: dict, results: dict[str, dict]) -> list[str]:
         lines.append(f"- {lever}: {name(winner)}{cost}")
     for config, change in decision["changes"].items():
         lines.append(f"- `{config}` changes {json.dumps(change, sort_keys=True)}")
+    if guard:
+        lines.append(f"- {GUARD_DATASET} guard (CV accuracy, {FOLDS_LARGE} folds, seed 0; a candidate may lose at most "
+                     f"{GUARD_MAX_LOSS}): " + ", ".join(f"{c} {a:.4f}" for c, a in sorted(
+                         guard.items(), key=lambda kv: kv[0] != "baseline")))
     if decision["choice"] is not None:
         lines.append("- the defaults: " + ("unchanged" if decision["choice"] == "baseline"
                                            else f"`{decision['choice']}`"))
@@ -433,7 +437,8 @@ def render_report(out: Path, archive: Path | None) -> str:
         cells = [str(sizes.get(d, "")), "" if base is None else f"{base[0]:.4f}"]
         cells += [f"{results[c]['per_set'][d][1]:.4f}" if d in results[c]["per_set"] else "" for c in results]
         lines.append(f"| {d} | " + " | ".join(cells) + " |")
-    lines += ["", *decision_lines(decide(results, guard_accuracies(rows)), results)]
+    guard = guard_accuracies(rows)
+    lines += ["", *decision_lines(decide(results, guard), results, guard)]
     counts = {c: sum(r["config"] == c for r in rows) for c in [*CANDIDATES, *COMPOSED]}
     total = sum(sizes.values())
     lines += ["", "Fits done per candidate (of " + str(total) + "): "
